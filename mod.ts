@@ -1,0 +1,54 @@
+/**
+ * A thin client for Netflix Atlas metrics on Deno, Bun and Node: counters,
+ * timers, gauges and distribution summaries written as SpectatorD protocol
+ * lines to the local SpectatorD agent over UDP or a Unix datagram socket.
+ * A port of spectator-py 1.x, with no runtime dependencies.
+ *
+ * @example Count requests
+ * ```ts
+ * import { Registry } from "@spectator/client";
+ *
+ * const registry = new Registry(); // udp://127.0.0.1:1234, or SPECTATOR_OUTPUT_LOCATION
+ * registry.counter("server.requestCount", { status: "200" }).increment();
+ * await registry.close();
+ * ```
+ *
+ * @example Test with the memory writer
+ * ```ts
+ * import { Config, type MemoryWriter, parseProtocolLine, Registry } from "@spectator/client";
+ *
+ * const registry = new Registry(new Config({ location: "memory" }));
+ * registry.gauge("queue.size").set(3);
+ * const [symbol, id, value] = parseProtocolLine((registry.writer() as MemoryWriter).lastLine()!);
+ * ```
+ *
+ * @module
+ */
+
+export { atlasLimitProblems } from "./src/atlas_limits.ts";
+export { type Clock, ManualClock, SystemClock } from "./src/clock.ts";
+export { Config, type ConfigOptions } from "./src/config.ts";
+export { GlobalRegistry } from "./src/global_registry.ts";
+export { type Location, LOCATION_FORMS, parseLocation } from "./src/location.ts";
+export { type Logger, type LogLevel } from "./src/logger.ts";
+export { compareCodePoints, MeterId, type MeterIdOptions, sanitize } from "./src/meter_id.ts";
+export { AgeGauge } from "./src/meters/age_gauge.ts";
+export { Counter } from "./src/meters/counter.ts";
+export { DistributionSummary, PercentileDistributionSummary } from "./src/meters/dist_summary.ts";
+export { Gauge } from "./src/meters/gauge.ts";
+export { MaxGauge } from "./src/meters/max_gauge.ts";
+export { Meter } from "./src/meters/meter.ts";
+export { MonotonicCounter } from "./src/meters/monotonic_counter.ts";
+export { MonotonicCounterUint } from "./src/meters/monotonic_counter_uint.ts";
+export { PercentileTimer, Timer } from "./src/meters/timer.ts";
+export { getMeterClass, type MeterClass, parseProtocolLine } from "./src/protocol_parser.ts";
+export { Registry } from "./src/registry.ts";
+export { detectRuntime, type RuntimeName } from "./src/runtime.ts";
+export { StopWatch } from "./src/stopwatch.ts";
+export type { SocketTarget, Transport, TransportContext, TransportFactory } from "./src/transports/transport.ts";
+export { FileWriter, type FileTarget } from "./src/writers/file_writer.ts";
+export { LineWriter, type LineWriterOptions, type LineWriterStats } from "./src/writers/line_writer.ts";
+export { MemoryWriter } from "./src/writers/memory_writer.ts";
+export { newWriter } from "./src/writers/new_writer.ts";
+export { NoopWriter } from "./src/writers/noop_writer.ts";
+export type { Writer, WriterOptions } from "./src/writers/writer.ts";

@@ -1,0 +1,191 @@
+/**
+ * Registry configuration: output location, common tags, buffering, logging.
+ *
+ * @module
+ */
+
+import { readEnv } from "./env.ts";
+import { defaultLogger, levelFiltered, LOG_LEVELS, type Logger, type LogLevel } from "./logger.ts";
+import { type Location, parseLocation } from "./location.ts";
+import { MeterId } from "./meter_id.ts";
+import { OnceSet } from "./once_set.ts";
+import type { TransportFactory } from "./transports/transport.ts";
+
+/**
+ * Options for {@linkcode Config}; every one is optional.
+ *
+ * @example Buffer lines and tag every meter
+ * ```ts
+ * import { Config, type ConfigOptions } from "@spectator/client";
+ *
+ * const options: ConfigOptions = {
+ *   location: "udp://127.0.0.1:1234",
+ *   extraCommonTags: { "nf.app": "checkout" },
+ *   bufferSize: 8192,
+ *   flushIntervalMs: 500,
+ * };
+ * const config = new Config(options);
+ * ```
+ */
+export interface ConfigOptions {
+  /**
+   * Where lines go: `none`, `memory`, `stdout`, `stderr`, `udp` (the
+   * default, `udp://127.0.0.1:1234`), `unix`
+   * (`unix:///run/spectatord/spectatord.unix`), `file://<absolute path>`,
+   * `udp://<host>:<port>` (IPv6 in brackets) or `unix://<absolute path>`.
+   * `SPECTATOR_OUTPUT_LOCATION` overrides it.
+   */
+  location?: string;
+  /** Tags added to every meter made by name; they override user tags of the same key. */
+  extraCommonTags?: Record<string, string>;
+  /**
+   * Bytes of lines to collect before sending (UDP and Unix only). 0, the
+   * default, sends at the end of each event-loop turn.
+   */
+  bufferSize?: number;
+  /** With `bufferSize` above 0, the longest a line waits, in milliseconds (default 1000). */
+  flushIntervalMs?: number;
+  /** The most bytes that may wait for the transport; lines past it are dropped and counted (default 4 MiB). */
+  maxPendingBytes?: number;
+  /** The largest datagram sent, in bytes, from 512 to 65507 (default 61440). */
+  maxDatagramBytes?: number;
+  /** Receives the library's messages; warnings and errors go to the console by default. */
+  logger?: Logger;
+  /** The most detailed level passed to the logger (default `"warn"`); `"debug"` logs every line written. */
+  logLevel?: LogLevel;
+  /**
+   * Reach a Unix datagram socket through the C library on Deno without
+   * `--unstable-net` (needs `--allow-ffi`). Bun always does; default `true`.
+   */
+  unixFfi?: boolean;
+  /** Replaces the runtime's transport for `udp` and `unix` locations, e.g. in tests. */
+  transport?: TransportFactory;
+}
+
+const ENV_COMMON_TAGS: readonly [tag: string, variable: string][] = [
+  ["nf.container", "TITUS_CONTAINER_NAME"],
+  ["nf.process", "NETFLIX_PROCESS_NAME"],
+];
+
+/** Environment variables already reported as unreadable. */
+const deniedVariables = new OnceSet(100);
+
+/**
+ * The registry's configuration, validated at construction: an invalid
+ * location (also from `SPECTATOR_OUTPUT_LOCATION`), size or logger throws a
+ * `TypeError` or `RangeError` naming the value and what is allowed.
+ *
+ * @example The default: UDP to the local SpectatorD
+ * ```ts
+ * import { Config } from "@spectator/client";
+ *
+ * const config = new Config();
+ * config.location; // "udp", unless SPECTATOR_OUTPUT_LOCATION says otherwise
+ * ```
+ *
+ * @example Testing setup
+ * ```ts
+ * import { Config } from "@spectator/client";
+ *
+ * const config = new Config({ location: "memory", extraCommonTags: { "nf.app": "test" } });
+ * config.extraCommonTags; // { "nf.app": "test" } plus nf.container / nf.process from the environment
+ * ```
+ */
+export class Config {
+  /** The location in force: `SPECTATOR_OUTPUT_LOCATION` when set, else the configured one. */
+  readonly location: string;
+  /** The parsed {@linkcode location}. */
+  readonly target: Location;
+  /** The configured common tags merged with those from the environment (which win). */
+  readonly extraCommonTags: Readonly<Record<string, string>>;
+  /** Bytes collected before a send; 0 sends every event-loop turn. */
+  readonly bufferSize: number;
+  /** The longest a buffered line waits, in milliseconds. */
+  readonly flushIntervalMs: number;
+  /** The most bytes that may wait for the transport. */
+  readonly maxPendingBytes: number;
+  /** The largest datagram sent, in bytes. */
+  readonly maxDatagramBytes: number;
+  /** The logger, already filtered by {@linkcode logLevel}. */
+  readonly logger: Logger;
+  /** The most detailed level that reaches the logger. */
+  readonly logLevel: LogLevel;
+  /** Whether Deno may reach Unix sockets through FFI. */
+  readonly unixFfi: boolean;
+  /** A transport that replaces the runtime's, when given. */
+  readonly transport: TransportFactory | undefined;
+
+  /** @param options what to change from the defaults */
+  constructor(options: ConfigOptions = {}) {
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`Cannot create Config: options must be an object: received ${String(options)}`);
+    }
+    this.logLevel = checkLogLevel(options.logLevel ?? "warn");
+    this.logger = options.logger === undefined
+      ? (this.logLevel === "warn" ? defaultLogger() : levelFiltered(console, this.logLevel))
+      : levelFiltered(checkLogger(options.logger), this.logLevel);
+    const warnDenied = (variable: string) => {
+      if (!deniedVariables.first(variable)) return;
+      this.logger.warn(`spectator.config: cannot read ${variable}: run Deno with --allow-env to use it`);
+    };
+    const override = readEnv("SPECTATOR_OUTPUT_LOCATION", warnDenied);
+    this.location = override ?? options.location ?? "udp";
+    this.target = parseLocation(this.location, override === undefined ? "location" : "SPECTATOR_OUTPUT_LOCATION");
+    this.extraCommonTags = Object.freeze(commonTags(options.extraCommonTags, this.logger, warnDenied));
+    this.bufferSize = checkInteger("bufferSize", options.bufferSize ?? 0, 0, 2 ** 30);
+    this.flushIntervalMs = checkInteger("flushIntervalMs", options.flushIntervalMs ?? 1000, 1, 2 ** 31 - 1);
+    this.maxDatagramBytes = checkInteger("maxDatagramBytes", options.maxDatagramBytes ?? 61440, 512, 65507);
+    this.maxPendingBytes = checkInteger(
+      "maxPendingBytes",
+      options.maxPendingBytes ?? 4 * 1024 * 1024,
+      this.maxDatagramBytes,
+      2 ** 31,
+    );
+    this.unixFfi = options.unixFfi ?? true;
+    if (options.transport !== undefined && typeof options.transport !== "function") {
+      throw new TypeError(`Cannot create Config: transport must be a function: received ${typeof options.transport}`);
+    }
+    this.transport = options.transport;
+  }
+}
+
+function commonTags(
+  configured: Record<string, string> | undefined,
+  logger: Logger,
+  warnDenied: (variable: string) => void,
+): Record<string, string> {
+  const tags = new MeterId("config", configured ?? {}, { logger }).tags();
+  for (const [tag, variable] of ENV_COMMON_TAGS) {
+    const value = readEnv(variable, warnDenied)?.trim();
+    if (value) tags[tag] = value;
+  }
+  return tags;
+}
+
+function checkInteger(name: string, value: unknown, min: number, max: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    throw new TypeError(`Cannot create Config: ${name} must be an integer: received ${String(value)}`);
+  }
+  if (value < min || value > max) {
+    throw new RangeError(`Cannot create Config: ${name} must be from ${min} to ${max}: received ${value}`);
+  }
+  return value;
+}
+
+function checkLogLevel(level: unknown): LogLevel {
+  if (LOG_LEVELS.includes(level as LogLevel)) return level as LogLevel;
+  throw new TypeError(
+    `Cannot create Config: logLevel must be one of ${LOG_LEVELS.map((l) => `"${l}"`).join(", ")}: received ${
+      JSON.stringify(level)
+    }`,
+  );
+}
+
+function checkLogger(logger: unknown): Logger {
+  const methods = ["debug", "info", "warn", "error"] as const;
+  const missing = methods.filter((m) => typeof (logger as Record<string, unknown> | null)?.[m] !== "function");
+  if (missing.length === 0) return logger as Logger;
+  throw new TypeError(
+    `Cannot create Config: logger must have the methods debug, info, warn and error: missing ${missing.join(", ")}`,
+  );
+}

@@ -1,0 +1,193 @@
+/**
+ * Meter ids: a name plus tags, and their SpectatorD spelling.
+ *
+ * @module
+ */
+
+import { defaultLogger, type Logger } from "./logger.ts";
+import { OnceSet } from "./once_set.ts";
+
+/** Every character outside SpectatorD's allowed set, one code point at a time. */
+const INVALID_CHARS = /[^-._A-Za-z0-9~^]/gu;
+
+/** Ids already warned about, shared by every logger so each id warns once. */
+const warnedIds = new OnceSet(10_000);
+
+/**
+ * Replaces every character that SpectatorD does not allow in a name, tag key
+ * or tag value with `_`, one per code point, so the result is always ASCII
+ * and can never carry a protocol separator.
+ *
+ * @example
+ * ```ts
+ * import { sanitize } from "@spectator/client";
+ *
+ * sanitize("a b:c"); // "a_b_c"
+ * ```
+ */
+export function sanitize(text: string): string {
+  return text.replace(INVALID_CHARS, "_");
+}
+
+/**
+ * Compares two strings by Unicode code point, the order SpectatorD ids use
+ * (plain `<` compares UTF-16 code units, which differs above U+FFFF).
+ *
+ * @example
+ * ```ts
+ * import { compareCodePoints } from "@spectator/client";
+ *
+ * ["b", "a", "B"].sort(compareCodePoints); // ["B", "a", "b"]
+ * ```
+ */
+export function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return codePointRank(x) - codePointRank(y);
+  }
+  return a.length - b.length;
+}
+
+/** Moves surrogates above the rest of the BMP, so code units sort as code points. */
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
+  if (unit >= 0xe000) return unit - 0x800;
+  return unit;
+}
+
+/** Turns anything into a string without throwing, for untyped callers. */
+export function safeString(value: unknown): string {
+  if (typeof value === "string") return value;
+  try {
+    return String(value);
+  } catch {
+    return Object.prototype.toString.call(value);
+  }
+}
+
+/** Formats tags the way spectator-py prints a dict: `{'a': '1', 'b': 2}`. */
+function formatTags(tags: Record<string, unknown>): string {
+  const parts = Object.entries(tags).map(([k, v]) =>
+    `'${k}': ${typeof v === "string" ? `'${v}'` : safeString(v)}`
+  );
+  return `{${parts.join(", ")}}`;
+}
+
+/** Options for {@linkcode MeterId}. */
+export interface MeterIdOptions {
+  /** Receives the warning about dropped tags; the default logger otherwise. */
+  logger?: Logger;
+}
+
+/**
+ * The name and tags that identify a meter. Tags whose key or value is not a
+ * non-empty string are dropped with a warning (once per distinct id). Ids are
+ * immutable: `withTag` and `withTags` return new ids.
+ *
+ * Prefer {@linkcode Registry.newId}, which also applies the common tags.
+ *
+ * @example Build an id and read its SpectatorD spelling
+ * ```ts
+ * import { MeterId } from "@spectator/client";
+ *
+ * const id = new MeterId("server.requestCount", { status: "200", method: "GET" });
+ * id.spectatordId; // "server.requestCount,method=GET,status=200"
+ * id.withTag("status", "500").tags(); // { status: "500", method: "GET" }
+ * ```
+ */
+export class MeterId {
+  readonly #name: string;
+  readonly #tags: Readonly<Record<string, string>>;
+  readonly #options: MeterIdOptions;
+  /** The id as SpectatorD reads it: the sanitized name, then `,key=value` per tag sorted by key. */
+  readonly spectatordId: string;
+
+  /**
+   * @param name the meter name, e.g. `server.requestCount`
+   * @param tags dimensions of the meter, e.g. `{ status: "200" }`
+   * @param options where warnings about invalid tags go
+   */
+  constructor(name: string, tags: Record<string, string> = {}, options: MeterIdOptions = {}) {
+    this.#name = safeString(name);
+    this.#options = options;
+    this.#tags = validTags(this.#name, tags, options.logger);
+    this.spectatordId = toSpectatordId(this.#name, this.#tags);
+  }
+
+  /** @returns the name as given */
+  name(): string {
+    return this.#name;
+  }
+
+  /** @returns a copy of the valid tags */
+  tags(): Record<string, string> {
+    return { ...this.#tags };
+  }
+
+  /** @returns a new id with `key` set to `value` */
+  withTag(key: string, value: string): MeterId {
+    return new MeterId(this.#name, { ...this.#tags, [key]: value }, this.#options);
+  }
+
+  /** @returns a new id with `tags` added, overriding tags of the same key; this id when `tags` is empty */
+  withTags(tags: Record<string, string>): MeterId {
+    if (Object.keys(tags).length === 0) return this;
+    return new MeterId(this.#name, { ...this.#tags, ...tags }, this.#options);
+  }
+
+  /** @returns whether `other` is a `MeterId` with the same name and tags, in any order */
+  equals(other: unknown): boolean {
+    if (!(other instanceof MeterId)) return false;
+    if (this.#name !== other.#name) return false;
+    const mine = Object.keys(this.#tags);
+    if (mine.length !== Object.keys(other.#tags).length) return false;
+    return mine.every((k) => Object.hasOwn(other.#tags, k) && other.#tags[k] === this.#tags[k]);
+  }
+
+  /** @returns `MeterId(name=foo, tags={'a': '1'})`, as spectator-py prints ids */
+  toString(): string {
+    return `MeterId(name=${this.#name}, tags=${formatTags(this.#tags)})`;
+  }
+}
+
+/** Keeps the tags whose key and value are non-empty strings, warning about the rest. */
+function validTags(name: string, tags: unknown, logger?: Logger): Record<string, string> {
+  const valid: Record<string, string> = {};
+  if (tags === null || typeof tags !== "object") {
+    if (tags !== undefined) warnInvalidTags(name, {}, valid, logger, safeString(tags));
+    return valid;
+  }
+  let dropped = false;
+  for (const [k, v] of Object.entries(tags)) {
+    if (k.length > 0 && typeof v === "string" && v.length > 0) valid[k] = v;
+    else dropped = true;
+  }
+  if (dropped) warnInvalidTags(name, tags as Record<string, unknown>, valid, logger);
+  return valid;
+}
+
+function warnInvalidTags(
+  name: string,
+  given: Record<string, unknown>,
+  valid: Record<string, string>,
+  logger: Logger | undefined,
+  givenText: string = formatTags(given),
+): void {
+  const key = `${name}|${givenText}`;
+  if (!warnedIds.first(key)) return;
+  (logger ?? defaultLogger()).warn(
+    `spectator.meter.meter_id: MeterId(name=${name}, tags=${givenText}) is invalid due to tag keys ` +
+      `or values which are not strings or are zero-length strings; proceeding with truncated tags ` +
+      `MeterId(name=${name}, tags=${formatTags(valid)})`,
+  );
+}
+
+function toSpectatordId(name: string, tags: Readonly<Record<string, string>>): string {
+  let id = sanitize(name);
+  for (const key of Object.keys(tags).sort(compareCodePoints)) {
+    id += `,${sanitize(key)}=${sanitize(tags[key])}`;
+  }
+  return id;
+}

@@ -1,0 +1,44 @@
+/**
+ * The age gauge: time since the last success.
+ *
+ * @module
+ */
+
+import type { MeterId } from "../meter_id.ts";
+import type { Writer } from "../writers/writer.ts";
+import { Meter } from "./meter.ts";
+
+/**
+ * Reports the seconds elapsed since an event last succeeded, for as long as
+ * SpectatorD runs: the "time since last success" alerting pattern. Writes
+ * `A:<id>:<epochSeconds>`, or `A:<id>:0` for "now".
+ *
+ * @example Mark a successful run
+ * ```ts
+ * import { Config, Registry } from "@spectator/client";
+ *
+ * const registry = new Registry(new Config({ location: "memory" }));
+ * const lastSuccess = registry.ageGauge("job.lastSuccess");
+ * lastSuccess.now(); // A:job.lastSuccess:0
+ * lastSuccess.set(Date.now() / 1000);
+ * ```
+ */
+export class AgeGauge extends Meter {
+  /**
+   * @param id the meter's id
+   * @param writer where lines go; nowhere when omitted
+   */
+  constructor(id: MeterId, writer?: Writer) {
+    super(id, writer, "A");
+  }
+
+  /** Records a success at `epochSeconds`, seconds since the Unix epoch. */
+  set(epochSeconds: number): void {
+    this.writeNumber(epochSeconds);
+  }
+
+  /** Records a success now (SpectatorD's clock). */
+  now(): void {
+    this.writeFormatted("0");
+  }
+}

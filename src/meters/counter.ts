@@ -1,0 +1,38 @@
+/**
+ * The counter: a rate of events per second.
+ *
+ * @module
+ */
+
+import type { MeterId } from "../meter_id.ts";
+import type { Writer } from "../writers/writer.ts";
+import { Meter } from "./meter.ts";
+
+/**
+ * Counts events; SpectatorD reports the rate per second. Writes
+ * `c:<id>:<delta>`, only for a finite delta above zero.
+ *
+ * @example Count requests
+ * ```ts
+ * import { Config, Registry } from "@spectator/client";
+ *
+ * const registry = new Registry(new Config({ location: "memory" }));
+ * const requests = registry.counter("server.requestCount", { status: "200" });
+ * requests.increment(); // c:server.requestCount,status=200:1
+ * requests.increment(2.5); // c:server.requestCount,status=200:2.5
+ * ```
+ */
+export class Counter extends Meter {
+  /**
+   * @param id the meter's id
+   * @param writer where lines go; nowhere when omitted
+   */
+  constructor(id: MeterId, writer?: Writer) {
+    super(id, writer, "c");
+  }
+
+  /** Adds `delta` (default 1); zero, negative and non-finite deltas are ignored. */
+  increment(delta: number = 1): void {
+    this.writePositive(delta);
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * Distribution summaries: sizes and amounts, with or without percentiles.
+ *
+ * @module
+ */
+
+import type { MeterId } from "../meter_id.ts";
+import type { Writer } from "../writers/writer.ts";
+import { Meter } from "./meter.ts";
+
+/**
+ * Records amounts such as response sizes; SpectatorD reports count, total,
+ * total of squares and max. Writes `d:<id>:<amount>`, only for a finite
+ * amount of zero or more.
+ *
+ * @example Record response sizes
+ * ```ts
+ * import { Config, Registry } from "@spectator/client";
+ *
+ * const registry = new Registry(new Config({ location: "memory" }));
+ * registry.distributionSummary("server.responseSize").record(1024); // d:server.responseSize:1024
+ * ```
+ */
+export class DistributionSummary extends Meter {
+  /**
+   * @param id the meter's id
+   * @param writer where lines go; nowhere when omitted
+   */
+  constructor(id: MeterId, writer?: Writer, symbol: string = "d") {
+    super(id, writer, symbol);
+  }
+
+  /** Records `amount`; negative and non-finite amounts are ignored. */
+  record(amount: number): void {
+    this.writeNonNegative(amount);
+  }
+}
+
+/**
+ * A {@linkcode DistributionSummary} that also publishes percentiles. Writes
+ * `D:<id>:<amount>`; SpectatorD truncates the amount to an integer.
+ *
+ * @example
+ * ```ts
+ * import { Config, Registry } from "@spectator/client";
+ *
+ * const registry = new Registry(new Config({ location: "memory" }));
+ * registry.pctDistributionSummary("server.responseSize").record(512); // D:server.responseSize:512
+ * ```
+ */
+export class PercentileDistributionSummary extends DistributionSummary {
+  /**
+   * @param id the meter's id
+   * @param writer where lines go; nowhere when omitted
+   */
+  constructor(id: MeterId, writer?: Writer) {
+    super(id, writer, "D");
+  }
+}

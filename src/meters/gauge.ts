@@ -1,0 +1,52 @@
+/**
+ * The gauge: the last value set, with an optional time to live.
+ *
+ * @module
+ */
+
+import type { MeterId } from "../meter_id.ts";
+import type { Writer } from "../writers/writer.ts";
+import { Meter, warnFor } from "./meter.ts";
+
+/**
+ * A value sampled at a point in time, such as a queue size. SpectatorD keeps
+ * reporting the last value for 15 minutes, or for `ttlSeconds` when given
+ * (SpectatorD raises a TTL below 5 to 5). Writes `g:<id>:<value>` or
+ * `g,<ttl>:<id>:<value>` for any number.
+ *
+ * @example A gauge with a two-minute TTL
+ * ```ts
+ * import { Config, Registry } from "@spectator/client";
+ *
+ * const registry = new Registry(new Config({ location: "memory" }));
+ * registry.gauge("queue.size", { queue: "jobs" }, 120).set(42); // g,120:queue.size,queue=jobs:42
+ * ```
+ */
+export class Gauge extends Meter {
+  /**
+   * @param id the meter's id
+   * @param writer where lines go; nowhere when omitted
+   * @param ttlSeconds how long SpectatorD keeps the value: a whole number of
+   *   seconds above zero; anything else is left out of the line with a warning
+   */
+  constructor(id: MeterId, writer?: Writer, ttlSeconds?: number) {
+    super(id, writer, gaugeSymbol(id, writer, ttlSeconds));
+  }
+
+  /** Sets the gauge to `value`. */
+  set(value: number): void {
+    this.writeNumber(value);
+  }
+}
+
+function gaugeSymbol(id: MeterId, writer: Writer | undefined, ttlSeconds: unknown): string {
+  if (ttlSeconds === undefined || ttlSeconds === null) return "g";
+  if (Number.isSafeInteger(ttlSeconds) && (ttlSeconds as number) > 0) return `g,${ttlSeconds}`;
+  warnFor(
+    writer,
+    `spectator.meter: ignored the gauge TTL of ${id.spectatordId}: ttlSeconds must be a whole number above zero: received ${
+      String(ttlSeconds)
+    }`,
+  );
+  return "g";
+}

@@ -1,0 +1,36 @@
+/**
+ * The max gauge: the largest value per reporting interval.
+ *
+ * @module
+ */
+
+import type { MeterId } from "../meter_id.ts";
+import type { Writer } from "../writers/writer.ts";
+import { Meter } from "./meter.ts";
+
+/**
+ * Reports the maximum of the values set during each SpectatorD interval,
+ * such as the peak number of open connections. Writes `m:<id>:<value>`.
+ *
+ * @example
+ * ```ts
+ * import { Config, Registry } from "@spectator/client";
+ *
+ * const registry = new Registry(new Config({ location: "memory" }));
+ * registry.maxGauge("server.connections").set(17); // m:server.connections:17
+ * ```
+ */
+export class MaxGauge extends Meter {
+  /**
+   * @param id the meter's id
+   * @param writer where lines go; nowhere when omitted
+   */
+  constructor(id: MeterId, writer?: Writer) {
+    super(id, writer, "m");
+  }
+
+  /** Offers `value` as the interval's maximum. */
+  set(value: number): void {
+    this.writeNumber(value);
+  }
+}

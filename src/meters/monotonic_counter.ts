@@ -1,0 +1,37 @@
+/**
+ * The monotonic counter: a rate from a cumulative source.
+ *
+ * @module
+ */
+
+import type { MeterId } from "../meter_id.ts";
+import type { Writer } from "../writers/writer.ts";
+import { Meter } from "./meter.ts";
+
+/**
+ * Takes the current value of a source that only grows, such as bytes read
+ * from a socket since start; SpectatorD reports the rate of change (it needs
+ * two samples). Writes `C:<id>:<value>`.
+ *
+ * @example
+ * ```ts
+ * import { Config, Registry } from "@spectator/client";
+ *
+ * const registry = new Registry(new Config({ location: "memory" }));
+ * registry.monotonicCounter("net.bytesRead").set(123456); // C:net.bytesRead:123456
+ * ```
+ */
+export class MonotonicCounter extends Meter {
+  /**
+   * @param id the meter's id
+   * @param writer where lines go; nowhere when omitted
+   */
+  constructor(id: MeterId, writer?: Writer) {
+    super(id, writer, "C");
+  }
+
+  /** Sets the source's current value. */
+  set(value: number): void {
+    this.writeNumber(value);
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * Timers: durations in seconds, with or without percentiles.
+ *
+ * @module
+ */
+
+import type { MeterId } from "../meter_id.ts";
+import type { Writer } from "../writers/writer.ts";
+import { Meter } from "./meter.ts";
+
+/**
+ * Records durations in seconds; SpectatorD reports count, total time, total
+ * of squares and max. Writes `t:<id>:<seconds>`, only for a finite value of
+ * zero or more.
+ *
+ * @example Time a piece of work
+ * ```ts
+ * import { Config, Registry } from "@spectator/client";
+ *
+ * const registry = new Registry(new Config({ location: "memory" }));
+ * const latency = registry.timer("server.requestLatency");
+ * const start = performance.now();
+ * latency.record((performance.now() - start) / 1000);
+ * ```
+ */
+export class Timer extends Meter {
+  /**
+   * @param id the meter's id
+   * @param writer where lines go; nowhere when omitted
+   */
+  constructor(id: MeterId, writer?: Writer, symbol: string = "t") {
+    super(id, writer, symbol);
+  }
+
+  /** Records a duration of `seconds`; negative and non-finite values are ignored. */
+  record(seconds: number): void {
+    this.writeNonNegative(seconds);
+  }
+}
+
+/**
+ * A {@linkcode Timer} that also publishes percentiles (more time series in
+ * Atlas: use it where the distribution matters). Writes `T:<id>:<seconds>`.
+ *
+ * @example
+ * ```ts
+ * import { Config, Registry } from "@spectator/client";
+ *
+ * const registry = new Registry(new Config({ location: "memory" }));
+ * registry.pctTimer("server.requestLatency").record(0.042); // T:server.requestLatency:0.042
+ * ```
+ */
+export class PercentileTimer extends Timer {
+  /**
+   * @param id the meter's id
+   * @param writer where lines go; nowhere when omitted
+   */
+  constructor(id: MeterId, writer?: Writer) {
+    super(id, writer, "T");
+  }
+}

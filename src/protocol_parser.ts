@@ -1,0 +1,93 @@
+/**
+ * Reading protocol lines back: for tests that assert on what a writer got.
+ *
+ * @module
+ */
+
+import { MeterId } from "./meter_id.ts";
+import { AgeGauge } from "./meters/age_gauge.ts";
+import { Counter } from "./meters/counter.ts";
+import { DistributionSummary, PercentileDistributionSummary } from "./meters/dist_summary.ts";
+import { Gauge } from "./meters/gauge.ts";
+import { MaxGauge } from "./meters/max_gauge.ts";
+import { MonotonicCounter } from "./meters/monotonic_counter.ts";
+import { MonotonicCounterUint } from "./meters/monotonic_counter_uint.ts";
+import { PercentileTimer, Timer } from "./meters/timer.ts";
+
+const METER_CLASSES = {
+  A: AgeGauge,
+  c: Counter,
+  d: DistributionSummary,
+  g: Gauge,
+  m: MaxGauge,
+  C: MonotonicCounter,
+  U: MonotonicCounterUint,
+  D: PercentileDistributionSummary,
+  T: PercentileTimer,
+  t: Timer,
+} as const;
+
+/**
+ * A meter class that {@linkcode getMeterClass} can return.
+ *
+ * @example
+ * ```ts
+ * import { getMeterClass, type MeterClass } from "@spectator/client";
+ *
+ * const meterClass: MeterClass | undefined = getMeterClass("c");
+ * ```
+ */
+export type MeterClass = (typeof METER_CLASSES)[keyof typeof METER_CLASSES];
+
+/**
+ * Returns the meter class for a protocol symbol (`A c d g m C U D T t`), or
+ * `undefined` for any other.
+ *
+ * @example
+ * ```ts
+ * import { Counter, getMeterClass } from "@spectator/client";
+ *
+ * getMeterClass("c") === Counter; // true
+ * getMeterClass("X"); // undefined
+ * ```
+ */
+export function getMeterClass(symbol: string): MeterClass | undefined {
+  return Object.hasOwn(METER_CLASSES, symbol) ? METER_CLASSES[symbol as keyof typeof METER_CLASSES] : undefined;
+}
+
+/**
+ * Splits a protocol line into its symbol (without options such as a gauge
+ * TTL), its id and its value text.
+ *
+ * @param line one protocol line, e.g. `c:server.requestCount,status=200:1`
+ * @returns `[symbol, id, value]`
+ * @throws {SyntaxError} when the line does not have three `:`-separated parts,
+ *   an empty symbol or name, or a tag that is not `key=value`
+ *
+ * @example Check what a meter wrote
+ * ```ts
+ * import { parseProtocolLine } from "@spectator/client";
+ *
+ * const [symbol, id, value] = parseProtocolLine("g,120:queue.size,queue=jobs:42");
+ * // symbol "g", id.name() "queue.size", id.tags() { queue: "jobs" }, value "42"
+ * ```
+ */
+export function parseProtocolLine(line: string): [symbol: string, id: MeterId, value: string] {
+  const malformed = (why: string) =>
+    new SyntaxError(`Cannot parse protocol line: ${why}: received ${JSON.stringify(String(line))}`);
+  if (typeof line !== "string") throw malformed("a line must be a string");
+  const parts = line.split(":");
+  if (parts.length !== 3) throw malformed(`expected <symbol>:<id>:<value>, found ${parts.length} parts`);
+  const [options, idText, value] = parts;
+  const symbol = options.split(",")[0];
+  if (symbol === "") throw malformed("the symbol is empty");
+  const [name, ...tagTexts] = idText.split(",");
+  if (name === "") throw malformed("the name is empty");
+  const tags: Record<string, string> = {};
+  for (const tag of tagTexts) {
+    const pair = tag.split("=");
+    if (pair.length !== 2 || pair[0] === "" || pair[1] === "") throw malformed(`tag ${JSON.stringify(tag)} is not key=value`);
+    tags[pair[0]] = pair[1];
+  }
+  return [symbol, new MeterId(name, tags), value];
+}

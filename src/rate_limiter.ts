@@ -1,0 +1,58 @@
+/**
+ * Rate limiting of repeated log messages.
+ *
+ * @module
+ */
+
+/**
+ * Lets a message through at most once per interval for each key and counts
+ * what it held back, so a dead agent produces one log line per interval.
+ *
+ * @example One report per second, however many failures
+ * ```ts
+ * import { RateLimiter } from "./rate_limiter.ts";
+ *
+ * const limiter = new RateLimiter(1000);
+ * for (let i = 0; i < 3; i++) {
+ *   const suppressed = limiter.take("send");
+ *   if (suppressed !== undefined) console.log(`failed (${suppressed} more not shown)`);
+ * }
+ * ```
+ */
+export class RateLimiter {
+  readonly #intervalMs: number;
+  readonly #now: () => number;
+  readonly #state = new Map<string, { until: number; suppressed: number }>();
+
+  /**
+   * @param intervalMs the shortest time between two messages of one key
+   * @param now the clock in milliseconds (injectable for tests)
+   */
+  constructor(intervalMs: number, now: () => number = Date.now) {
+    this.#intervalMs = intervalMs;
+    this.#now = now;
+  }
+
+  /**
+   * Asks to log a message for `key`.
+   *
+   * @returns the number of messages held back since the last one let through,
+   * or `undefined` when this one must be held back too
+   */
+  take(key: string): number | undefined {
+    const now = this.#now();
+    const state = this.#state.get(key);
+    if (state === undefined) {
+      this.#state.set(key, { until: now + this.#intervalMs, suppressed: 0 });
+      return 0;
+    }
+    if (now < state.until) {
+      state.suppressed++;
+      return undefined;
+    }
+    const suppressed = state.suppressed;
+    state.until = now + this.#intervalMs;
+    state.suppressed = 0;
+    return suppressed;
+  }
+}

@@ -1,0 +1,214 @@
+/**
+ * The registry: the entry point that makes ids and meters and owns the
+ * writer.
+ *
+ * @module
+ */
+
+import { Config } from "./config.ts";
+import type { Logger } from "./logger.ts";
+import { MeterId, safeString } from "./meter_id.ts";
+import { AgeGauge } from "./meters/age_gauge.ts";
+import { Counter } from "./meters/counter.ts";
+import { DistributionSummary, PercentileDistributionSummary } from "./meters/dist_summary.ts";
+import { Gauge } from "./meters/gauge.ts";
+import { MaxGauge } from "./meters/max_gauge.ts";
+import { MonotonicCounter } from "./meters/monotonic_counter.ts";
+import { MonotonicCounterUint } from "./meters/monotonic_counter_uint.ts";
+import { PercentileTimer, Timer } from "./meters/timer.ts";
+import { atlasLimitProblems } from "./atlas_limits.ts";
+import { OnceSet } from "./once_set.ts";
+import { newWriter } from "./writers/new_writer.ts";
+import type { Writer } from "./writers/writer.ts";
+
+/** Ids already warned about for breaking Atlas limits. */
+const limitWarnings = new OnceSet(10_000);
+
+/**
+ * Makes meters that write to the configured location. Meters made by name
+ * get the common tags; the `...WithId` twins use the id as given.
+ *
+ * @example Count requests and time them
+ * ```ts
+ * import { Config, Registry } from "@spectator/client";
+ *
+ * await using registry = new Registry(new Config({ location: "memory" }));
+ * registry.counter("server.requestCount", { status: "200" }).increment();
+ * registry.timer("server.requestLatency").record(0.012);
+ * ```
+ *
+ * @example Flush before an explicit exit
+ * ```ts
+ * import { Registry } from "@spectator/client";
+ *
+ * const registry = new Registry();
+ * registry.counter("job.runs").increment();
+ * await registry.close(); // delivers what was written, then releases the socket
+ * ```
+ */
+export class Registry implements AsyncDisposable {
+  readonly #config: Config;
+  readonly #writer: Writer;
+  readonly #logger: Logger;
+
+  /**
+   * @param config the configuration; `new Config()` when omitted
+   * @throws {Error} when the output location cannot be opened (e.g. a missing directory)
+   */
+  constructor(config: Config = new Config()) {
+    if (!(config instanceof Config)) {
+      throw new TypeError(`Cannot create Registry: config must be a Config: received ${safeString(config)}`);
+    }
+    this.#config = config;
+    this.#logger = config.logger;
+    this.#writer = newWriter(config);
+    this.#logger.info(
+      `spectator.registry: Create Registry with location=${config.location} extraCommonTags=${
+        JSON.stringify(config.extraCommonTags)
+      }`,
+    );
+  }
+
+  /** @returns the configuration this registry was built with */
+  config(): Config {
+    return this.#config;
+  }
+
+  /** @returns the writer in use: a `MemoryWriter` for location `memory` */
+  writer(): Writer {
+    return this.#writer;
+  }
+
+  /**
+   * Makes an id with the common tags applied (they override user tags of the
+   * same key), warning once per id that Atlas would reject.
+   */
+  newId(name: string, tags: Record<string, string> = {}): MeterId {
+    const id = new MeterId(name, tags, { logger: this.#logger });
+    const problems = atlasLimitProblems(id.name(), id.tags());
+    if (problems.length > 0 && limitWarnings.first(id.spectatordId)) {
+      this.#logger.warn(`spectator.registry: Atlas will drop ${id}: ${problems.join("; ")}`);
+    }
+    return id.withTags(this.#config.extraCommonTags);
+  }
+
+  /** @returns an {@linkcode AgeGauge} named `name` */
+  ageGauge(name: string, tags?: Record<string, string>): AgeGauge {
+    return new AgeGauge(this.newId(name, tags), this.#writer);
+  }
+
+  /** @returns an {@linkcode AgeGauge} for `id` as given */
+  ageGaugeWithId(id: MeterId): AgeGauge {
+    return new AgeGauge(id, this.#writer);
+  }
+
+  /** @returns a {@linkcode Counter} named `name` */
+  counter(name: string, tags?: Record<string, string>): Counter {
+    return new Counter(this.newId(name, tags), this.#writer);
+  }
+
+  /** @returns a {@linkcode Counter} for `id` as given */
+  counterWithId(id: MeterId): Counter {
+    return new Counter(id, this.#writer);
+  }
+
+  /** @returns a {@linkcode DistributionSummary} named `name` */
+  distributionSummary(name: string, tags?: Record<string, string>): DistributionSummary {
+    return new DistributionSummary(this.newId(name, tags), this.#writer);
+  }
+
+  /** @returns a {@linkcode DistributionSummary} for `id` as given */
+  distributionSummaryWithId(id: MeterId): DistributionSummary {
+    return new DistributionSummary(id, this.#writer);
+  }
+
+  /** @returns a {@linkcode Gauge} named `name`, with an optional TTL in seconds */
+  gauge(name: string, tags?: Record<string, string>, ttlSeconds?: number): Gauge {
+    return new Gauge(this.newId(name, tags), this.#writer, ttlSeconds);
+  }
+
+  /** @returns a {@linkcode Gauge} for `id` as given, with an optional TTL in seconds */
+  gaugeWithId(id: MeterId, ttlSeconds?: number): Gauge {
+    return new Gauge(id, this.#writer, ttlSeconds);
+  }
+
+  /** @returns a {@linkcode MaxGauge} named `name` */
+  maxGauge(name: string, tags?: Record<string, string>): MaxGauge {
+    return new MaxGauge(this.newId(name, tags), this.#writer);
+  }
+
+  /** @returns a {@linkcode MaxGauge} for `id` as given */
+  maxGaugeWithId(id: MeterId): MaxGauge {
+    return new MaxGauge(id, this.#writer);
+  }
+
+  /** @returns a {@linkcode MonotonicCounter} named `name` */
+  monotonicCounter(name: string, tags?: Record<string, string>): MonotonicCounter {
+    return new MonotonicCounter(this.newId(name, tags), this.#writer);
+  }
+
+  /** @returns a {@linkcode MonotonicCounter} for `id` as given */
+  monotonicCounterWithId(id: MeterId): MonotonicCounter {
+    return new MonotonicCounter(id, this.#writer);
+  }
+
+  /** @returns a {@linkcode MonotonicCounterUint} named `name` */
+  monotonicCounterUint(name: string, tags?: Record<string, string>): MonotonicCounterUint {
+    return new MonotonicCounterUint(this.newId(name, tags), this.#writer);
+  }
+
+  /** @returns a {@linkcode MonotonicCounterUint} for `id` as given */
+  monotonicCounterUintWithId(id: MeterId): MonotonicCounterUint {
+    return new MonotonicCounterUint(id, this.#writer);
+  }
+
+  /** @returns a {@linkcode PercentileDistributionSummary} named `name` */
+  pctDistributionSummary(name: string, tags?: Record<string, string>): PercentileDistributionSummary {
+    return new PercentileDistributionSummary(this.newId(name, tags), this.#writer);
+  }
+
+  /** @returns a {@linkcode PercentileDistributionSummary} for `id` as given */
+  pctDistributionSummaryWithId(id: MeterId): PercentileDistributionSummary {
+    return new PercentileDistributionSummary(id, this.#writer);
+  }
+
+  /** @returns a {@linkcode PercentileTimer} named `name` */
+  pctTimer(name: string, tags?: Record<string, string>): PercentileTimer {
+    return new PercentileTimer(this.newId(name, tags), this.#writer);
+  }
+
+  /** @returns a {@linkcode PercentileTimer} for `id` as given */
+  pctTimerWithId(id: MeterId): PercentileTimer {
+    return new PercentileTimer(id, this.#writer);
+  }
+
+  /** @returns a {@linkcode Timer} named `name` */
+  timer(name: string, tags?: Record<string, string>): Timer {
+    return new Timer(this.newId(name, tags), this.#writer);
+  }
+
+  /** @returns a {@linkcode Timer} for `id` as given */
+  timerWithId(id: MeterId): Timer {
+    return new Timer(id, this.#writer);
+  }
+
+  /** Resolves when everything written so far has been handed to the transport. */
+  flush(): Promise<void> {
+    return this.#writer.flush();
+  }
+
+  /** Flushes, then releases sockets and timers. Idempotent; errors are logged, never thrown. */
+  async close(): Promise<void> {
+    this.#logger.info("spectator.registry: Close Registry Writer");
+    try {
+      await this.#writer.close();
+    } catch (error) {
+      this.#logger.error(`spectator.registry: Error closing Registry Writer: ${safeString(error)}`);
+    }
+  }
+
+  /** `await using` closes the registry. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

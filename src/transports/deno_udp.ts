@@ -1,0 +1,57 @@
+/**
+ * UDP through Deno's `Deno.listenDatagram`, available with `--unstable-net`.
+ *
+ * @module
+ */
+
+import { resolveHost } from "./resolve_host.ts";
+import type { Transport } from "./transport.ts";
+
+/** The part of Deno's unstable `DatagramConn` this adapter uses. */
+export interface DenoDatagramConn {
+  send(data: Uint8Array, address: { transport: string; hostname?: string; port?: number; path?: string }): Promise<number>;
+  close(): void;
+}
+
+/** Deno's unstable datagram API, present only with `--unstable-net`. */
+export interface DenoDatagramApi {
+  listenDatagram(options: { transport: string; hostname?: string; port?: number; path?: string }): DenoDatagramConn;
+}
+
+/** Returns Deno's datagram API when the program runs with `--unstable-net`. */
+export function denoDatagramApi(): DenoDatagramApi | undefined {
+  const deno = (globalThis as { Deno?: Partial<DenoDatagramApi> }).Deno;
+  return typeof deno?.listenDatagram === "function" ? (deno as DenoDatagramApi) : undefined;
+}
+
+/**
+ * Sends through `conn` one datagram at a time: Deno's sends are asynchronous
+ * and concurrent ones may be reordered, which would let an old gauge value
+ * overwrite a newer one.
+ */
+export function serialSender(
+  conn: DenoDatagramConn,
+  address: { transport: string; hostname?: string; port?: number; path?: string },
+): Transport {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    send(datagram) {
+      const sent = tail.then(() => conn.send(datagram, address)).then(() => {});
+      tail = sent.catch(() => {});
+      return sent;
+    },
+    async close() {
+      await tail;
+      conn.close();
+    },
+  };
+}
+
+/** Opens a Deno datagram socket for `host:port` on an ephemeral local port. */
+export async function connectDenoUdp(target: { host: string; port: number }): Promise<Transport> {
+  const api = denoDatagramApi();
+  if (api === undefined) throw new Error("Deno.listenDatagram needs --unstable-net");
+  const { address, family } = await resolveHost(target.host);
+  const conn = api.listenDatagram({ transport: "udp", hostname: family === 6 ? "::" : "0.0.0.0", port: 0 });
+  return serialSender(conn, { transport: "udp", hostname: address, port: target.port });
+}

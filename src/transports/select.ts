@@ -1,0 +1,65 @@
+/**
+ * Chooses the transport for a socket location from the runtime, loading
+ * only the adapter that runtime needs, on first use.
+ *
+ * @module
+ */
+
+import { isGranted } from "../permissions.ts";
+import { DEFAULT_UDP } from "../location.ts";
+import { OnceSet } from "../once_set.ts";
+import { detectRuntime } from "../runtime.ts";
+import type { TransportFactory } from "./transport.ts";
+
+/** Options for {@linkcode runtimeTransport}. */
+export interface RuntimeTransportOptions {
+  /** Allow Deno without `--unstable-net` to reach Unix sockets through FFI (with `--allow-ffi`). */
+  unixFfi: boolean;
+}
+
+const fallbackWarnings = new OnceSet(100);
+
+/**
+ * Returns the factory that opens the best transport this runtime has:
+ *
+ * | runtime | `udp` | `unix` |
+ * | --- | --- | --- |
+ * | Bun | `Bun.udpSocket` | libc through `bun:ffi` |
+ * | Deno `--unstable-net` | `Deno.listenDatagram` | `Deno.listenDatagram` (`unixpacket`) |
+ * | Deno | `node:dgram` | libc through `Deno.dlopen` with `--allow-ffi`, else UDP |
+ * | Node, others | `node:dgram` | falls back to `udp://127.0.0.1:1234` with a warning |
+ */
+export function runtimeTransport(options: RuntimeTransportOptions): TransportFactory {
+  return async (target, context) => {
+    const runtime = detectRuntime();
+    if (target.kind === "unix") {
+      if (runtime === "bun") {
+        return (await import("./unix_ffi.ts")).connectUnixFfi(target.path, context);
+      }
+      if (runtime === "deno") {
+        const { denoDatagramApi } = await import("./deno_udp.ts");
+        if (denoDatagramApi() !== undefined) {
+          return (await import("./deno_unix.ts")).connectDenoUnix(target.path, context);
+        }
+        if (options.unixFfi && isGranted({ name: "ffi" })) {
+          return (await import("./unix_ffi.ts")).connectUnixFfi(target.path, context);
+        }
+      }
+      const why = runtime === "deno"
+        ? "Deno reaches Unix datagram sockets only with --unstable-net, or with --allow-ffi"
+        : `${runtime} has no Unix datagram sockets without native addons`;
+      if (fallbackWarnings.first(target.path)) {
+        context.logger.warn(
+          `spectator.writer: cannot use unix://${target.path}: ${why}; sending to udp://${DEFAULT_UDP.host}:${DEFAULT_UDP.port} instead`,
+        );
+      }
+      target = { kind: "udp", ...DEFAULT_UDP };
+    }
+    if (runtime === "bun") return (await import("./bun_udp.ts")).connectBunUdp(target, context);
+    if (runtime === "deno") {
+      const { denoDatagramApi, connectDenoUdp } = await import("./deno_udp.ts");
+      if (denoDatagramApi() !== undefined) return connectDenoUdp(target);
+    }
+    return (await import("./node_udp.ts")).connectNodeUdp(target, context);
+  };
+}

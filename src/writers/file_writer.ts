@@ -1,0 +1,112 @@
+/**
+ * The writer for `stdout`, `stderr` and `file://` locations: one line per
+ * update, followed by a newline.
+ *
+ * @module
+ */
+
+import { isGranted } from "../permissions.ts";
+import type { Logger } from "../logger.ts";
+import { lineLogger, type Writer, type WriterOptions, writerLogger } from "./writer.ts";
+
+/** The `node:fs` functions used here, which Deno, Bun and Node all provide. */
+interface SyncFs {
+  openSync(path: string, flags: string): number;
+  writeSync(fd: number, text: string): number;
+  closeSync(fd: number): void;
+}
+
+interface TextStream {
+  write(text: string): boolean;
+}
+
+/** Where a {@linkcode FileWriter} writes: a process stream or a file path. */
+export type FileTarget = "stdout" | "stderr" | { path: string };
+
+function nodeFs(): SyncFs {
+  const process = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
+  const fs = process?.getBuiltinModule?.("node:fs") as SyncFs | undefined;
+  if (fs === undefined) throw new Error("file output needs node:fs, which this runtime does not provide");
+  return fs;
+}
+
+/**
+ * Writes each line followed by `\n` to standard output, standard error, or a
+ * file opened for appending. A file whose directory is missing is an error at
+ * construction; `close()` closes the file but never the process's streams.
+ *
+ * @example Append lines to a file
+ * ```ts
+ * import { FileWriter } from "@spectator/client";
+ *
+ * const path = await Deno.makeTempFile();
+ * const writer = new FileWriter({ path });
+ * writer.write("c:requests:1");
+ * await writer.close();
+ * await Deno.readTextFile(path); // "c:requests:1\n"
+ * ```
+ */
+export class FileWriter implements Writer {
+  /** The logger this writer reports to. */
+  readonly logger: Logger;
+  readonly #logLine: ((line: string) => void) | undefined;
+  #write: ((text: string) => void) | undefined;
+  #close: () => void = () => {};
+
+  /**
+   * @param target `"stdout"`, `"stderr"` or `{ path }` of a file to append to
+   * @param options logging
+   * @throws {Error} when the file cannot be opened, naming the path and the reason
+   */
+  constructor(target: FileTarget, options: WriterOptions = {}) {
+    this.logger = writerLogger(options);
+    this.#logLine = lineLogger(options);
+    if (typeof target === "string") {
+      const stream = (globalThis as unknown as { process: Record<string, TextStream> }).process[target];
+      this.#write = (text) => void stream.write(text);
+      return;
+    }
+    if (!isGranted({ name: "write", path: target.path })) {
+      this.logger.error(`spectator.writer: cannot write to file://${target.path}: run Deno with --allow-write`);
+      this.#write = undefined;
+      return;
+    }
+    const fs = nodeFs();
+    let fd: number;
+    try {
+      fd = fs.openSync(target.path, "a");
+    } catch (error) {
+      throw new Error(
+        `Cannot create FileWriter: cannot open file://${target.path} for appending: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    this.#write = (text) => void fs.writeSync(fd, text);
+    this.#close = () => fs.closeSync(fd);
+  }
+
+  /** Writes `line` and a newline; errors are logged, never thrown. */
+  write(line: string): void {
+    this.#logLine?.(line);
+    if (this.#write === undefined) return;
+    try {
+      this.#write(`${line}\n`);
+    } catch (error) {
+      this.logger.error(`spectator.writer: cannot write a line: ${(error as Error).message}`);
+    }
+  }
+
+  /** Resolves at once: every line is written synchronously. */
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Closes the file (never the process's streams); later writes are dropped. */
+  close(): Promise<void> {
+    this.#write = undefined;
+    const close = this.#close;
+    this.#close = () => {};
+    close();
+    return Promise.resolve();
+  }
+}

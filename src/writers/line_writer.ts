@@ -1,0 +1,370 @@
+/**
+ * The LineWriter: all delivery policy for socket locations, independent of
+ * the runtime. It packs lines into datagrams, decides when to send, bounds
+ * what waits, counts drops, rate-limits error reports and reconnects.
+ *
+ * @module
+ */
+
+import { onNaturalExit } from "../exit_hook.ts";
+import type { Logger } from "../logger.ts";
+import { RateLimiter } from "../rate_limiter.ts";
+import { unrefTimeout } from "../timers.ts";
+import type { Transport, TransportContext } from "../transports/transport.ts";
+import { lineLogger, type Writer, type WriterOptions, writerLogger } from "./writer.ts";
+
+/**
+ * Options for {@linkcode LineWriter}; `Config` supplies them for a registry.
+ *
+ * @example
+ * ```ts
+ * import type { LineWriterOptions } from "@spectator/client";
+ *
+ * const options: LineWriterOptions = { description: "udp://127.0.0.1:1234", bufferSize: 0 };
+ * ```
+ */
+export interface LineWriterOptions extends WriterOptions {
+  /** Names the destination in messages, e.g. `udp://127.0.0.1:1234`. */
+  description: string;
+  /** Bytes to collect before sending; 0 (default) sends at the end of each event-loop turn. */
+  bufferSize?: number;
+  /** With `bufferSize` above 0, the longest a line waits in milliseconds (default 1000). */
+  flushIntervalMs?: number;
+  /** The most bytes waiting or in flight; lines past it are dropped and counted (default 4 MiB). */
+  maxPendingBytes?: number;
+  /** The largest datagram, in bytes (default 61440). */
+  maxDatagramBytes?: number;
+  /** The shortest time between two connection attempts, in milliseconds (default 1000). */
+  reconnectDelayMs?: number;
+  /** The shortest time between two reports of one kind of failure, in milliseconds (default 10000). */
+  errorIntervalMs?: number;
+}
+
+/**
+ * What a {@linkcode LineWriter} has done so far.
+ *
+ * @example
+ * ```ts
+ * import type { LineWriterStats } from "@spectator/client";
+ *
+ * function lossRate(stats: LineWriterStats): number {
+ *   return stats.droppedLines / Math.max(1, stats.sentLines + stats.droppedLines);
+ * }
+ * ```
+ */
+export interface LineWriterStats {
+  /** Lines handed to the transport without an error. */
+  sentLines: number;
+  /** Datagrams handed to the transport without an error. */
+  sentDatagrams: number;
+  /** Lines lost: past the pending bound, too long for a datagram, failed sends, or written after close. */
+  droppedLines: number;
+  /** Bytes accepted and not yet sent. */
+  pendingBytes: number;
+  /** Send and connection errors seen. */
+  errors: number;
+}
+
+interface Datagram {
+  bytes: Uint8Array;
+  lines: number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Delivers lines to a datagram {@linkcode Transport}: lines are joined with
+ * `\n` into datagrams that never exceed `maxDatagramBytes` and never split a
+ * line. By default everything written in one synchronous stretch goes out at
+ * the end of it; with `bufferSize`, lines wait for that many bytes or
+ * `flushIntervalMs`. `write` never throws: failures are counted and logged at
+ * most once per interval, and the transport is re-created after errors.
+ *
+ * @example Send through a custom transport
+ * ```ts
+ * import { LineWriter } from "@spectator/client";
+ *
+ * const datagrams: string[] = [];
+ * const writer = new LineWriter(() => ({
+ *   send: (bytes) => void datagrams.push(new TextDecoder().decode(bytes)),
+ *   close: () => Promise.resolve(),
+ * }), { description: "example" });
+ * writer.write("c:a:1");
+ * writer.write("c:b:1");
+ * await writer.close(); // datagrams: ["c:a:1\nc:b:1"]
+ * ```
+ */
+export class LineWriter implements Writer {
+  /** The logger this writer reports to. */
+  readonly logger: Logger;
+  readonly #connect: (context: TransportContext) => Transport | Promise<Transport>;
+  readonly #description: string;
+  readonly #bufferSize: number;
+  readonly #flushIntervalMs: number;
+  readonly #maxPendingBytes: number;
+  readonly #maxDatagramBytes: number;
+  readonly #reconnectDelayMs: number;
+  readonly #logLine: ((line: string) => void) | undefined;
+  readonly #reports: RateLimiter;
+
+  #buffer: Uint8Array | undefined;
+  #length = 0;
+  #lines = 0;
+  #queue: Datagram[] = [];
+  #pendingBytes = 0;
+  #inFlight = 0;
+  #transport: Transport | undefined;
+  #connecting = false;
+  #retryAt = 0;
+  #cancelRetry: (() => void) | undefined;
+  #cancelFlushTimer: (() => void) | undefined;
+  #flushQueued = false;
+  #closed = false;
+  #removeExitHook: (() => void) | undefined;
+  #idleWaiters: (() => void)[] = [];
+  #stats = { sentLines: 0, sentDatagrams: 0, droppedLines: 0, errors: 0 };
+
+  /**
+   * @param connect opens the transport; called lazily, and again after errors
+   * @param options batching, bounds and logging
+   */
+  constructor(connect: (context: TransportContext) => Transport | Promise<Transport>, options: LineWriterOptions) {
+    this.#connect = connect;
+    this.#description = options.description;
+    this.#bufferSize = options.bufferSize ?? 0;
+    this.#flushIntervalMs = options.flushIntervalMs ?? 1000;
+    this.#maxDatagramBytes = options.maxDatagramBytes ?? 61440;
+    this.#maxPendingBytes = options.maxPendingBytes ?? 4 * 1024 * 1024;
+    this.#reconnectDelayMs = options.reconnectDelayMs ?? 1000;
+    this.#reports = new RateLimiter(options.errorIntervalMs ?? 10_000);
+    this.logger = writerLogger(options);
+    this.#logLine = lineLogger(options);
+  }
+
+  /** Accepts one line; it is dropped and counted when the writer is closed, the line is too long, or too much is pending. */
+  write(line: string): void {
+    this.#logLine?.(line);
+    if (this.#closed) return this.#drop(1, "the writer is closed");
+    if (this.#pendingBytes + line.length > this.#maxPendingBytes) {
+      return this.#drop(1, `more than maxPendingBytes=${this.#maxPendingBytes} are waiting`);
+    }
+    if (!this.#append(line)) {
+      this.#seal();
+      this.#drain(false);
+      if (!this.#append(line)) return this.#drop(1, `a line is longer than maxDatagramBytes=${this.#maxDatagramBytes}`);
+    }
+    this.#afterWrite();
+  }
+
+  /** @returns counters of what was sent and dropped */
+  stats(): LineWriterStats {
+    return { ...this.#stats, pendingBytes: this.#pendingBytes };
+  }
+
+  /** Sends everything accepted so far; resolves once the transport has taken it (or failed). */
+  flush(): Promise<void> {
+    this.#seal();
+    if (this.#queue.length > 0) this.#drain(true);
+    if (this.#isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Flushes, then closes the transport and stops timers; later writes are dropped. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    await this.flush();
+    this.#closed = true;
+    this.#cancelFlushTimer?.();
+    this.#cancelRetry?.();
+    this.#removeExitHook?.();
+    const transport = this.#transport;
+    this.#transport = undefined;
+    await transport?.close().catch((error) => this.#report("close", error));
+  }
+
+  /** Async disposal closes the writer. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Encodes `line` into the open datagram; false when it does not fit. */
+  #append(line: string): boolean {
+    this.#buffer ??= new Uint8Array(this.#maxDatagramBytes);
+    const separator = this.#length > 0 ? 1 : 0;
+    const start = this.#length + separator;
+    const { read, written } = encoder.encodeInto(line, this.#buffer.subarray(start));
+    if (read < line.length) return false;
+    if (separator) this.#buffer[this.#length] = 0x0a;
+    this.#length = start + written;
+    this.#lines++;
+    this.#pendingBytes += written + separator;
+    return true;
+  }
+
+  #afterWrite(): void {
+    this.#removeExitHook ??= onNaturalExit(() => {
+      if (this.#pendingBytes > 0) void this.flush();
+    });
+    if (this.#bufferSize === 0) {
+      if (!this.#flushQueued) {
+        this.#flushQueued = true;
+        queueMicrotask(() => {
+          this.#flushQueued = false;
+          this.#seal();
+          this.#drain(false);
+        });
+      }
+    } else if (this.#length >= this.#bufferSize) {
+      this.#seal();
+      this.#drain(false);
+    } else {
+      this.#cancelFlushTimer ??= unrefTimeout(() => {
+        this.#cancelFlushTimer = undefined;
+        this.#seal();
+        this.#drain(false);
+      }, this.#flushIntervalMs);
+    }
+  }
+
+  /** Moves the open datagram to the send queue. */
+  #seal(): void {
+    if (this.#length === 0 || this.#buffer === undefined) return;
+    this.#queue.push({ bytes: this.#buffer.subarray(0, this.#length), lines: this.#lines });
+    this.#buffer = undefined;
+    this.#length = 0;
+    this.#lines = 0;
+  }
+
+  /** Hands queued datagrams to the transport, connecting first when needed. */
+  #drain(force: boolean): void {
+    const transport = this.#transport;
+    if (transport === undefined) return this.#ensureConnecting(force);
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const datagram of queue) this.#send(transport, datagram);
+  }
+
+  #send(transport: Transport, datagram: Datagram): void {
+    let result: void | Promise<void>;
+    try {
+      result = transport.send(datagram.bytes);
+    } catch (error) {
+      return this.#settle(datagram, error, transport);
+    }
+    if (result === undefined) return this.#settle(datagram, undefined, transport);
+    this.#inFlight++;
+    result.then(
+      () => this.#settle(datagram, undefined, transport, true),
+      (error) => this.#settle(datagram, error ?? new Error("send failed"), transport, true),
+    );
+  }
+
+  #settle(datagram: Datagram, error: unknown, transport: Transport, async = false): void {
+    if (async) this.#inFlight--;
+    this.#pendingBytes -= datagram.bytes.length;
+    if (error === undefined) {
+      this.#stats.sentLines += datagram.lines;
+      this.#stats.sentDatagrams++;
+    } else {
+      this.#stats.droppedLines += datagram.lines;
+      this.#failed(error, transport);
+    }
+    this.#wakeIfIdle();
+  }
+
+  #ensureConnecting(force: boolean): void {
+    if (this.#connecting || this.#closed) return;
+    const wait = this.#retryAt - Date.now();
+    if (wait > 0 && !force) {
+      this.#cancelRetry ??= unrefTimeout(() => {
+        this.#cancelRetry = undefined;
+        this.#drain(false);
+      }, wait);
+      return;
+    }
+    this.#connecting = true;
+    const attempt: { transport?: Transport } = {};
+    const context: TransportContext = {
+      onError: (error) => this.#failed(error, attempt.transport),
+      logger: this.logger,
+    };
+    new Promise<Transport>((resolve) => resolve(this.#connect(context))).then(
+      (transport) => {
+        this.#connecting = false;
+        if (this.#closed) return void transport.close().catch(() => {});
+        attempt.transport = transport;
+        this.#transport = transport;
+        this.#drain(false);
+        this.#wakeIfIdle();
+      },
+      (error) => {
+        this.#connecting = false;
+        this.#retryAt = Date.now() + this.#reconnectDelayMs;
+        this.#stats.errors++;
+        this.#report("connect", error);
+        this.#dropQueue();
+      },
+    );
+  }
+
+  /** Drops the transport that failed; the next send re-creates it after the reconnect delay. */
+  #failed(error: unknown, transport: Transport | undefined): void {
+    this.#stats.errors++;
+    this.#report("send", error);
+    if (transport === undefined || transport !== this.#transport || isTransient(error)) return;
+    this.#transport = undefined;
+    this.#retryAt = Date.now() + this.#reconnectDelayMs;
+    transport.close().catch(() => {});
+    if (this.#queue.length > 0) this.#ensureConnecting(false);
+  }
+
+  #dropQueue(): void {
+    for (const datagram of this.#queue) {
+      this.#pendingBytes -= datagram.bytes.length;
+      this.#stats.droppedLines += datagram.lines;
+    }
+    this.#queue = [];
+    this.#wakeIfIdle();
+  }
+
+  #drop(lines: number, why: string): void {
+    this.#stats.droppedLines += lines;
+    const suppressed = this.#reports.take(`drop:${why}`);
+    if (suppressed === undefined) return;
+    this.logger.warn(
+      `spectator.writer: dropped a line for ${this.#description}: ${why} (${this.#stats.droppedLines} dropped in all)`,
+    );
+  }
+
+  #report(action: string, error: unknown): void {
+    const suppressed = this.#reports.take(action);
+    if (suppressed === undefined) return;
+    const more = suppressed > 0 ? ` (${suppressed} similar errors not shown)` : "";
+    this.logger.error(`spectator.writer: cannot ${action} to ${this.#description}: ${describeError(error)}${more}`);
+  }
+
+  #isIdle(): boolean {
+    return this.#queue.length === 0 && this.#inFlight === 0 && this.#length === 0 && !this.#connecting;
+  }
+
+  #wakeIfIdle(): void {
+    if (this.#idleWaiters.length === 0 || !this.#isIdle()) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** Errors after which the socket is still good: a full buffer or an oversized datagram. */
+function isTransient(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "EAGAIN" || code === "EWOULDBLOCK" || code === "ENOBUFS" || code === "EMSGSIZE";
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === "string" && !error.message.includes(code) ? `${code} ${error.message}` : error.message;
+  }
+  return String(error);
+}
