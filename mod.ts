@@ -46,7 +46,7 @@ export { Registry } from "./src/registry.ts";
 export { detectRuntime, type RuntimeName } from "./src/runtime.ts";
 export { StopWatch } from "./src/stopwatch.ts";
 export type { SocketTarget, Transport, TransportContext, TransportFactory } from "./src/transports/transport.ts";
-export { FileWriter, type FileTarget } from "./src/writers/file_writer.ts";
+export { type FileTarget, FileWriter } from "./src/writers/file_writer.ts";
 export { LineWriter, type LineWriterOptions, type LineWriterStats } from "./src/writers/line_writer.ts";
 export { MemoryWriter } from "./src/writers/memory_writer.ts";
 export { newWriter } from "./src/writers/new_writer.ts";

@@ -35,12 +35,12 @@ export interface Clock {
  * ```
  */
 export class SystemClock implements Clock {
-  /** @returns seconds since the Unix epoch */
+  /** Returns seconds since the Unix epoch. */
   wallTime(): number {
     return Date.now() / 1000;
   }
 
-  /** @returns high-resolution seconds for measuring durations */
+  /** Returns high-resolution seconds for measuring durations. */
   monotonicTime(): number {
     return performance.now() / 1000;
   }
@@ -63,6 +63,8 @@ export class ManualClock implements Clock {
   #monotonic: number;
 
   /**
+   * Creates a clock at the given times.
+   *
    * @param wallInit the initial wall time in seconds
    * @param monotonicInit the initial monotonic time in seconds
    */
@@ -71,12 +73,12 @@ export class ManualClock implements Clock {
     this.#monotonic = monotonicInit;
   }
 
-  /** @returns the wall time last set */
+  /** Returns the wall time last set. */
   wallTime(): number {
     return this.#wall;
   }
 
-  /** @returns the monotonic time last set */
+  /** Returns the monotonic time last set. */
   monotonicTime(): number {
     return this.#monotonic;
   }

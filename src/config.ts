@@ -115,7 +115,11 @@ export class Config {
   /** A transport that replaces the runtime's, when given. */
   readonly transport: TransportFactory | undefined;
 
-  /** @param options what to change from the defaults */
+  /**
+   * Validates the options and reads the environment.
+   *
+   * @param options what to change from the defaults
+   */
   constructor(options: ConfigOptions = {}) {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`Cannot create Config: options must be an object: received ${String(options)}`);

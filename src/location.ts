@@ -29,7 +29,7 @@ export type Location =
   | { kind: "unix"; path: string };
 
 /** The valid forms, for error messages. */
-export const LOCATION_FORMS =
+export const LOCATION_FORMS: string =
   `"none", "memory", "stdout", "stderr", "udp", "unix", "file://<absolute path>", ` +
   `"udp://<host>:<port>" (an IPv6 host in brackets) or "unix://<absolute path>"`;
 

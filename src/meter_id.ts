@@ -8,7 +8,7 @@ import { defaultLogger, type Logger } from "./logger.ts";
 import { OnceSet } from "./once_set.ts";
 
 /** Every character outside SpectatorD's allowed set, one code point at a time. */
-const INVALID_CHARS = /[^-._A-Za-z0-9~^]/gu;
+const INVALID_CHARS = /[^\-._A-Za-z0-9~^]/gu;
 
 /** Ids already warned about, shared by every logger so each id warns once. */
 const warnedIds = new OnceSet(10_000);
@@ -69,9 +69,7 @@ export function safeString(value: unknown): string {
 
 /** Formats tags the way spectator-py prints a dict: `{'a': '1', 'b': 2}`. */
 function formatTags(tags: Record<string, unknown>): string {
-  const parts = Object.entries(tags).map(([k, v]) =>
-    `'${k}': ${typeof v === "string" ? `'${v}'` : safeString(v)}`
-  );
+  const parts = Object.entries(tags).map(([k, v]) => `'${k}': ${typeof v === "string" ? `'${v}'` : safeString(v)}`);
   return `{${parts.join(", ")}}`;
 }
 
@@ -105,6 +103,8 @@ export class MeterId {
   readonly spectatordId: string;
 
   /**
+   * Creates an id; invalid tags are dropped with a warning.
+   *
    * @param name the meter name, e.g. `server.requestCount`
    * @param tags dimensions of the meter, e.g. `{ status: "200" }`
    * @param options where warnings about invalid tags go
@@ -116,28 +116,28 @@ export class MeterId {
     this.spectatordId = toSpectatordId(this.#name, this.#tags);
   }
 
-  /** @returns the name as given */
+  /** Returns the name as given. */
   name(): string {
     return this.#name;
   }
 
-  /** @returns a copy of the valid tags */
+  /** Returns a copy of the valid tags. */
   tags(): Record<string, string> {
     return { ...this.#tags };
   }
 
-  /** @returns a new id with `key` set to `value` */
+  /** Returns a new id with `key` set to `value`. */
   withTag(key: string, value: string): MeterId {
     return new MeterId(this.#name, { ...this.#tags, [key]: value }, this.#options);
   }
 
-  /** @returns a new id with `tags` added, overriding tags of the same key; this id when `tags` is empty */
+  /** Returns a new id with `tags` added, overriding tags of the same key; this id when `tags` is empty. */
   withTags(tags: Record<string, string>): MeterId {
     if (Object.keys(tags).length === 0) return this;
     return new MeterId(this.#name, { ...this.#tags, ...tags }, this.#options);
   }
 
-  /** @returns whether `other` is a `MeterId` with the same name and tags, in any order */
+  /** Returns whether `other` is a `MeterId` with the same name and tags, in any order. */
   equals(other: unknown): boolean {
     if (!(other instanceof MeterId)) return false;
     if (this.#name !== other.#name) return false;
@@ -146,7 +146,7 @@ export class MeterId {
     return mine.every((k) => Object.hasOwn(other.#tags, k) && other.#tags[k] === this.#tags[k]);
   }
 
-  /** @returns `MeterId(name=foo, tags={'a': '1'})`, as spectator-py prints ids */
+  /** Returns the id as spectator-py prints it: `MeterId(name=foo, tags={'a': '1'})`. */
   toString(): string {
     return `MeterId(name=${this.#name}, tags=${formatTags(this.#tags)})`;
   }

@@ -14,7 +14,7 @@ import { MonotonicCounter } from "./meters/monotonic_counter.ts";
 import { MonotonicCounterUint } from "./meters/monotonic_counter_uint.ts";
 import { PercentileTimer, Timer } from "./meters/timer.ts";
 
-const METER_CLASSES = {
+const METER_CLASSES: Record<string, MeterClass> = {
   A: AgeGauge,
   c: Counter,
   d: DistributionSummary,
@@ -25,7 +25,7 @@ const METER_CLASSES = {
   D: PercentileDistributionSummary,
   T: PercentileTimer,
   t: Timer,
-} as const;
+};
 
 /**
  * A meter class that {@linkcode getMeterClass} can return.
@@ -37,7 +37,17 @@ const METER_CLASSES = {
  * const meterClass: MeterClass | undefined = getMeterClass("c");
  * ```
  */
-export type MeterClass = (typeof METER_CLASSES)[keyof typeof METER_CLASSES];
+export type MeterClass =
+  | typeof AgeGauge
+  | typeof Counter
+  | typeof DistributionSummary
+  | typeof Gauge
+  | typeof MaxGauge
+  | typeof MonotonicCounter
+  | typeof MonotonicCounterUint
+  | typeof PercentileDistributionSummary
+  | typeof PercentileTimer
+  | typeof Timer;
 
 /**
  * Returns the meter class for a protocol symbol (`A c d g m C U D T t`), or
@@ -52,7 +62,7 @@ export type MeterClass = (typeof METER_CLASSES)[keyof typeof METER_CLASSES];
  * ```
  */
 export function getMeterClass(symbol: string): MeterClass | undefined {
-  return Object.hasOwn(METER_CLASSES, symbol) ? METER_CLASSES[symbol as keyof typeof METER_CLASSES] : undefined;
+  return Object.hasOwn(METER_CLASSES, symbol) ? METER_CLASSES[symbol] : undefined;
 }
 
 /**
@@ -86,7 +96,9 @@ export function parseProtocolLine(line: string): [symbol: string, id: MeterId, v
   const tags: Record<string, string> = {};
   for (const tag of tagTexts) {
     const pair = tag.split("=");
-    if (pair.length !== 2 || pair[0] === "" || pair[1] === "") throw malformed(`tag ${JSON.stringify(tag)} is not key=value`);
+    if (pair.length !== 2 || pair[0] === "" || pair[1] === "") {
+      throw malformed(`tag ${JSON.stringify(tag)} is not key=value`);
+    }
     tags[pair[0]] = pair[1];
   }
   return [symbol, new MeterId(name, tags), value];

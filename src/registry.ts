@@ -52,6 +52,8 @@ export class Registry implements AsyncDisposable {
   readonly #logger: Logger;
 
   /**
+   * Creates the registry and its writer; sockets open on first use.
+   *
    * @param config the configuration; `new Config()` when omitted
    * @throws {Error} when the output location cannot be opened (e.g. a missing directory)
    */
@@ -69,12 +71,12 @@ export class Registry implements AsyncDisposable {
     );
   }
 
-  /** @returns the configuration this registry was built with */
+  /** Returns the configuration this registry was built with. */
   config(): Config {
     return this.#config;
   }
 
-  /** @returns the writer in use: a `MemoryWriter` for location `memory` */
+  /** Returns the writer in use: a `MemoryWriter` for location `memory`. */
   writer(): Writer {
     return this.#writer;
   }
@@ -92,102 +94,102 @@ export class Registry implements AsyncDisposable {
     return id.withTags(this.#config.extraCommonTags);
   }
 
-  /** @returns an {@linkcode AgeGauge} named `name` */
+  /** Returns an {@linkcode AgeGauge} named `name`. */
   ageGauge(name: string, tags?: Record<string, string>): AgeGauge {
     return new AgeGauge(this.newId(name, tags), this.#writer);
   }
 
-  /** @returns an {@linkcode AgeGauge} for `id` as given */
+  /** Returns an {@linkcode AgeGauge} for `id` as given. */
   ageGaugeWithId(id: MeterId): AgeGauge {
     return new AgeGauge(id, this.#writer);
   }
 
-  /** @returns a {@linkcode Counter} named `name` */
+  /** Returns a {@linkcode Counter} named `name`. */
   counter(name: string, tags?: Record<string, string>): Counter {
     return new Counter(this.newId(name, tags), this.#writer);
   }
 
-  /** @returns a {@linkcode Counter} for `id` as given */
+  /** Returns a {@linkcode Counter} for `id` as given. */
   counterWithId(id: MeterId): Counter {
     return new Counter(id, this.#writer);
   }
 
-  /** @returns a {@linkcode DistributionSummary} named `name` */
+  /** Returns a {@linkcode DistributionSummary} named `name`. */
   distributionSummary(name: string, tags?: Record<string, string>): DistributionSummary {
     return new DistributionSummary(this.newId(name, tags), this.#writer);
   }
 
-  /** @returns a {@linkcode DistributionSummary} for `id` as given */
+  /** Returns a {@linkcode DistributionSummary} for `id` as given. */
   distributionSummaryWithId(id: MeterId): DistributionSummary {
     return new DistributionSummary(id, this.#writer);
   }
 
-  /** @returns a {@linkcode Gauge} named `name`, with an optional TTL in seconds */
+  /** Returns a {@linkcode Gauge} named `name`, with an optional TTL in seconds. */
   gauge(name: string, tags?: Record<string, string>, ttlSeconds?: number): Gauge {
     return new Gauge(this.newId(name, tags), this.#writer, ttlSeconds);
   }
 
-  /** @returns a {@linkcode Gauge} for `id` as given, with an optional TTL in seconds */
+  /** Returns a {@linkcode Gauge} for `id` as given, with an optional TTL in seconds. */
   gaugeWithId(id: MeterId, ttlSeconds?: number): Gauge {
     return new Gauge(id, this.#writer, ttlSeconds);
   }
 
-  /** @returns a {@linkcode MaxGauge} named `name` */
+  /** Returns a {@linkcode MaxGauge} named `name`. */
   maxGauge(name: string, tags?: Record<string, string>): MaxGauge {
     return new MaxGauge(this.newId(name, tags), this.#writer);
   }
 
-  /** @returns a {@linkcode MaxGauge} for `id` as given */
+  /** Returns a {@linkcode MaxGauge} for `id` as given. */
   maxGaugeWithId(id: MeterId): MaxGauge {
     return new MaxGauge(id, this.#writer);
   }
 
-  /** @returns a {@linkcode MonotonicCounter} named `name` */
+  /** Returns a {@linkcode MonotonicCounter} named `name`. */
   monotonicCounter(name: string, tags?: Record<string, string>): MonotonicCounter {
     return new MonotonicCounter(this.newId(name, tags), this.#writer);
   }
 
-  /** @returns a {@linkcode MonotonicCounter} for `id` as given */
+  /** Returns a {@linkcode MonotonicCounter} for `id` as given. */
   monotonicCounterWithId(id: MeterId): MonotonicCounter {
     return new MonotonicCounter(id, this.#writer);
   }
 
-  /** @returns a {@linkcode MonotonicCounterUint} named `name` */
+  /** Returns a {@linkcode MonotonicCounterUint} named `name`. */
   monotonicCounterUint(name: string, tags?: Record<string, string>): MonotonicCounterUint {
     return new MonotonicCounterUint(this.newId(name, tags), this.#writer);
   }
 
-  /** @returns a {@linkcode MonotonicCounterUint} for `id` as given */
+  /** Returns a {@linkcode MonotonicCounterUint} for `id` as given. */
   monotonicCounterUintWithId(id: MeterId): MonotonicCounterUint {
     return new MonotonicCounterUint(id, this.#writer);
   }
 
-  /** @returns a {@linkcode PercentileDistributionSummary} named `name` */
+  /** Returns a {@linkcode PercentileDistributionSummary} named `name`. */
   pctDistributionSummary(name: string, tags?: Record<string, string>): PercentileDistributionSummary {
     return new PercentileDistributionSummary(this.newId(name, tags), this.#writer);
   }
 
-  /** @returns a {@linkcode PercentileDistributionSummary} for `id` as given */
+  /** Returns a {@linkcode PercentileDistributionSummary} for `id` as given. */
   pctDistributionSummaryWithId(id: MeterId): PercentileDistributionSummary {
     return new PercentileDistributionSummary(id, this.#writer);
   }
 
-  /** @returns a {@linkcode PercentileTimer} named `name` */
+  /** Returns a {@linkcode PercentileTimer} named `name`. */
   pctTimer(name: string, tags?: Record<string, string>): PercentileTimer {
     return new PercentileTimer(this.newId(name, tags), this.#writer);
   }
 
-  /** @returns a {@linkcode PercentileTimer} for `id` as given */
+  /** Returns a {@linkcode PercentileTimer} for `id` as given. */
   pctTimerWithId(id: MeterId): PercentileTimer {
     return new PercentileTimer(id, this.#writer);
   }
 
-  /** @returns a {@linkcode Timer} named `name` */
+  /** Returns a {@linkcode Timer} named `name`. */
   timer(name: string, tags?: Record<string, string>): Timer {
     return new Timer(this.newId(name, tags), this.#writer);
   }
 
-  /** @returns a {@linkcode Timer} for `id` as given */
+  /** Returns a {@linkcode Timer} for `id` as given. */
   timerWithId(id: MeterId): Timer {
     return new Timer(id, this.#writer);
   }

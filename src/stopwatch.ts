@@ -55,7 +55,7 @@ export class StopWatch implements Disposable {
     this.#start = clock.monotonicTime();
   }
 
-  /** @returns seconds since construction */
+  /** Returns seconds since construction. */
   duration(): number {
     return this.#clock.monotonicTime() - this.#start;
   }

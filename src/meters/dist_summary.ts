@@ -23,6 +23,8 @@ import { Meter } from "./meter.ts";
  */
 export class DistributionSummary extends Meter {
   /**
+   * Builds the meter; registries do this for you (see the registry's factories).
+   *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
    */
@@ -50,6 +52,8 @@ export class DistributionSummary extends Meter {
  */
 export class PercentileDistributionSummary extends DistributionSummary {
   /**
+   * Builds the meter; registries do this for you (see the registry's factories).
+   *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
    */

@@ -24,6 +24,8 @@ import { Meter, warnFor } from "./meter.ts";
  */
 export class Gauge extends Meter {
   /**
+   * Builds the meter; registries do this for you (see the registry's factories).
+   *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
    * @param ttlSeconds how long SpectatorD keeps the value: a whole number of

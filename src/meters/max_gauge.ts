@@ -22,6 +22,8 @@ import { Meter } from "./meter.ts";
  */
 export class MaxGauge extends Meter {
   /**
+   * Builds the meter; registries do this for you (see the registry's factories).
+   *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
    */

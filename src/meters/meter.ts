@@ -34,6 +34,8 @@ export abstract class Meter {
   readonly #prefix: string;
 
   /**
+   * Builds the meter; registries do this for you (see the registry's factories).
+   *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
    * @param symbol the protocol's meter type, e.g. `c` or `g,120`
@@ -44,12 +46,12 @@ export abstract class Meter {
     this.#prefix = `${symbol}:${id.spectatordId}:`;
   }
 
-  /** @returns the meter's id */
+  /** Returns the meter's id. */
   id(): MeterId {
     return this.#id;
   }
 
-  /** @returns the writer that receives this meter's lines */
+  /** Returns the writer that receives this meter's lines. */
   writer(): Writer {
     return this.#writer;
   }

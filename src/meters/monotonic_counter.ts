@@ -23,6 +23,8 @@ import { Meter } from "./meter.ts";
  */
 export class MonotonicCounter extends Meter {
   /**
+   * Builds the meter; registries do this for you (see the registry's factories).
+   *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
    */

@@ -25,6 +25,8 @@ import { Meter } from "./meter.ts";
  */
 export class Timer extends Meter {
   /**
+   * Builds the meter; registries do this for you (see the registry's factories).
+   *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
    */
@@ -52,6 +54,8 @@ export class Timer extends Meter {
  */
 export class PercentileTimer extends Timer {
   /**
+   * Builds the meter; registries do this for you (see the registry's factories).
+   *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
    */

@@ -9,7 +9,10 @@ import type { Transport } from "./transport.ts";
 
 /** The part of Deno's unstable `DatagramConn` this adapter uses. */
 export interface DenoDatagramConn {
-  send(data: Uint8Array, address: { transport: string; hostname?: string; port?: number; path?: string }): Promise<number>;
+  send(
+    data: Uint8Array,
+    address: { transport: string; hostname?: string; port?: number; path?: string },
+  ): Promise<number>;
   close(): void;
 }
 

@@ -7,7 +7,7 @@
 
 import { isGranted } from "../permissions.ts";
 import type { Logger } from "../logger.ts";
-import { lineLogger, type Writer, type WriterOptions, writerLogger } from "./writer.ts";
+import { lineLogger, type Writer, writerLogger, type WriterOptions } from "./writer.ts";
 
 /** The `node:fs` functions used here, which Deno, Bun and Node all provide. */
 interface SyncFs {
@@ -54,6 +54,8 @@ export class FileWriter implements Writer {
   #close: () => void = () => {};
 
   /**
+   * Opens the output.
+   *
    * @param target `"stdout"`, `"stderr"` or `{ path }` of a file to append to
    * @param options logging
    * @throws {Error} when the file cannot be opened, naming the path and the reason

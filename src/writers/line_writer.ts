@@ -11,7 +11,7 @@ import type { Logger } from "../logger.ts";
 import { RateLimiter } from "../rate_limiter.ts";
 import { unrefTimeout } from "../timers.ts";
 import type { Transport, TransportContext } from "../transports/transport.ts";
-import { lineLogger, type Writer, type WriterOptions, writerLogger } from "./writer.ts";
+import { lineLogger, type Writer, writerLogger, type WriterOptions } from "./writer.ts";
 
 /**
  * Options for {@linkcode LineWriter}; `Config` supplies them for a registry.
@@ -125,6 +125,8 @@ export class LineWriter implements Writer {
   #stats = { sentLines: 0, sentDatagrams: 0, droppedLines: 0, errors: 0 };
 
   /**
+   * Creates the writer; the transport opens on the first write.
+   *
    * @param connect opens the transport; called lazily, and again after errors
    * @param options batching, bounds and logging
    */
@@ -156,7 +158,7 @@ export class LineWriter implements Writer {
     this.#afterWrite();
   }
 
-  /** @returns counters of what was sent and dropped */
+  /** Returns counters of what was sent and dropped. */
   stats(): LineWriterStats {
     return { ...this.#stats, pendingBytes: this.#pendingBytes };
   }

@@ -5,7 +5,7 @@
  */
 
 import type { Logger } from "../logger.ts";
-import { lineLogger, type Writer, type WriterOptions, writerLogger } from "./writer.ts";
+import { lineLogger, type Writer, writerLogger, type WriterOptions } from "./writer.ts";
 
 /**
  * Keeps every written line in memory, in order, so tests can assert on the
@@ -27,7 +27,11 @@ export class MemoryWriter implements Writer {
   readonly #lines: string[] = [];
   readonly #logLine: ((line: string) => void) | undefined;
 
-  /** @param options logging of written lines */
+  /**
+   * Creates an empty writer.
+   *
+   * @param options logging of written lines
+   */
   constructor(options: WriterOptions = {}) {
     this.logger = writerLogger(options);
     this.#logLine = lineLogger(options);
@@ -39,7 +43,7 @@ export class MemoryWriter implements Writer {
     this.#lines.push(line);
   }
 
-  /** @returns a copy of the lines written so far, oldest first */
+  /** Returns a copy of the lines written so far, oldest first. */
   get(): string[] {
     return [...this.#lines];
   }
@@ -49,12 +53,12 @@ export class MemoryWriter implements Writer {
     this.#lines.length = 0;
   }
 
-  /** @returns whether no line is kept */
+  /** Returns whether no line is kept. */
   isEmpty(): boolean {
     return this.#lines.length === 0;
   }
 
-  /** @returns the newest line, or `undefined` when there is none */
+  /** Returns the newest line, or `undefined` when there is none. */
   lastLine(): string | undefined {
     return this.#lines.at(-1);
   }

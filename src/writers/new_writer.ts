@@ -43,7 +43,9 @@ export function newWriter(config: Config): Writer {
       const connect = config.transport ?? runtimeTransport({ unixFfi: config.unixFfi });
       return new LineWriter((context) => connect(target, context), {
         ...options,
-        description: target.kind === "udp" ? `udp://${formatHost(target.host)}:${target.port}` : `unix://${target.path}`,
+        description: target.kind === "udp"
+          ? `udp://${formatHost(target.host)}:${target.port}`
+          : `unix://${target.path}`,
         bufferSize: config.bufferSize,
         flushIntervalMs: config.flushIntervalMs,
         maxPendingBytes: config.maxPendingBytes,
