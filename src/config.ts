@@ -54,8 +54,9 @@ export interface ConfigOptions {
   /** The most detailed level passed to the logger (default `"warn"`); `"debug"` logs every line written. */
   logLevel?: LogLevel;
   /**
-   * Reach a Unix datagram socket through the C library on Deno without
-   * `--unstable-net` (needs `--allow-ffi`). Bun always does; default `true`.
+   * Reach a Unix datagram socket through the C library on Deno when
+   * `--allow-ffi` is granted, in preference to `--unstable-net`'s
+   * `Deno.listenDatagram`. Bun always does; default `true`.
    */
   unixFfi?: boolean;
   /** Replaces the runtime's transport for `udp` and `unix` locations, e.g. in tests. */

@@ -25,8 +25,9 @@ const fallbackWarnings = new OnceSet(100);
  * | runtime | `udp` | `unix` |
  * | --- | --- | --- |
  * | Bun | `Bun.udpSocket` | libc through `bun:ffi` |
+ * | Deno `--allow-ffi` | as below | libc through `Deno.dlopen` (unless `Config.unixFfi` is false) |
  * | Deno `--unstable-net` | `Deno.listenDatagram` | `Deno.listenDatagram` (`unixpacket`) |
- * | Deno | `node:dgram` | libc through `Deno.dlopen` with `--allow-ffi`, else UDP |
+ * | Deno | `node:dgram` | falls back to `udp://127.0.0.1:1234` with a warning |
  * | Node, others | `node:dgram` | falls back to `udp://127.0.0.1:1234` with a warning |
  */
 export function runtimeTransport(options: RuntimeTransportOptions): TransportFactory {
@@ -37,12 +38,13 @@ export function runtimeTransport(options: RuntimeTransportOptions): TransportFac
         return (await import("./unix_ffi.ts")).connectUnixFfi(target.path, context);
       }
       if (runtime === "deno") {
+        // FFI first: a pending DatagramConn.send to a full Unix socket spins the CPU and cannot be cancelled.
+        if (options.unixFfi && isGranted({ name: "ffi" })) {
+          return (await import("./unix_ffi.ts")).connectUnixFfi(target.path, context);
+        }
         const { denoDatagramApi } = await import("./deno_udp.ts");
         if (denoDatagramApi() !== undefined) {
           return (await import("./deno_unix.ts")).connectDenoUnix(target.path, context);
-        }
-        if (options.unixFfi && isGranted({ name: "ffi" })) {
-          return (await import("./unix_ffi.ts")).connectUnixFfi(target.path, context);
         }
       }
       const why = runtime === "deno"
