@@ -7,6 +7,8 @@
 import { Registry } from "./registry.ts";
 
 let instance: Registry | undefined;
+/** Methods bound to the instance once, so a call through the proxy allocates nothing. */
+const boundMethods = new Map<PropertyKey, unknown>();
 
 /**
  * A {@linkcode Registry} with the default `Config` (UDP to the local
@@ -25,6 +27,9 @@ export const GlobalRegistry: Registry = new Proxy(Object.create(Registry.prototy
   get(_target, property) {
     instance ??= new Registry();
     const value = Reflect.get(instance, property, instance);
-    return typeof value === "function" ? value.bind(instance) : value;
+    if (typeof value !== "function") return value;
+    let bound = boundMethods.get(property);
+    if (bound === undefined) boundMethods.set(property, bound = value.bind(instance));
+    return bound;
   },
 });

@@ -62,7 +62,7 @@ export function parseLocation(location: unknown, source: string = "location"): L
   if (location === "unix") return { kind: "unix", path: DEFAULT_UNIX_PATH };
   if (location.startsWith("udp://")) {
     const match = UDP_URL.exec(location);
-    if (match === null) throw new TypeError(invalid(`must be "udp://<host>:<port>" (an IPv6 host in brackets)`));
+    if (match === null) throw new TypeError(invalid(`must be one of ${LOCATION_FORMS} ("udp://" needs <host>:<port>)`));
     const port = Number(match[2]);
     if (port > 65535) throw new RangeError(invalid("must have a port from 0 to 65535"));
     return { kind: "udp", host: match[1].replace(/^\[|\]$/g, ""), port };
@@ -71,7 +71,11 @@ export function parseLocation(location: unknown, source: string = "location"): L
     if (!location.startsWith(`${kind}://`)) continue;
     const path = location.slice(kind.length + 3);
     if (!path.startsWith("/") || path.includes("\0")) {
-      throw new TypeError(invalid(`must be "${kind}://<absolute path>", e.g. "${kind}:///tmp/metrics"`));
+      throw new TypeError(
+        invalid(
+          `must be one of ${LOCATION_FORMS} ("${kind}://" needs an absolute path, e.g. "${kind}:///tmp/metrics")`,
+        ),
+      );
     }
     return { kind, path };
   }

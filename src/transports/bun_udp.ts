@@ -4,7 +4,7 @@
  * @module
  */
 
-import { resolveHost } from "./resolve_host.ts";
+import { udpEndpoints } from "./resolve_host.ts";
 import type { Transport, TransportContext } from "./transport.ts";
 
 /** The part of Bun's connected UDP socket this adapter uses. */
@@ -16,6 +16,7 @@ interface BunConnectedSocket {
 
 interface BunGlobal {
   udpSocket(options: {
+    hostname: string;
     connect: { hostname: string; port: number };
     socket: { error(error: Error): void };
   }): Promise<BunConnectedSocket>;
@@ -24,19 +25,25 @@ interface BunGlobal {
 /**
  * Opens a connected, unref'd `Bun.udpSocket`. Its `send` is synchronous; an
  * `error` handler is always installed, since without one an ICMP "port
- * unreachable" ends the process.
+ * unreachable" ends the process. ECONNREFUSED arrives through that handler.
+ *
+ * @param target where datagrams go; a hostname is resolved once, here
+ * @param context receives errors that arrive outside `send`
+ * @returns the transport, once the socket is connected
  */
 export async function connectBunUdp(
   target: { host: string; port: number },
   context: TransportContext,
 ): Promise<Transport> {
   const bun = (globalThis as unknown as { Bun: BunGlobal }).Bun;
-  const { address } = await resolveHost(target.host);
+  const { local, remote, port } = await udpEndpoints(target);
   const socket = await bun.udpSocket({
-    connect: { hostname: address, port: target.port },
+    hostname: local,
+    connect: { hostname: remote, port },
     socket: { error: (error) => context.onError(error) },
   });
   socket.unref();
+  let closed = false;
   return {
     send(datagram) {
       if (!socket.send(datagram)) {
@@ -44,7 +51,7 @@ export async function connectBunUdp(
       }
     },
     close() {
-      socket.close();
+      closed ||= (socket.close(), true);
       return Promise.resolve();
     },
   };

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { resolveHost } from "./resolve_host.ts";
+import { udpEndpoints } from "./resolve_host.ts";
 import type { Transport } from "./transport.ts";
 
 /** The part of Deno's unstable `DatagramConn` this adapter uses. */
@@ -30,31 +30,45 @@ export function denoDatagramApi(): DenoDatagramApi | undefined {
 /**
  * Sends through `conn` one datagram at a time: Deno's sends are asynchronous
  * and concurrent ones may be reordered, which would let an old gauge value
- * overwrite a newer one.
+ * overwrite a newer one. `close()` waits for the sends in progress and closes
+ * `conn` once, however often it is called.
+ *
+ * @param conn the socket
+ * @param address where every datagram goes
+ * @returns the transport
  */
 export function serialSender(
   conn: DenoDatagramConn,
   address: { transport: string; hostname?: string; port?: number; path?: string },
 ): Transport {
   let tail: Promise<unknown> = Promise.resolve();
+  let closed: Promise<void> | undefined;
   return {
     send(datagram) {
       const sent = tail.then(() => conn.send(datagram, address)).then(() => {});
       tail = sent.catch(() => {});
       return sent;
     },
-    async close() {
-      await tail;
-      conn.close();
+    close() {
+      closed ??= tail.then(() => conn.close());
+      return closed;
     },
   };
 }
 
-/** Opens a Deno datagram socket for `host:port` on an ephemeral local port. */
+/**
+ * Opens a Deno datagram socket for `host:port` on an ephemeral local port.
+ * The socket is not connected, so the kernel reports no ECONNREFUSED: while
+ * nothing listens, datagrams vanish without an error.
+ *
+ * @param target where datagrams go; a hostname is resolved once, here
+ * @returns the transport
+ * @throws {Error} without `--unstable-net`, or without network permission for either end
+ */
 export async function connectDenoUdp(target: { host: string; port: number }): Promise<Transport> {
   const api = denoDatagramApi();
   if (api === undefined) throw new Error("Deno.listenDatagram needs --unstable-net");
-  const { address, family } = await resolveHost(target.host);
-  const conn = api.listenDatagram({ transport: "udp", hostname: family === 6 ? "::" : "0.0.0.0", port: 0 });
-  return serialSender(conn, { transport: "udp", hostname: address, port: target.port });
+  const { local, remote, port } = await udpEndpoints(target);
+  const conn = api.listenDatagram({ transport: "udp", hostname: local, port: 0 });
+  return serialSender(conn, { transport: "udp", hostname: remote, port });
 }

@@ -65,9 +65,18 @@ export interface LineWriterStats {
   errors: number;
 }
 
+/** A sealed datagram on its way to the transport. */
 interface Datagram {
   bytes: Uint8Array;
   lines: number;
+  /** The flush() calls waiting for this datagram, if any. */
+  flushes?: FlushWaiter[];
+}
+
+/** One pending flush(): resolves when every datagram it waits for has settled. */
+interface FlushWaiter {
+  remaining: number;
+  resolve: () => void;
 }
 
 const encoder = new TextEncoder();
@@ -106,22 +115,29 @@ export class LineWriter implements Writer {
   readonly #reconnectDelayMs: number;
   readonly #logLine: ((line: string) => void) | undefined;
   readonly #reports: RateLimiter;
+  readonly #tooLong: string;
 
+  /** The open datagram: reused, since sealing copies it out. */
   #buffer: Uint8Array | undefined;
   #length = 0;
   #lines = 0;
+  /** Sealed datagrams not yet handed to a transport, oldest first. */
   #queue: Datagram[] = [];
+  /** Datagrams handed to the transport whose asynchronous send has not settled. */
+  readonly #inFlight = new Set<Datagram>();
   #pendingBytes = 0;
-  #inFlight = 0;
   #transport: Transport | undefined;
   #connecting = false;
   #retryAt = 0;
   #cancelRetry: (() => void) | undefined;
   #cancelFlushTimer: (() => void) | undefined;
   #flushQueued = false;
+  #flushWaiters = 0;
+  /** Set by close(): from then on writes are dropped. */
+  #closing: Promise<void> | undefined;
+  /** Set once close() has flushed: no more connection attempts. */
   #closed = false;
   #removeExitHook: (() => void) | undefined;
-  #idleWaiters: (() => void)[] = [];
   #stats = { sentLines: 0, sentDatagrams: 0, droppedLines: 0, errors: 0 };
 
   /**
@@ -136,6 +152,7 @@ export class LineWriter implements Writer {
     this.#bufferSize = options.bufferSize ?? 0;
     this.#flushIntervalMs = options.flushIntervalMs ?? 1000;
     this.#maxDatagramBytes = options.maxDatagramBytes ?? 61440;
+    this.#tooLong = `a line is longer than maxDatagramBytes=${this.#maxDatagramBytes}`;
     this.#maxPendingBytes = options.maxPendingBytes ?? 4 * 1024 * 1024;
     this.#reconnectDelayMs = options.reconnectDelayMs ?? 1000;
     this.#reports = new RateLimiter(options.errorIntervalMs ?? 10_000);
@@ -146,15 +163,17 @@ export class LineWriter implements Writer {
   /** Accepts one line; it is dropped and counted when the writer is closed, the line is too long, or too much is pending. */
   write(line: string): void {
     this.#logLine?.(line);
-    if (this.#closed) return this.#drop(1, "the writer is closed");
-    if (this.#pendingBytes + line.length > this.#maxPendingBytes) {
-      return this.#drop(1, `more than maxPendingBytes=${this.#maxPendingBytes} are waiting`);
-    }
-    if (!this.#append(line)) {
+    if (this.#closing !== undefined) return this.#drop("the writer is closed");
+    // Each UTF-16 unit encodes to at least one byte: such a line can never fit.
+    if (line.length > this.#maxDatagramBytes) return this.#drop(this.#tooLong);
+    let appended = this.#append(line);
+    if (appended === "full") {
       this.#seal();
       this.#drain(false);
-      if (!this.#append(line)) return this.#drop(1, `a line is longer than maxDatagramBytes=${this.#maxDatagramBytes}`);
+      appended = this.#append(line);
+      if (appended === "full") return this.#drop(this.#tooLong);
     }
+    if (appended === "over") return this.#drop(`more than maxPendingBytes=${this.#maxPendingBytes} are waiting`);
     this.#afterWrite();
   }
 
@@ -163,25 +182,26 @@ export class LineWriter implements Writer {
     return { ...this.#stats, pendingBytes: this.#pendingBytes };
   }
 
-  /** Sends everything accepted so far; resolves once the transport has taken it (or failed). */
+  /**
+   * Sends everything accepted so far; resolves once the transport has taken
+   * it, or it failed and was counted as dropped. Never rejects.
+   */
   flush(): Promise<void> {
     this.#seal();
+    const waiter: FlushWaiter = { remaining: 0, resolve: () => {} };
+    for (const datagram of this.#queue) this.#await(datagram, waiter);
+    for (const datagram of this.#inFlight) this.#await(datagram, waiter);
+    if (waiter.remaining === 0) return Promise.resolve();
+    this.#flushWaiters++;
+    const flushed = new Promise<void>((resolve) => (waiter.resolve = resolve));
     if (this.#queue.length > 0) this.#drain(true);
-    if (this.#isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+    return flushed;
   }
 
   /** Flushes, then closes the transport and stops timers; later writes are dropped. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    await this.flush();
-    this.#closed = true;
-    this.#cancelFlushTimer?.();
-    this.#cancelRetry?.();
-    this.#removeExitHook?.();
-    const transport = this.#transport;
-    this.#transport = undefined;
-    await transport?.close().catch((error) => this.#report("close", error));
+  close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
   }
 
   /** Async disposal closes the writer. */
@@ -189,18 +209,30 @@ export class LineWriter implements Writer {
     return this.close();
   }
 
-  /** Encodes `line` into the open datagram; false when it does not fit. */
-  #append(line: string): boolean {
-    this.#buffer ??= new Uint8Array(this.#maxDatagramBytes);
+  async #shutdown(): Promise<void> {
+    await this.flush();
+    this.#closed = true;
+    this.#cancelFlushTimer?.();
+    this.#cancelRetry?.();
+    this.#removeExitHook?.();
+    const transport = this.#transport;
+    this.#transport = undefined;
+    if (transport !== undefined) await closeQuietly(transport, (error) => this.#report("close", error));
+  }
+
+  /** Encodes `line` into the open datagram, unless it does not fit or would pass the pending bound. */
+  #append(line: string): "ok" | "full" | "over" {
+    const buffer = this.#buffer ??= new Uint8Array(this.#maxDatagramBytes);
     const separator = this.#length > 0 ? 1 : 0;
     const start = this.#length + separator;
-    const { read, written } = encoder.encodeInto(line, this.#buffer.subarray(start));
-    if (read < line.length) return false;
-    if (separator) this.#buffer[this.#length] = 0x0a;
+    const { read, written } = encoder.encodeInto(line, buffer.subarray(start));
+    if (read < line.length) return "full";
+    if (this.#pendingBytes + written + separator > this.#maxPendingBytes) return "over";
+    if (separator) buffer[this.#length] = 0x0a;
     this.#length = start + written;
     this.#lines++;
     this.#pendingBytes += written + separator;
-    return true;
+    return "ok";
   }
 
   #afterWrite(): void {
@@ -228,11 +260,10 @@ export class LineWriter implements Writer {
     }
   }
 
-  /** Moves the open datagram to the send queue. */
+  /** Copies the open datagram to the send queue and empties it. */
   #seal(): void {
     if (this.#length === 0 || this.#buffer === undefined) return;
-    this.#queue.push({ bytes: this.#buffer.subarray(0, this.#length), lines: this.#lines });
-    this.#buffer = undefined;
+    this.#queue.push({ bytes: this.#buffer.slice(0, this.#length), lines: this.#lines });
     this.#length = 0;
     this.#lines = 0;
   }
@@ -242,36 +273,54 @@ export class LineWriter implements Writer {
     const transport = this.#transport;
     if (transport === undefined) return this.#ensureConnecting(force);
     const queue = this.#queue;
-    this.#queue = [];
-    for (const datagram of queue) this.#send(transport, datagram);
+    let sent = 0;
+    // A failure drops the transport; what is left waits for the next one.
+    while (sent < queue.length && this.#transport === transport) this.#send(transport, queue[sent++]);
+    queue.splice(0, sent);
+    if (queue.length > 0 && this.#transport === undefined) this.#ensureConnecting(this.#flushWaiters > 0);
   }
 
   #send(transport: Transport, datagram: Datagram): void {
-    let result: void | Promise<void>;
+    let result: unknown;
     try {
       result = transport.send(datagram.bytes);
     } catch (error) {
-      return this.#settle(datagram, error, transport);
+      return this.#settle(datagram, error ?? new Error("send failed"), transport);
     }
-    if (result === undefined) return this.#settle(datagram, undefined, transport);
-    this.#inFlight++;
-    result.then(
-      () => this.#settle(datagram, undefined, transport, true),
-      (error) => this.#settle(datagram, error ?? new Error("send failed"), transport, true),
+    if (typeof (result as PromiseLike<void> | undefined)?.then !== "function") {
+      return this.#settle(datagram, undefined, transport);
+    }
+    this.#inFlight.add(datagram);
+    (result as PromiseLike<void>).then(
+      () => this.#settle(datagram, undefined, transport),
+      (error) => this.#settle(datagram, error ?? new Error("send failed"), transport),
     );
   }
 
-  #settle(datagram: Datagram, error: unknown, transport: Transport, async = false): void {
-    if (async) this.#inFlight--;
+  /** Accounts for a datagram that was sent, failed, or dropped unsent (`transport` undefined). */
+  #settle(datagram: Datagram, error: unknown, transport: Transport | undefined): void {
+    this.#inFlight.delete(datagram);
     this.#pendingBytes -= datagram.bytes.length;
     if (error === undefined) {
       this.#stats.sentLines += datagram.lines;
       this.#stats.sentDatagrams++;
     } else {
       this.#stats.droppedLines += datagram.lines;
-      this.#failed(error, transport);
+      if (transport !== undefined) this.#failed(error, transport);
     }
-    this.#wakeIfIdle();
+    const waiters = datagram.flushes;
+    if (waiters === undefined) return;
+    datagram.flushes = undefined;
+    for (const waiter of waiters) {
+      if (--waiter.remaining > 0) continue;
+      this.#flushWaiters--;
+      waiter.resolve();
+    }
+  }
+
+  #await(datagram: Datagram, waiter: FlushWaiter): void {
+    (datagram.flushes ??= []).push(waiter);
+    waiter.remaining++;
   }
 
   #ensureConnecting(force: boolean): void {
@@ -293,44 +342,40 @@ export class LineWriter implements Writer {
     new Promise<Transport>((resolve) => resolve(this.#connect(context))).then(
       (transport) => {
         this.#connecting = false;
-        if (this.#closed) return void transport.close().catch(() => {});
+        if (this.#closed) return void closeQuietly(transport, () => {});
         attempt.transport = transport;
         this.#transport = transport;
         this.#drain(false);
-        this.#wakeIfIdle();
       },
       (error) => {
         this.#connecting = false;
         this.#retryAt = Date.now() + this.#reconnectDelayMs;
         this.#stats.errors++;
-        this.#report("connect", error);
+        this.#report("connect to", error);
         this.#dropQueue();
       },
     );
   }
 
-  /** Drops the transport that failed; the next send re-creates it after the reconnect delay. */
+  /** Counts and reports an error; unless it is transient, drops the transport so the next send re-creates it. */
   #failed(error: unknown, transport: Transport | undefined): void {
     this.#stats.errors++;
-    this.#report("send", error);
+    this.#report("send to", error);
     if (transport === undefined || transport !== this.#transport || isTransient(error)) return;
     this.#transport = undefined;
     this.#retryAt = Date.now() + this.#reconnectDelayMs;
-    transport.close().catch(() => {});
-    if (this.#queue.length > 0) this.#ensureConnecting(false);
+    void closeQuietly(transport, () => {});
   }
 
+  /** Drops every queued datagram, e.g. after a failed connection attempt. */
   #dropQueue(): void {
-    for (const datagram of this.#queue) {
-      this.#pendingBytes -= datagram.bytes.length;
-      this.#stats.droppedLines += datagram.lines;
-    }
+    const queue = this.#queue;
     this.#queue = [];
-    this.#wakeIfIdle();
+    for (const datagram of queue) this.#settle(datagram, new Error("not connected"), undefined);
   }
 
-  #drop(lines: number, why: string): void {
-    this.#stats.droppedLines += lines;
+  #drop(why: string): void {
+    this.#stats.droppedLines++;
     const suppressed = this.#reports.take(`drop:${why}`);
     if (suppressed === undefined) return;
     this.logger.warn(
@@ -338,22 +383,21 @@ export class LineWriter implements Writer {
     );
   }
 
-  #report(action: string, error: unknown): void {
+  /** Logs a failure to `<action> <description>`, at most once per interval for each action. */
+  #report(action: "connect to" | "send to" | "close", error: unknown): void {
     const suppressed = this.#reports.take(action);
     if (suppressed === undefined) return;
     const more = suppressed > 0 ? ` (${suppressed} similar errors not shown)` : "";
-    this.logger.error(`spectator.writer: cannot ${action} to ${this.#description}: ${describeError(error)}${more}`);
+    this.logger.error(`spectator.writer: cannot ${action} ${this.#description}: ${describeError(error)}${more}`);
   }
+}
 
-  #isIdle(): boolean {
-    return this.#queue.length === 0 && this.#inFlight === 0 && this.#length === 0 && !this.#connecting;
-  }
-
-  #wakeIfIdle(): void {
-    if (this.#idleWaiters.length === 0 || !this.#isIdle()) return;
-    const waiters = this.#idleWaiters;
-    this.#idleWaiters = [];
-    for (const wake of waiters) wake();
+/** Closes `transport`, passing any failure (a throw or a rejection) to `onError`. */
+async function closeQuietly(transport: Transport, onError: (error: unknown) => void): Promise<void> {
+  try {
+    await transport.close();
+  } catch (error) {
+    onError(error);
   }
 }
 

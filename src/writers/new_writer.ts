@@ -30,7 +30,7 @@ export function newWriter(config: Config): Writer {
   const target = config.target;
   switch (target.kind) {
     case "none":
-      return new NoopWriter();
+      return new NoopWriter(options);
     case "memory":
       return new MemoryWriter(options);
     case "stdout":

@@ -4,11 +4,15 @@
  * @module
  */
 
-import type { Writer } from "./writer.ts";
+import type { Logger } from "../logger.ts";
+import { lineLogger, type Writer, writerLogger, type WriterOptions } from "./writer.ts";
+
+function dropLine(_line: string): void {}
 
 /**
  * Drops every line. Use location `none` to disable metrics without changing
- * the code that records them.
+ * the code that records them; at log level `debug` the dropped lines are
+ * still logged, as with every writer.
  *
  * @example
  * ```ts
@@ -18,8 +22,20 @@ import type { Writer } from "./writer.ts";
  * ```
  */
 export class NoopWriter implements Writer {
-  /** Drops `line`. */
-  write(_line: string): void {}
+  /** The logger this writer reports to. */
+  readonly logger: Logger;
+  /** Drops `line`; logs it first when `logLines` is set (chosen once, at construction). */
+  readonly write: (line: string) => void;
+
+  /**
+   * Creates the writer.
+   *
+   * @param options logging of written lines
+   */
+  constructor(options: WriterOptions = {}) {
+    this.logger = writerLogger(options);
+    this.write = lineLogger(options) ?? dropLine;
+  }
 
   /** Resolves at once: there is nothing to flush. */
   flush(): Promise<void> {
