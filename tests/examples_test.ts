@@ -1,0 +1,142 @@
+// Runs every example in examples/ in a child process on the runtime that runs
+// this suite, so none of them can rot: each must exit 0 by itself and print
+// (or send over UDP) what it promises. An example that needs another runtime
+// is not registered here (demo and simple need Deno.serve, bun_serve needs
+// Bun.serve); Node runs the transpiled copies in dist/examples/.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { detectRuntime, type RuntimeName } from "../mod.ts";
+import { CLEAN_SPECTATOR_ENV } from "./helpers/env.ts";
+import { type FixtureResult, runFixture } from "./helpers/run_fixture.ts";
+import { listenUdp, type UdpListener } from "./helpers/udp_listener.ts";
+
+const runtime = detectRuntime();
+/** Whether this Deno runs with --unstable-net; its children then get the flag too. */
+const unstableNet = typeof (globalThis as { Deno?: { listenDatagram?: unknown } }).Deno?.listenDatagram === "function";
+
+/**
+ * Runs `examples/<name>` with the Deno permissions its header documents.
+ * runFixture resolves names relative to tests/fixtures/ (and to its .js twin
+ * in dist/ under Node), so `../../examples/<name>` reaches the examples.
+ */
+function runExample(
+  name: string,
+  denoFlags: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<FixtureResult> {
+  return runFixture(`../../examples/${name}`, {
+    denoFlags: [...(unstableNet ? ["--unstable-net"] : []), "--no-prompt", ...denoFlags],
+    env: { ...CLEAN_SPECTATOR_ENV, NO_COLOR: "1", ...env },
+    timeoutMs: 20_000,
+  });
+}
+
+/** Registers `fn` as a test when this suite runs on one of `runtimes`. */
+function exampleTest(name: string, runtimes: RuntimeName[], fn: () => Promise<void>): void {
+  if (runtimes.includes(runtime)) test(name, { timeout: 30_000 }, fn);
+}
+
+/** Runs `fn` with a UDP listener that stands in for SpectatorD, closing it afterwards. */
+async function withListener(fn: (listener: UdpListener) => Promise<void>): Promise<void> {
+  const listener = await listenUdp();
+  try {
+    await fn(listener);
+  } finally {
+    await listener.close();
+  }
+}
+
+function assertExitedCleanly(result: FixtureResult): void {
+  assert.equal(result.code, 0, `exit code ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
+}
+
+exampleTest("examples/demo.ts serves requests and prints the lines its listener received", ["deno"], async () => {
+  const result = await runExample("demo", ["--allow-net", "--allow-env"]);
+  assertExitedCleanly(result);
+  assert.equal(result.stderr, "");
+  const out = result.stdout;
+  assert.match(out, /registry closed: 21 lines sent in 7 datagrams, 0 dropped/);
+  assert.match(out, /the listener received 7 datagrams/);
+  assert.match(out, /POST \/api\/v1\/play -> 405/);
+  assert.match(out, /GET {2}\/favicon\.ico -> 404/);
+  for (
+    const line of [
+      "c:server.requestCount,country=us,nf.app=demo,status=200,title=Stranger_Things,version=v1:1",
+      "c:server.requestCount,country=br,nf.app=demo,status=200,title=Narcos,version=v1:1",
+      "c:server.requestCount,nf.app=demo,status=405,version=v1:1",
+      "c:server.requestCount,nf.app=demo,status=404,version=v1:1",
+      "d:server.responseSize,nf.app=demo:51",
+    ]
+  ) {
+    assert.ok(out.includes(line), `missing ${line} in:\n${out}`);
+  }
+  assert.match(out, /Timer +t:server\.requestLatency,nf\.app=demo:\d/);
+});
+
+exampleTest("examples/simple.ts delivers its module-level meters at natural exit", ["deno"], async () => {
+  await withListener(async (listener) => {
+    const result = await runExample("simple", ["--allow-net", "--allow-env"], {
+      SPECTATOR_OUTPUT_LOCATION: `udp://127.0.0.1:${listener.port}`,
+    });
+    assertExitedCleanly(result);
+    assert.match(result.stdout, /GET \/api\/v1\/play\?country=nl&title=Dark -> 200 requested play/);
+    const lines = await listener.waitForLines(4);
+    assert.deepEqual(lines.filter((line) => line.startsWith("c:")), [
+      "c:server.requestCount,version=v1:1",
+      "c:server.requestCount,version=v1:1",
+    ]);
+    assert.equal(lines.at(-1), "g:server.titlesSeen:2");
+  });
+});
+
+/** The lines every port of the demo's app sends for one play request and one other request. */
+async function assertAppLines(listener: UdpListener, app: string, otherStatus: string): Promise<void> {
+  const lines = await listener.waitForLines(6);
+  const counters = lines.filter((line) => line.startsWith("c:"));
+  assert.equal(counters.length, 2, lines.join("\n"));
+  assert.match(counters[0], new RegExp(`^c:server\\.requestCount,country=\\w+,nf\\.app=${app},status=200,title=\\w+`));
+  assert.equal(counters[1], `c:server.requestCount,nf.app=${app},status=${otherStatus},version=v1:1`);
+  assert.equal(lines.filter((line) => line.startsWith(`d:server.responseSize,nf.app=${app}:`)).length, 2);
+  assert.equal(lines.filter((line) => line.startsWith(`t:server.requestLatency,nf.app=${app}:`)).length, 2);
+}
+
+exampleTest("examples/bun_serve.ts serves two requests and records them", ["bun"], async () => {
+  await withListener(async (listener) => {
+    const result = await runExample("bun_serve", [], { SPECTATOR_OUTPUT_LOCATION: `udp://127.0.0.1:${listener.port}` });
+    assertExitedCleanly(result);
+    assert.match(result.stdout, /POST \/api\/v1\/play -> 405 unsupported request method/);
+    await assertAppLines(listener, "bun-serve-example", "405");
+  });
+});
+
+exampleTest("examples/node_http.ts serves two requests and records them", ["deno", "bun", "node"], async () => {
+  await withListener(async (listener) => {
+    const result = await runExample("node_http", ["--allow-net", "--allow-env"], {
+      SPECTATOR_OUTPUT_LOCATION: `udp://127.0.0.1:${listener.port}`,
+    });
+    assertExitedCleanly(result);
+    assert.match(result.stdout, /GET \/nope -> 404/);
+    await assertAppLines(listener, "node-http-example", "404");
+  });
+});
+
+exampleTest("examples/batch_job.ts delivers everything before process.exit()", ["deno", "bun", "node"], async () => {
+  await withListener(async (listener) => {
+    const result = await runExample("batch_job", ["--allow-net", "--allow-env"], {
+      SPECTATOR_OUTPUT_LOCATION: `udp://127.0.0.1:${listener.port}`,
+    });
+    assertExitedCleanly(result);
+    assert.match(result.stdout, /processed 1000 records, rejected 145/);
+    assert.match(result.stdout, /metrics: 21 lines sent in \d+ datagrams, 0 dropped/);
+    const lines = await listener.waitForLines(21);
+    assert.equal(lines.length, 21);
+    assert.equal(lines.at(-1), "A:job.lastSuccess,nf.app=nightly-export:0");
+    assert.ok(lines.includes("c:job.records,nf.app=nightly-export,result=rejected:43"), lines.join("\n"));
+  });
+});
+
+exampleTest("examples/testing_with_memory_writer.ts passes its assertions", ["deno", "bun", "node"], async () => {
+  const result = await runExample("testing_with_memory_writer", ["--allow-env"]);
+  assertExitedCleanly(result);
+  assert.match(result.stdout, /testing_with_memory_writer: all assertions passed/);
+});

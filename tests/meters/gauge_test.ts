@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Gauge, MeterId } from "../../mod.ts";
+import { linesOf, memoryWriter } from "../helpers/memory.ts";
+
+const ID = new MeterId("gauge");
+
+test("Gauge.set() writes g:<id>:<value>", () => {
+  assert.deepEqual(linesOf((writer) => new Gauge(ID, writer), (gauge) => gauge.set(1)), ["g:gauge:1"]);
+});
+
+test("Gauge with a TTL writes g,<ttl>:<id>:<value>", () => {
+  const lines = linesOf((writer) => new Gauge(ID, writer, 120), (gauge) => gauge.set(42));
+  assert.deepEqual(lines, ["g,120:gauge:42"]);
+});
+
+test("Gauge passes a TTL below SpectatorD's minimum of 5 through for SpectatorD to raise", () => {
+  assert.deepEqual(linesOf((writer) => new Gauge(ID, writer, 1), (gauge) => gauge.set(3)), ["g,1:gauge:3"]);
+});
+
+test("Gauge without a TTL (undefined or null) writes plain g", () => {
+  for (const ttl of [undefined, null]) {
+    const lines = linesOf((writer) => new Gauge(ID, writer, ttl as undefined), (gauge) => gauge.set(7));
+    assert.deepEqual(lines, ["g:gauge:7"]);
+  }
+});
+
+test("Gauge leaves out a TTL that is not a whole number above zero, with a warning", () => {
+  for (const ttl of [0, -1, 1.5, NaN, Infinity, 2 ** 53, "120", 120n]) {
+    const { writer, logger } = memoryWriter();
+    const gauge = new Gauge(new MeterId("gauge.ttl", { q: "jobs" }), writer, ttl as number);
+    gauge.set(42);
+    assert.deepEqual(writer.get(), ["g:gauge.ttl,q=jobs:42"], String(ttl));
+    assert.deepEqual(logger.messages("warn"), [
+      "spectator.meter: ignored the gauge TTL of gauge.ttl,q=jobs: ttlSeconds must be a whole number above zero: " +
+      `received ${String(ttl)}`,
+    ]);
+  }
+});

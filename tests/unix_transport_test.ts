@@ -1,0 +1,391 @@
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { test } from "node:test";
+import { Config, type ConfigOptions, detectRuntime, type LineWriter, Registry, type Transport } from "../mod.ts";
+import { isGranted } from "../src/permissions.ts";
+import { denoDatagramApi } from "../src/transports/deno_udp.ts";
+import { runtimeTransport } from "../src/transports/select.ts";
+import { CollectingLogger } from "./helpers/collecting_logger.ts";
+import { withEnv } from "./helpers/env.ts";
+import { runFixture } from "./helpers/run_fixture.ts";
+import { listenUnix, tempSocketDir, type UnixListener } from "./helpers/unix_listener.ts";
+
+const runtime = detectRuntime();
+/** Deno with --unstable-net, where `unix` locations use Deno.listenDatagram. */
+const denoNet = runtime === "deno" && denoDatagramApi() !== undefined;
+/** Where the C library can be reached: Bun, and Deno with --allow-ffi. */
+const ffi = runtime === "bun" || (runtime === "deno" && isGranted({ name: "ffi" }));
+/** The route a `unix://` location takes with the default Config on this runtime, if any. */
+const route = ffi ? "ffi" : denoNet ? "deno" : undefined;
+const noRoute = route === undefined ? `${runtime} has no Unix datagram route here` : false;
+const context = { onError: () => {}, logger: new CollectingLogger() };
+
+/** A registry writing to `unix://<path>`, without common tags from the environment. */
+function unixRegistry(path: string, options: ConfigOptions = {}): Registry {
+  return new Registry(withEnv({}, () => new Config({ location: `unix://${path}`, ...options })));
+}
+
+/** Resolves once `condition()` holds, checking every 10 ms; rejects after `timeoutMs`. */
+async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Runs `fn` with a fresh socket directory and a listener at `<dir>/agent.sock`, closing both after. */
+async function withListener(fn: (listener: UnixListener, path: string) => Promise<void>): Promise<void> {
+  const dir = tempSocketDir();
+  const listener = await listenUnix(dir.path());
+  try {
+    await fn(listener, dir.path());
+  } finally {
+    await listener.close();
+    dir.remove();
+  }
+}
+
+test("the suite knows which Unix route this runtime takes", () => {
+  if (runtime === "node") assert.equal(route, undefined);
+  else if (runtime === "bun") assert.equal(route, "ffi");
+  else assert.equal(route, "ffi"); // the suite runs Deno with -A: FFI is granted, and preferred to --unstable-net
+});
+
+test("runtimeTransport() warns once and falls back to UDP where no Unix route exists", async () => {
+  const dir = tempSocketDir();
+  const opened: Transport[] = [];
+  try {
+    const logger = new CollectingLogger();
+    const connect = runtimeTransport({ unixFfi: runtime !== "deno" });
+    const target = { kind: "unix", path: dir.path() } as const;
+    if (runtime === "bun" || denoNet) {
+      // A Unix route exists whatever unixFfi says: no warning, and the transport reaches a socket.
+      const listener = await listenUnix(dir.path());
+      try {
+        const transport = await connect(target, { onError: () => {}, logger });
+        opened.push(transport);
+        await transport.send(new TextEncoder().encode("c:route:1"));
+        assert.deepEqual(await listener.waitForDatagrams(1), ["c:route:1"]);
+      } finally {
+        await listener.close();
+      }
+      assert.deepEqual(logger.messages("warn"), []);
+      return;
+    }
+    // Node, or Deno without --unstable-net and with unixFfi off: UDP to the default agent address.
+    // Nothing is sent: delivery to 127.0.0.1:1234 cannot be asserted safely.
+    opened.push(await connect(target, { onError: () => {}, logger }));
+    opened.push(await connect(target, { onError: () => {}, logger }));
+    const warnings = logger.messages("warn");
+    assert.equal(warnings.length, 1, warnings.join("\n"));
+    assert.match(warnings[0], /^spectator\.writer: cannot use unix:\/\//);
+    assert.ok(warnings[0].includes(dir.path()), warnings[0]);
+    assert.ok(warnings[0].includes("sending to udp://127.0.0.1:1234 instead"), warnings[0]);
+  } finally {
+    for (const transport of opened) await transport.close();
+    dir.remove();
+  }
+});
+
+test("Registry joins the lines of one synchronous stretch into one datagram", { skip: noRoute }, async () => {
+  await withListener(async (listener, path) => {
+    const logger = new CollectingLogger();
+    const registry = unixRegistry(path, { logger });
+    try {
+      registry.counter("server.requests", { status: "200" }).increment();
+      registry.gauge("queue.size").set(3);
+      registry.timer("server.latency").record(0.25);
+      registry.distributionSummary("payload.bytes").record(512);
+      assert.deepEqual(await listener.waitForDatagrams(1), [
+        "c:server.requests,status=200:1\ng:queue.size:3\nt:server.latency:0.25\nd:payload.bytes:512",
+      ]);
+      registry.maxGauge("pool.max").set(7);
+      registry.counter("server.requests", { status: "500" }).increment(2);
+      await registry.flush();
+      assert.deepEqual(await listener.waitForDatagrams(2), [
+        "c:server.requests,status=200:1\ng:queue.size:3\nt:server.latency:0.25\nd:payload.bytes:512",
+        "m:pool.max:7\nc:server.requests,status=500:2",
+      ]);
+      assert.deepEqual((registry.writer() as LineWriter).stats(), {
+        sentLines: 6,
+        sentDatagrams: 2,
+        droppedLines: 0,
+        pendingBytes: 0,
+        errors: 0,
+      });
+    } finally {
+      await registry.close();
+    }
+    assert.deepEqual(logger.records, []);
+  });
+});
+
+test("Registry.flush() and close() deliver buffered lines; writes after close are dropped", {
+  skip: noRoute,
+}, async () => {
+  await withListener(async (listener, path) => {
+    const registry = unixRegistry(path, { bufferSize: 4096, flushIntervalMs: 60_000, logLevel: "off" });
+    registry.counter("a").increment();
+    registry.counter("b").increment();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    assert.deepEqual(listener.datagrams, [], "buffered lines were sent before flush()");
+    await registry.flush();
+    assert.deepEqual(await listener.waitForDatagrams(1), ["c:a:1\nc:b:1"]);
+    registry.gauge("c").set(1);
+    await registry.close();
+    assert.deepEqual(await listener.waitForDatagrams(2), ["c:a:1\nc:b:1", "g:c:1"]);
+    registry.counter("late").increment();
+    await registry.close(); // a second close is a no-op
+    const stats = (registry.writer() as LineWriter).stats();
+    assert.equal(stats.droppedLines, 1);
+    assert.equal(stats.sentLines, 3);
+  });
+});
+
+for (const maxDatagramBytes of [512, 61440]) {
+  test(`a burst reaches the socket in order in datagrams of at most ${maxDatagramBytes} bytes`, {
+    skip: noRoute,
+  }, async () => {
+    // Far more datagrams than a Unix socket queues (net.unix.max_dgram_qlen, often 10), so the
+    // transport must wait for the listener rather than drop.
+    const count = maxDatagramBytes === 512 ? 4000 : 60_000;
+    await withListener(async (listener, path) => {
+      const registry = unixRegistry(path, { maxDatagramBytes, logLevel: "off" });
+      const expected: string[] = [];
+      try {
+        for (let i = 0; i < count; i++) {
+          registry.counter("burst.counter", { id: String(i) }).increment();
+          expected.push(`c:burst.counter,id=${i}:1`);
+        }
+        await registry.flush();
+        const lines = await listener.waitForLines(count, 10_000);
+        assert.equal(lines.length, count);
+        assert.deepEqual(lines, expected);
+        assert.ok(listener.sizes.every((size) => size <= maxDatagramBytes), `sizes: ${listener.sizes}`);
+        assert.ok(listener.datagrams.length >= Math.ceil((count * 20) / maxDatagramBytes));
+        const stats = (registry.writer() as LineWriter).stats();
+        assert.equal(stats.droppedLines, 0);
+        assert.equal(stats.sentLines, count);
+      } finally {
+        await registry.close();
+      }
+    });
+  });
+}
+
+test("a listener re-created at the same path receives again without user action", { skip: noRoute }, async () => {
+  const dir = tempSocketDir();
+  const path = dir.path();
+  const logger = new CollectingLogger();
+  const registry = unixRegistry(path, { logger });
+  let listener = await listenUnix(path);
+  try {
+    registry.counter("before").increment();
+    assert.deepEqual(await listener.waitForDatagrams(1), ["c:before:1"]);
+    await listener.close(); // the socket file stays, like a crashed agent's
+    registry.counter("while.down").increment();
+    await registry.flush();
+    listener = await listenUnix(path);
+    // Keep writing, as an application would; the LineWriter reconnects after its 1 s delay.
+    let written = 0;
+    await until(
+      () => {
+        if (listener.datagrams.length > 0) return true;
+        registry.counter("after").increment();
+        written++;
+        return false;
+      },
+      "a datagram at the new listener",
+      5000,
+    );
+    assert.ok(written > 0);
+    assert.match(listener.lines()[0], /^c:after:1$/);
+    const errors = logger.messages("error");
+    assert.ok(errors.length >= 1);
+    assert.ok(errors[0].includes(`unix://${path}`) && errors[0].includes("ECONNREFUSED"), errors[0]);
+  } finally {
+    await registry.close();
+    await listener.close();
+    dir.remove();
+  }
+});
+
+test("a missing socket path never throws from writes and logs one error", { skip: noRoute }, async () => {
+  const dir = tempSocketDir();
+  const path = dir.path("missing.sock");
+  const logger = new CollectingLogger();
+  const registry = unixRegistry(path, { logger });
+  try {
+    for (let i = 0; i < 5; i++) {
+      registry.counter("lost").increment();
+      await registry.flush();
+    }
+    const stats = (registry.writer() as LineWriter).stats();
+    assert.equal(stats.sentLines, 0);
+    assert.equal(stats.droppedLines, 5);
+    assert.ok(stats.errors >= 2, `errors: ${stats.errors}`);
+    const errors = logger.messages("error");
+    assert.equal(errors.length, 1, errors.join("\n"));
+    assert.ok(errors[0].includes(`unix://${path}`) && errors[0].includes("ENOENT"), errors[0]);
+  } finally {
+    await registry.close();
+    dir.remove();
+  }
+});
+
+test(
+  "connectUnixFfi() sends through the C library and reports errno codes",
+  { skip: ffi ? false : "no FFI" },
+  async (t) => {
+    const { connectUnixFfi } = await import("../src/transports/unix_ffi.ts");
+    const encoder = new TextEncoder();
+
+    await t.test("a path longer than sun_path is a RangeError", async () => {
+      await assert.rejects(connectUnixFfi(`/tmp/${"x".repeat(120)}`, context), (error: Error) => {
+        assert.ok(error instanceof RangeError);
+        assert.match(error.message, /holds at most 10[37] bytes: received 125/);
+        return true;
+      });
+    });
+
+    await t.test("a missing path is ENOENT, a socket file nobody listens on is ECONNREFUSED", async () => {
+      const dir = tempSocketDir();
+      const transport = await connectUnixFfi(dir.path(), context);
+      try {
+        assert.throws(() => transport.send(encoder.encode("c:x:1")), { code: "ENOENT" });
+        const listener = await listenUnix(dir.path());
+        await listener.close();
+        assert.throws(() => transport.send(encoder.encode("c:x:1")), { code: "ECONNREFUSED" });
+        writeFileSync(dir.path("file"), "not a socket");
+        const toFile = await connectUnixFfi(dir.path("file"), context);
+        assert.throws(() => toFile.send(encoder.encode("c:x:1")), { code: "ECONNREFUSED" });
+        await toFile.close();
+      } finally {
+        await transport.close();
+        dir.remove();
+      }
+    });
+
+    await t.test("it sends a view's bytes only, and close() releases the descriptor", async () => {
+      await withListener(async (listener, path) => {
+        const fds = () => (existsSync("/proc/self/fd") ? readdirSync("/proc/self/fd").length : -1);
+        const before = fds();
+        const transport = await connectUnixFfi(path, context);
+        if (before >= 0) assert.equal(fds(), before + 1);
+        const bytes = encoder.encode("xxc:view:1yy");
+        assert.equal(transport.send(bytes.subarray(2, 10)), undefined);
+        assert.deepEqual(await listener.waitForDatagrams(1), ["c:view:1"]);
+        await transport.close();
+        await transport.close();
+        if (before >= 0) assert.equal(fds(), before);
+        assert.throws(() => transport.send(bytes), { code: "EBADF" });
+      });
+    });
+
+    await t.test("a full receive queue delays sends in order, and a stalled one fails them with EAGAIN", async () => {
+      await withListener(async (listener, path) => {
+        const transport = await connectUnixFfi(path, context, { stallMs: 200 });
+        await listener.pause();
+        // 20 x 30 KB overflow the socket's send buffer (about 208 KiB by default) whatever the queue length.
+        const datagram = (i: number) => encoder.encode(`c:queued:${i}`.padEnd(30_000, "x"));
+        const results = Array.from({ length: 20 }, (_, i) => transport.send(datagram(i)));
+        const firstWaiting = results.findIndex((result) => result !== undefined);
+        assert.ok(firstWaiting > 0, `${firstWaiting} datagrams were taken at once`);
+        assert.ok(results.slice(firstWaiting).every((result) => result !== undefined), "a later datagram overtook");
+        await listener.resume();
+        await Promise.all(results);
+        const received = await listener.waitForDatagrams(20);
+        assert.deepEqual(received.map((text) => text.replace(/x+$/, "")), results.map((_, i) => `c:queued:${i}`));
+
+        await listener.pause();
+        const started = Date.now();
+        const more = Array.from({ length: 20 }, (_, i) => transport.send(datagram(i)));
+        const stalled = more.filter((result) => result !== undefined);
+        assert.ok(stalled.length > 0);
+        for (const result of stalled) await assert.rejects(result, { code: "EAGAIN" });
+        assert.ok(Date.now() - started >= 190, `failed after ${Date.now() - started} ms`);
+        await transport.close();
+      });
+    });
+  },
+);
+
+test("connectDenoUnix() binds a private socket, removes it on close and bounds a stall", {
+  skip: denoNet ? false : "Deno.listenDatagram needs Deno with --unstable-net",
+}, async (t) => {
+  const { connectDenoUnix } = await import("../src/transports/deno_unix.ts");
+  const encoder = new TextEncoder();
+
+  await t.test("the temporary socket exists while open and is removed by close()", async () => {
+    await withListener(async (listener, path) => {
+      const transport = await connectDenoUnix(path, context);
+      await transport.send(encoder.encode("c:deno:1"));
+      assert.deepEqual(await listener.waitForDatagrams(1), ["c:deno:1"]);
+      const local = listener.senders[0];
+      assert.match(local, /\/spectator-[0-9a-f]{12}\/c\.sock$/);
+      assert.ok(existsSync(local));
+      await transport.close();
+      assert.ok(!existsSync(dirname(local)), `${dirname(local)} was left behind`);
+    });
+  });
+
+  await t.test("errors carry codes; a path longer than sun_path is a RangeError", async () => {
+    const dir = tempSocketDir();
+    const transport = await connectDenoUnix(dir.path(), context);
+    try {
+      await assert.rejects(transport.send(encoder.encode("c:x:1")) as Promise<void>, { code: "ENOENT" });
+      await assert.rejects(connectDenoUnix(`/tmp/${"x".repeat(120)}`, context), RangeError);
+    } finally {
+      await transport.close();
+      dir.remove();
+    }
+  });
+
+  await t.test("a receiver that stops reading fails sends with EAGAIN after stallMs, then recovers", async () => {
+    await withListener(async (listener, path) => {
+      const transport = await connectDenoUnix(path, context, { stallMs: 200 });
+      await listener.pause();
+      const started = Date.now();
+      const sends = Array.from(
+        { length: 20 },
+        (_, i) => transport.send(encoder.encode(`c:stall:${i}`.padEnd(30_000, "x"))) as Promise<void>,
+      );
+      const outcomes = await Promise.allSettled(sends);
+      assert.ok(Date.now() - started >= 190, `settled after ${Date.now() - started} ms`);
+      const sent = outcomes.findIndex((outcome) => outcome.status === "rejected");
+      assert.ok(sent > 0, `${sent} datagrams were taken before the queue was full`);
+      for (const outcome of outcomes.slice(sent)) {
+        assert.equal(outcome.status, "rejected");
+        assert.equal((outcome as PromiseRejectedResult).reason.code, "EAGAIN");
+      }
+      await listener.resume();
+      // The stalled send completes once the listener reads; then the transport sends again.
+      await listener.waitForDatagrams(sent + 1);
+      await until(() => {
+        transport.send(encoder.encode("c:after:1"))?.catch(() => {});
+        return listener.datagrams.includes("c:after:1");
+      }, "a send after the stall");
+      await transport.close();
+    });
+  });
+
+  await t.test("missing permissions name the flags instead of prompting", async () => {
+    const dir = tempSocketDir();
+    try {
+      const denoUnix = await runFixture("unix_permissions_fixture", {
+        args: ["deno_unix", dir.path()],
+        denoFlags: ["--unstable-net", "--allow-read", "--allow-env", "--no-prompt"],
+      });
+      assert.match(denoUnix.stdout, /^error: Cannot open unix:\/\/.* run Deno with --allow-net --allow-write /);
+      const ffi = await runFixture("unix_permissions_fixture", {
+        args: ["ffi", dir.path()],
+        denoFlags: ["--allow-read", "--allow-env", "--no-prompt"],
+      });
+      assert.match(ffi.stdout, /^error: Cannot load the C library for Unix sockets: run Deno with --allow-ffi/);
+    } finally {
+      dir.remove();
+    }
+  });
+});

@@ -1,0 +1,549 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { detectRuntime, LineWriter, type LineWriterOptions, type Transport, type TransportContext } from "../../mod.ts";
+import { CollectingLogger } from "../helpers/collecting_logger.ts";
+
+const decoder = new TextDecoder();
+
+/** Waits for the next macrotask: everything queued as microtasks has run. */
+function tick(ms = 0): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves once `condition()` holds, checking every 5 ms; rejects after `timeoutMs`. */
+async function until(condition: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await tick(5);
+  }
+}
+
+/** A promise with its resolve and reject functions. */
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+  reject(error: unknown): void;
+}
+
+function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/** Makes an error with a Node-style `code`. */
+function codeError(code: string): Error {
+  return Object.assign(new Error(`${code}: simulated`), { code });
+}
+
+/** How a fake transport answers a send: `undefined` succeeds. */
+type Outcome = undefined | { throw: unknown } | { reject: unknown } | { pending: Deferred<void> };
+
+/** An in-memory transport that records datagrams; `sync` sends return nothing, `async` ones a promise. */
+class FakeTransport implements Transport {
+  /** Datagrams sent successfully, as received. */
+  readonly datagrams: Uint8Array[] = [];
+  /** Every send attempted, including failed ones. */
+  attempts = 0;
+  closes = 0;
+  /** Decides the outcome of each send; success by default. */
+  outcome: (attempt: number) => Outcome = () => undefined;
+  /** Makes close() wait for this, when set. */
+  closeGate: Promise<void> | undefined;
+
+  constructor(readonly mode: "sync" | "async", readonly context: TransportContext) {}
+
+  send(datagram: Uint8Array): void | Promise<void> {
+    const outcome = this.outcome(++this.attempts);
+    if (outcome !== undefined && "throw" in outcome) throw outcome.throw;
+    if (outcome !== undefined && "reject" in outcome) return Promise.reject(outcome.reject);
+    if (outcome !== undefined && "pending" in outcome) {
+      return outcome.pending.promise.then(() => void this.datagrams.push(datagram));
+    }
+    this.datagrams.push(datagram);
+    // A microtask later, like a runtime whose sends complete asynchronously.
+    if (this.mode === "async") return Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    this.closes++;
+    await this.closeGate;
+  }
+
+  /** The datagrams received, decoded. */
+  texts(): string[] {
+    return this.datagrams.map((datagram) => decoder.decode(datagram));
+  }
+}
+
+/** A LineWriter over fake transports, with every transport it opened. */
+interface Harness {
+  writer: LineWriter;
+  logger: CollectingLogger;
+  transports: FakeTransport[];
+  /** Connection attempts, including failed ones. */
+  connects: number;
+  /** Every datagram received by every transport, decoded. */
+  texts(): string[];
+}
+
+/**
+ * Builds a LineWriter whose `connect` opens a new FakeTransport; `connect`
+ * in `hooks` may fail or delay an attempt, `setup` configures each transport.
+ */
+function harness(
+  mode: "sync" | "async",
+  options: Partial<LineWriterOptions> = {},
+  hooks: { connect?: (attempt: number) => Promise<void> | void; setup?: (transport: FakeTransport) => void } = {},
+): Harness {
+  const logger = new CollectingLogger();
+  const h: Harness = {
+    logger,
+    transports: [],
+    connects: 0,
+    texts: () => h.transports.flatMap((transport) => transport.texts()),
+    writer: new LineWriter((context) => {
+      const attempt = ++h.connects;
+      const open = () => {
+        const transport = new FakeTransport(mode, context);
+        hooks.setup?.(transport);
+        h.transports.push(transport);
+        return transport;
+      };
+      const gate = hooks.connect?.(attempt);
+      return gate === undefined ? open() : gate.then(open);
+    }, { description: "fake://test", logger, errorIntervalMs: 60_000, ...options }),
+  };
+  return h;
+}
+
+/** A small deterministic PRNG (mulberry32), so failures reproduce. */
+function random(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const ALPHABET = Array.from("abcdefghijklmnopqrstuvwxyz0123456789:,=._-é€😀");
+
+/** A random line of 1 to `maxChars` code points, some outside ASCII, never a newline. */
+function randomLine(next: () => number, maxChars: number): string {
+  const length = 1 + Math.floor(next() * maxChars);
+  let line = "";
+  for (let i = 0; i < length; i++) line += ALPHABET[Math.floor(next() * ALPHABET.length)];
+  return line;
+}
+
+const encoder = new TextEncoder();
+const byteLength = (text: string) => encoder.encode(text).length;
+
+test("detectRuntime() names the runtime running the tests", () => {
+  // An independent witness: Deno and Bun set navigator.userAgent; Node 20 has no navigator.
+  const agent = typeof navigator === "undefined" ? "Node.js" : navigator.userAgent;
+  const expected = agent.startsWith("Deno/")
+    ? "deno"
+    : agent.startsWith("Bun/")
+    ? "bun"
+    : agent.startsWith("Node.js")
+    ? "node"
+    : "other";
+  assert.notEqual(expected, "other", `unknown user agent ${agent}`);
+  assert.equal(detectRuntime(), expected);
+});
+
+for (const mode of ["sync", "async"] as const) {
+  test(`LineWriter coalesces one synchronous stretch into one datagram at the end of the turn (${mode} transport)`, async () => {
+    const h = harness(mode);
+    h.writer.write("c:a:1");
+    h.writer.write("c:b:1");
+    h.writer.write("c:c:1");
+    assert.deepEqual(h.texts(), [], "nothing is sent during the stretch");
+    await tick();
+    assert.deepEqual(h.texts(), ["c:a:1\nc:b:1\nc:c:1"]);
+    h.writer.write("g:d:2");
+    await tick();
+    assert.deepEqual(h.texts(), ["c:a:1\nc:b:1\nc:c:1", "g:d:2"]);
+    assert.equal(h.connects, 1, "the transport is reused");
+    assert.deepEqual(h.writer.stats(), { sentLines: 4, sentDatagrams: 2, droppedLines: 0, pendingBytes: 0, errors: 0 });
+    await h.writer.close();
+  });
+
+  test(`LineWriter sends a full datagram at once (${mode} transport)`, async () => {
+    const h = harness(mode, { maxDatagramBytes: 20 });
+    h.writer.write("first");
+    await h.writer.flush();
+    assert.equal(h.transports[0].attempts, 1);
+    h.writer.write("1234567");
+    h.writer.write("abcdefgh"); // 7 + 1 + 8 = 16 bytes
+    h.writer.write("ABCDEFGH"); // would make 25: the open datagram goes out now
+    assert.equal(h.transports[0].attempts, 2, "the full datagram is handed over within the stretch");
+    await tick();
+    assert.deepEqual(h.texts(), ["first", "1234567\nabcdefgh", "ABCDEFGH"]);
+    await h.writer.close();
+  });
+
+  test(`LineWriter never splits a line nor exceeds maxDatagramBytes (${mode} transport)`, async () => {
+    const maxDatagramBytes = 700;
+    const h = harness(mode, { maxDatagramBytes, maxPendingBytes: 1 << 24 });
+    const next = random(mode === "sync" ? 1 : 2);
+    const lines: string[] = [];
+    // One long synchronous stretch: packing must be greedy.
+    for (let i = 0; i < 3000; i++) {
+      const line = randomLine(next, 120);
+      lines.push(line);
+      h.writer.write(line);
+    }
+    await h.writer.flush();
+    const stretch = h.texts();
+    for (const [i, datagram] of h.transports[0].datagrams.entries()) {
+      assert.ok(datagram.length <= maxDatagramBytes, `datagram ${i} has ${datagram.length} bytes`);
+      const following = stretch[i + 1]?.split("\n")[0];
+      if (following !== undefined) {
+        assert.ok(datagram.length + 1 + byteLength(following) > maxDatagramBytes, `datagram ${i} was sent too early`);
+      }
+    }
+    // Then many short stretches, and lines of every length up to the limit.
+    for (let i = 0; i < 3000; i++) {
+      const line = randomLine(next, i % 50 === 0 ? 400 : 60);
+      lines.push(line);
+      h.writer.write(line);
+      if (next() < 0.05) await tick();
+    }
+    await h.writer.flush();
+    const received = h.texts();
+    assert.ok(received.length > 20, `only ${received.length} datagrams`);
+    for (const datagram of h.transports[0].datagrams) assert.ok(datagram.length <= maxDatagramBytes);
+    assert.deepEqual(received.join("\n").split("\n"), lines);
+    assert.equal(h.writer.stats().sentLines, lines.length);
+    assert.equal(h.writer.stats().droppedLines, 0);
+    await h.writer.close();
+  });
+
+  test(`LineWriter drops and counts a line longer than maxDatagramBytes (${mode} transport)`, async () => {
+    const h = harness(mode, { maxDatagramBytes: 16 });
+    h.writer.write("c:a:1");
+    h.writer.write("c:" + "x".repeat(20) + ":1");
+    h.writer.write("c:b:1");
+    h.writer.write("1234567890123456"); // exactly the limit: kept
+    await h.writer.flush();
+    assert.deepEqual(h.texts(), ["c:a:1\nc:b:1", "1234567890123456"]);
+    assert.equal(h.writer.stats().droppedLines, 1);
+    const warnings = h.logger.messages("warn");
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /longer than maxDatagramBytes=16/);
+    await h.writer.close();
+  });
+
+  test(`LineWriter with bufferSize waits for that many bytes or flushIntervalMs (${mode} transport)`, async () => {
+    // A one-minute interval: whatever is sent here was sent for its size.
+    const h = harness(mode, { bufferSize: 30, flushIntervalMs: 60_000 });
+    h.writer.write("c:size:1"); // 8 bytes
+    h.writer.write("c:size:2"); // 17
+    await tick();
+    assert.deepEqual(h.texts(), [], "below bufferSize, nothing is sent at the end of the turn");
+    h.writer.write("c:size:3"); // 26
+    h.writer.write("c:size:4"); // 35 >= 30: sent without waiting for the interval
+    await tick();
+    assert.deepEqual(h.texts(), ["c:size:1\nc:size:2\nc:size:3\nc:size:4"]);
+
+    const later = harness(mode, { bufferSize: 1000, flushIntervalMs: 40 });
+    const written = Date.now();
+    later.writer.write("c:time:1");
+    await tick();
+    assert.deepEqual(later.texts(), []);
+    await until(() => later.texts().length === 1, "the interval flush");
+    const waited = Date.now() - written;
+    assert.ok(waited >= 35 && waited < 1000, `the line waited ${waited} ms`);
+    assert.deepEqual(later.texts(), ["c:time:1"]);
+    await Promise.all([h.writer.close(), later.writer.close()]);
+  });
+
+  test(`LineWriter drops lines past maxPendingBytes while the transport is not ready (${mode} transport)`, async () => {
+    const ready = deferred();
+    const h = harness(mode, { maxPendingBytes: 100 }, { connect: () => ready.promise });
+    const lines = Array.from({ length: 20 }, (_, i) => `c:m:${String(i).padStart(5, "0")}`); // 9 bytes each
+    for (const line of lines.slice(0, 5)) h.writer.write(line);
+    await tick(); // the first datagram now waits for the connection
+    for (const line of lines.slice(5)) h.writer.write(line);
+    // 9 bytes for the first line of a datagram, 10 for every other: 10 lines fit in 100 bytes.
+    assert.deepEqual(h.writer.stats(), {
+      sentLines: 0,
+      sentDatagrams: 0,
+      droppedLines: 10,
+      pendingBytes: 98,
+      errors: 0,
+    });
+    const warnings = h.logger.messages("warn");
+    assert.equal(warnings.length, 1, "the warning is rate-limited");
+    assert.match(warnings[0], /more than maxPendingBytes=100 are waiting/);
+    assert.match(warnings[0], /fake:\/\/test/);
+    ready.resolve();
+    await h.writer.flush();
+    assert.deepEqual(h.texts().join("\n").split("\n"), lines.slice(0, 10));
+    assert.deepEqual(h.writer.stats(), {
+      sentLines: 10,
+      sentDatagrams: 2,
+      droppedLines: 10,
+      pendingBytes: 0,
+      errors: 0,
+    });
+    h.writer.write("c:m:after");
+    await h.writer.flush();
+    assert.equal(h.texts().at(-1), "c:m:after", "once drained, lines are accepted again");
+    await h.writer.close();
+  });
+
+  test(`LineWriter.close() flushes, closes the transport once and drops later writes (${mode} transport)`, async () => {
+    const gate = deferred();
+    const h = harness(mode, {}, { setup: (transport) => (transport.closeGate = gate.promise) });
+    h.writer.write("c:a:1");
+    const first = h.writer.close();
+    const second = h.writer.close();
+    let done = 0;
+    void first.then(() => done++);
+    void second.then(() => done++);
+    await until(() => h.transports[0]?.closes === 1, "the transport to close");
+    await tick();
+    assert.equal(done, 0, "close() waits for the transport to close");
+    gate.resolve();
+    await Promise.all([first, second]);
+    await h.writer.close();
+    assert.deepEqual(h.texts(), ["c:a:1"]);
+    assert.equal(h.transports[0].closes, 1);
+    h.writer.write("c:late:1");
+    await h.writer.flush();
+    await tick();
+    assert.deepEqual(h.texts(), ["c:a:1"]);
+    assert.equal(h.connects, 1, "no transport is opened after close");
+    assert.equal(h.writer.stats().droppedLines, 1);
+    assert.match(h.logger.messages("warn")[0], /the writer is closed/);
+  });
+}
+
+test("LineWriter.close() without writes opens no transport", async () => {
+  const h = harness("sync");
+  await h.writer.close();
+  await h.writer[Symbol.asyncDispose]();
+  assert.equal(h.connects, 0);
+});
+
+test("LineWriter.flush() resolves only when asynchronous sends complete", async () => {
+  const sends = [deferred(), deferred()];
+  const h = harness("async", { maxDatagramBytes: 12 }, {
+    setup: (transport) => (transport.outcome = (attempt) => ({ pending: sends[attempt - 1] })),
+  });
+  h.writer.write("c:first:1");
+  h.writer.write("c:second:1"); // does not fit with the first: two datagrams
+  let flushed = false;
+  const flushing = h.writer.flush().then(() => (flushed = true));
+  await until(() => h.transports[0]?.attempts === 2, "both sends to start");
+  sends[0].resolve();
+  await tick();
+  assert.equal(flushed, false, "one send is still in progress");
+  assert.equal(h.writer.stats().pendingBytes, 10);
+  sends[1].resolve();
+  await flushing;
+  assert.deepEqual(h.texts(), ["c:first:1", "c:second:1"]);
+  assert.equal(h.writer.stats().pendingBytes, 0);
+  await h.writer.close();
+});
+
+test("LineWriter.flush() does not wait for lines written after it", async () => {
+  const h = harness("sync", { bufferSize: 1000, flushIntervalMs: 60_000 });
+  h.writer.write("c:before:1");
+  const flushed = h.writer.flush();
+  h.writer.write("c:after:1");
+  await flushed;
+  assert.deepEqual(h.texts(), ["c:before:1"]);
+  await h.writer.close();
+  assert.deepEqual(h.texts(), ["c:before:1", "c:after:1"]);
+});
+
+test("LineWriter copies each datagram out of its buffer, so a small one holds only its bytes", async () => {
+  const h = harness("sync");
+  h.writer.write("c:small:1");
+  await h.writer.flush();
+  const [datagram] = h.transports[0].datagrams;
+  assert.equal(datagram.byteLength, 9);
+  assert.ok(datagram.buffer.byteLength < 1024, `a ${datagram.buffer.byteLength}-byte buffer stays alive`);
+  await h.writer.close();
+});
+
+for (
+  const [kind, outcome] of [
+    ["a synchronous throw", (error: unknown): Outcome => ({ throw: error })],
+    ["a rejected promise", (error: unknown): Outcome => ({ reject: error })],
+  ] as const
+) {
+  test(`LineWriter survives ${kind} and re-creates the transport after reconnectDelayMs`, async () => {
+    const h = harness("async", { reconnectDelayMs: 50 }, {
+      setup: (transport) => {
+        // The first transport fails its first send; later ones work.
+        if (h.transports.length === 0) {
+          transport.outcome = (n) => (n === 1 ? outcome(codeError("ECONNREFUSED")) : undefined);
+        }
+      },
+    });
+    h.writer.write("c:lost:1");
+    await h.writer.flush();
+    const failedAt = Date.now();
+    assert.equal(h.transports[0].closes, 1, "the failed transport is closed");
+    assert.equal(h.writer.stats().droppedLines, 1);
+    assert.equal(h.writer.stats().errors, 1);
+    const errors = h.logger.messages("error");
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /cannot send to fake:\/\/test: ECONNREFUSED/);
+    h.writer.write("c:kept:1");
+    await tick();
+    assert.equal(h.connects, 1, "no new transport before the delay");
+    await until(() => h.texts().includes("c:kept:1"), "delivery on a new transport");
+    assert.ok(Date.now() - failedAt >= 40, "the reconnect waited for the delay");
+    assert.equal(h.connects, 2);
+    assert.deepEqual(h.transports[1].texts(), ["c:kept:1"]);
+    assert.equal(h.writer.stats().sentLines, 1);
+    await h.writer.close();
+  });
+}
+
+test("LineWriter drops the transport on context.onError and recovers", async () => {
+  const h = harness("sync", { reconnectDelayMs: 20 });
+  h.writer.write("c:a:1");
+  await h.writer.flush();
+  // An ICMP "port unreachable", reported outside send().
+  h.transports[0].context.onError(codeError("ECONNREFUSED"));
+  assert.equal(h.transports[0].closes, 1);
+  assert.match(h.logger.messages("error")[0], /ECONNREFUSED/);
+  h.writer.write("c:b:1");
+  await until(() => h.transports[1]?.texts().length === 1, "a new transport");
+  assert.deepEqual(h.transports[1].texts(), ["c:b:1"]);
+  // A late report from the old transport changes nothing.
+  h.transports[0].context.onError(codeError("ECONNREFUSED"));
+  assert.equal(h.transports[1].closes, 0);
+  await h.writer.close();
+  assert.equal(h.transports[1].closes, 1);
+});
+
+test("LineWriter logs errors at most once per errorIntervalMs, however many fail", async () => {
+  const h = harness("sync", { reconnectDelayMs: 0 }, {
+    setup: (transport) => (transport.outcome = () => ({ throw: codeError("ECONNREFUSED") })),
+  });
+  let thrown = 0;
+  for (let i = 0; i < 200; i++) {
+    try {
+      h.writer.write(`c:fail:${i}`);
+    } catch {
+      thrown++;
+    }
+    await h.writer.flush();
+  }
+  assert.equal(thrown, 0, "write() never throws");
+  assert.equal(h.writer.stats().errors, 200);
+  assert.equal(h.writer.stats().droppedLines, 200);
+  assert.equal(h.logger.messages("error").length, 1);
+  assert.equal(h.connects, 200, "each failure re-created the transport");
+  await h.writer.close();
+});
+
+test("LineWriter keeps the transport after transient errors (EAGAIN, EMSGSIZE)", async () => {
+  const h = harness("sync", {}, {
+    setup: (
+      transport,
+    ) => (transport.outcome = (n) => (n <= 2 ? { throw: codeError(n === 1 ? "EAGAIN" : "EMSGSIZE") } : undefined)),
+  });
+  for (const line of ["c:a:1", "c:b:1", "c:c:1"]) {
+    h.writer.write(line);
+    await h.writer.flush();
+  }
+  assert.equal(h.connects, 1);
+  assert.equal(h.transports[0].closes, 0);
+  assert.deepEqual(h.texts(), ["c:c:1"]);
+  assert.deepEqual(h.writer.stats(), { sentLines: 1, sentDatagrams: 1, droppedLines: 2, pendingBytes: 0, errors: 2 });
+  await h.writer.close();
+});
+
+test("LineWriter keeps datagrams queued behind a failed send for the next transport", async () => {
+  const ready = deferred();
+  const h = harness("sync", { maxDatagramBytes: 12, reconnectDelayMs: 10 }, {
+    connect: (attempt) => (attempt === 1 ? ready.promise : undefined),
+    setup: (transport) => {
+      if (h.transports.length === 0) transport.outcome = () => ({ throw: codeError("EPERM") });
+    },
+  });
+  for (let i = 0; i < 5; i++) h.writer.write(`c:line:${i}`); // 8 bytes: one line per datagram
+  await tick();
+  ready.resolve();
+  await h.writer.flush();
+  assert.equal(h.transports[0].attempts, 1, "nothing more goes to a failed transport");
+  assert.deepEqual(h.transports[1].texts(), ["c:line:1", "c:line:2", "c:line:3", "c:line:4"]);
+  assert.equal(h.writer.stats().droppedLines, 1);
+  await h.writer.close();
+});
+
+test("LineWriter drops queued lines when connecting fails, and flush() still resolves", async () => {
+  const h = harness("sync", { reconnectDelayMs: 20 }, {
+    connect: (attempt) => (attempt === 1 ? Promise.reject(new Error("no route")) : undefined),
+  });
+  h.writer.write("c:a:1");
+  h.writer.write("c:b:1");
+  await h.writer.flush();
+  assert.deepEqual(h.writer.stats(), { sentLines: 0, sentDatagrams: 0, droppedLines: 2, pendingBytes: 0, errors: 1 });
+  assert.match(h.logger.messages("error")[0], /cannot connect to fake:\/\/test: no route/);
+  h.writer.write("c:c:1");
+  await until(() => h.texts().length === 1, "the second connection attempt");
+  assert.deepEqual(h.texts(), ["c:c:1"]);
+  await h.writer.close();
+});
+
+test("LineWriter.close() resolves when connecting fails", async () => {
+  const h = harness("sync", {}, {
+    connect: () => {
+      throw new Error("refused");
+    },
+  });
+  h.writer.write("c:a:1");
+  await h.writer.close();
+  assert.equal(h.writer.stats().droppedLines, 1);
+  assert.equal(h.logger.messages("error").length, 1);
+});
+
+test("LineWriter never throws when a transport misbehaves", async () => {
+  const logger = new CollectingLogger();
+  const received: number[] = [];
+  const writer = new LineWriter(() => ({
+    // Returns a number, not void or a promise.
+    send: (datagram: Uint8Array) => received.push(datagram.length) as unknown as void,
+    close: () => {
+      throw new Error("close failed");
+    },
+  }), { description: "odd://transport", logger });
+  writer.write("c:a:1");
+  await writer.flush();
+  assert.deepEqual(received, [5]);
+  await writer.close();
+  assert.match(logger.messages("error")[0], /cannot close odd:\/\/transport: close failed/);
+});
+
+test("LineWriter logs every line at debug level with logLines", async () => {
+  const h = harness("sync", { logLines: true });
+  h.writer.write("c:a:1");
+  h.writer.write("g:b:2");
+  await h.writer.close();
+  h.writer.write("c:late:1");
+  assert.deepEqual(h.logger.messages("debug"), [
+    "spectator.writer: write line=c:a:1",
+    "spectator.writer: write line=g:b:2",
+    "spectator.writer: write line=c:late:1",
+  ]);
+  const quiet = harness("sync");
+  quiet.writer.write("c:a:1");
+  await quiet.writer.close();
+  assert.deepEqual(quiet.logger.messages("debug"), []);
+});
