@@ -1,0 +1,63 @@
+/**
+ * The demo's app on `node:http`, which Node, Bun and Deno all provide: a
+ * request counter tagged with country, title and status, a latency timer fed
+ * by a StopWatch, and a distribution summary of response sizes (after
+ * spectator-py's "complex" Flask example).
+ *
+ * By default the app sends a few requests to itself and stops; pass
+ * `--serve` to keep it running. Lines go to SpectatorD at
+ * udp://127.0.0.1:1234, or where `SPECTATOR_OUTPUT_LOCATION` says:
+ *
+ *   SPECTATOR_OUTPUT_LOCATION=stdout node dist/examples/node_http.js   (after node scripts/build_node.mjs)
+ *   SPECTATOR_OUTPUT_LOCATION=stdout bun examples/node_http.ts
+ *
+ * @module
+ */
+
+import { Buffer } from "node:buffer";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import process from "node:process";
+import { Config, Registry, StopWatch } from "../mod.ts";
+
+const registry = new Registry(new Config({ extraCommonTags: { "nf.app": "node-http-example" } }));
+const requestLatency = registry.timer("server.requestLatency");
+const responseSize = registry.distributionSummary("server.responseSize");
+
+function handle(request: IncomingMessage, response: ServerResponse): void {
+  using _ = new StopWatch(requestLatency); // records when the function returns
+  const url = new URL(request.url ?? "/", "http://localhost");
+  let status = 200;
+  let body = "Usage: /api/v1/play?country=foo&title=bar";
+  let tags: Record<string, string> = {};
+  if (url.pathname === "/api/v1/play" && request.method === "GET") {
+    const country = url.searchParams.get("country") ?? "none";
+    const title = url.searchParams.get("title") ?? "none";
+    body = `requested play for country=${country} title=${title}`;
+    tags = { country, title };
+  } else if (url.pathname === "/api/v1/play") {
+    status = 405;
+    body = "unsupported request method";
+  } else if (url.pathname !== "/") {
+    status = 404;
+  }
+  registry.counter("server.requestCount", { version: "v1", ...tags, status: String(status) }).increment();
+  responseSize.record(Buffer.byteLength(body));
+  response.writeHead(status, { "content-type": "text/plain" }).end(body);
+}
+
+const server = createServer(handle);
+await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+if (process.argv.includes("--serve")) {
+  console.log(`listening on ${base}/api/v1/play?country=foo&title=bar (Ctrl-C to stop)`);
+} else {
+  for (const [method, path] of [["GET", "/api/v1/play?country=jp&title=Alice%20in%20Borderland"], ["GET", "/nope"]]) {
+    const response = await fetch(base + path, { method });
+    console.log(`${method} ${path} -> ${response.status} ${await response.text()}`);
+  }
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await registry.close(); // delivers what was written, then releases the socket
+}
