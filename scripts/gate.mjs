@@ -11,6 +11,7 @@ const steps = [
   ["lint", [deno, "lint"]],
   ["type check", [deno, "check", "mod.ts", "src/", "tests/", "examples/", "bench/"]],
   ["doc lint", [deno, "doc", "--lint", "mod.ts"]],
+  ["README examples", [deno, "check", "--doc-only", "README.md"]],
   ["publish dry run", [deno, "publish", "--dry-run", "--allow-dirty"]],
   ["tests", ["node", "scripts/run_tests.mjs"]],
 ];
