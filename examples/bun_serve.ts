@@ -2,6 +2,7 @@
  * The demo's app on `Bun.serve`: a request counter tagged with country,
  * title and status, a latency timer fed by a StopWatch, and a distribution
  * summary of response sizes (after spectator-py's "complex" Flask example).
+ * What the app answers, the same on every server, is in `_play_app.ts`.
  *
  * By default the app sends a few requests to itself and stops; pass
  * `--serve` to keep it running. Lines go to SpectatorD at
@@ -13,6 +14,7 @@
  */
 
 import { Config, Registry, StopWatch } from "../mod.ts";
+import { answer, requestSelf } from "./_play_app.ts";
 
 // The little of Bun's API this example uses (Bun's own types are not installed here).
 declare const Bun: {
@@ -29,21 +31,7 @@ const responseSize = registry.distributionSummary("server.responseSize");
 
 function handle(request: Request): Response {
   using _ = new StopWatch(requestLatency); // records when the function returns
-  const url = new URL(request.url);
-  let status = 200;
-  let body = "Usage: /api/v1/play?country=foo&title=bar";
-  let tags: Record<string, string> = {};
-  if (url.pathname === "/api/v1/play" && request.method === "GET") {
-    const country = url.searchParams.get("country") ?? "none";
-    const title = url.searchParams.get("title") ?? "none";
-    body = `requested play for country=${country} title=${title}`;
-    tags = { country, title };
-  } else if (url.pathname === "/api/v1/play") {
-    status = 405;
-    body = "unsupported request method";
-  } else if (url.pathname !== "/") {
-    status = 404;
-  }
+  const { status, body, tags } = answer(request.method, new URL(request.url));
   registry.counter("server.requestCount", { version: "v1", ...tags, status: String(status) }).increment();
   responseSize.record(new TextEncoder().encode(body).length);
   return new Response(body, { status });
@@ -55,10 +43,7 @@ const base = `http://127.0.0.1:${server.port}`;
 if (Bun.argv.includes("--serve")) {
   console.log(`listening on ${base}/api/v1/play?country=foo&title=bar (Ctrl-C to stop)`);
 } else {
-  for (const [method, path] of [["GET", "/api/v1/play?country=us&title=Narcos"], ["POST", "/api/v1/play"]]) {
-    const response = await fetch(base + path, { method });
-    console.log(`${method} ${path} -> ${response.status} ${await response.text()}`);
-  }
+  await requestSelf(base, [["GET", "/api/v1/play?country=us&title=Narcos"], ["POST", "/api/v1/play"]]);
   await server.stop(true);
   await registry.close(); // delivers what was written, then releases the socket
 }

@@ -15,6 +15,7 @@
  */
 
 import { Config, getMeterClass, type LineWriter, parseProtocolLine, Registry, StopWatch } from "../mod.ts";
+import { answer } from "./_play_app.ts";
 import { startUdpListener } from "./_udp_listener.ts";
 
 // 1. The stand-in for SpectatorD, and a registry that sends to it. In
@@ -35,28 +36,11 @@ const responseSize = registry.distributionSummary("server.responseSize");
 function handle(request: Request): Response {
   // Records the time spent in this function when it returns (`using`).
   using _ = new StopWatch(requestLatency);
-  const url = new URL(request.url);
-  let status: number;
-  let body: string;
-  let tags: Record<string, string>;
-  if (url.pathname === "/api/v1/play" && request.method === "GET") {
-    const country = url.searchParams.get("country") ?? "none";
-    const title = url.searchParams.get("title") ?? "none";
-    // Tag values come from the request here, as in spectator-py's example; a
-    // real service should bound them (every distinct value is a new time series).
-    status = 200;
-    body = `requested play for country=${country} title=${title}`;
-    tags = { country, title, status: String(status) };
-  } else if (url.pathname === "/api/v1/play") {
-    status = 405;
-    body = "unsupported request method";
-    tags = { status: String(status) };
-  } else {
-    status = 404;
-    body = "Usage: /api/v1/play?country=foo&title=bar";
-    tags = { status: String(status) };
-  }
-  registry.counter("server.requestCount", { version: "v1", ...tags }).increment();
+  // What to answer (see _play_app.ts), and a play's country and title as tags. They come from the
+  // request, as in spectator-py's example; a real service should bound them (every distinct value
+  // is a new time series).
+  const { status, body, tags } = answer(request.method, new URL(request.url));
+  registry.counter("server.requestCount", { version: "v1", ...tags, status: String(status) }).increment();
   const bytes = new TextEncoder().encode(body);
   responseSize.record(bytes.length);
   return new Response(bytes, { status });

@@ -2,7 +2,8 @@
  * The demo's app on `node:http`, which Node, Bun and Deno all provide: a
  * request counter tagged with country, title and status, a latency timer fed
  * by a StopWatch, and a distribution summary of response sizes (after
- * spectator-py's "complex" Flask example).
+ * spectator-py's "complex" Flask example). What the app answers, the same
+ * on every server, is in `_play_app.ts`.
  *
  * By default the app sends a few requests to itself and stops; pass
  * `--serve` to keep it running. Lines go to SpectatorD at
@@ -19,6 +20,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import process from "node:process";
 import { Config, Registry, StopWatch } from "../mod.ts";
+import { answer, requestSelf } from "./_play_app.ts";
 
 const registry = new Registry(new Config({ extraCommonTags: { "nf.app": "node-http-example" } }));
 const requestLatency = registry.timer("server.requestLatency");
@@ -26,21 +28,7 @@ const responseSize = registry.distributionSummary("server.responseSize");
 
 function handle(request: IncomingMessage, response: ServerResponse): void {
   using _ = new StopWatch(requestLatency); // records when the function returns
-  const url = new URL(request.url ?? "/", "http://localhost");
-  let status = 200;
-  let body = "Usage: /api/v1/play?country=foo&title=bar";
-  let tags: Record<string, string> = {};
-  if (url.pathname === "/api/v1/play" && request.method === "GET") {
-    const country = url.searchParams.get("country") ?? "none";
-    const title = url.searchParams.get("title") ?? "none";
-    body = `requested play for country=${country} title=${title}`;
-    tags = { country, title };
-  } else if (url.pathname === "/api/v1/play") {
-    status = 405;
-    body = "unsupported request method";
-  } else if (url.pathname !== "/") {
-    status = 404;
-  }
+  const { status, body, tags } = answer(request.method ?? "", new URL(request.url ?? "/", "http://localhost"));
   registry.counter("server.requestCount", { version: "v1", ...tags, status: String(status) }).increment();
   responseSize.record(Buffer.byteLength(body));
   response.writeHead(status, { "content-type": "text/plain" }).end(body);
@@ -53,10 +41,7 @@ const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 if (process.argv.includes("--serve")) {
   console.log(`listening on ${base}/api/v1/play?country=foo&title=bar (Ctrl-C to stop)`);
 } else {
-  for (const [method, path] of [["GET", "/api/v1/play?country=jp&title=Alice%20in%20Borderland"], ["GET", "/nope"]]) {
-    const response = await fetch(base + path, { method });
-    console.log(`${method} ${path} -> ${response.status} ${await response.text()}`);
-  }
+  await requestSelf(base, [["GET", "/api/v1/play?country=jp&title=Alice%20in%20Borderland"], ["GET", "/nope"]]);
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   await registry.close(); // delivers what was written, then releases the socket

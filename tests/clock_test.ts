@@ -1,21 +1,20 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ManualClock, SystemClock } from "../mod.ts";
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { tick } from "./helpers/wait.ts";
 
 test("SystemClock.wallTime() gives seconds since the epoch and moves forward", async () => {
   const clock = new SystemClock();
   const start = clock.wallTime();
   assert.ok(Math.abs(start - Date.now() / 1000) < 1, String(start));
-  await sleep(15);
+  await tick(15);
   assert.ok(clock.wallTime() > start);
 });
 
 test("SystemClock.monotonicTime() moves forward", async () => {
   const clock = new SystemClock();
   const start = clock.monotonicTime();
-  await sleep(15);
+  await tick(15);
   const end = clock.monotonicTime();
   assert.ok(end - start >= 0.01, `${end} - ${start}`);
 });

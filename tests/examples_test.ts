@@ -89,36 +89,57 @@ exampleTest("examples/simple.ts delivers its module-level meters at natural exit
   });
 });
 
-/** The lines every port of the demo's app sends for one play request and one other request. */
-async function assertAppLines(listener: UdpListener, app: string, otherStatus: string): Promise<void> {
-  const lines = await listener.waitForLines(6);
-  const counters = lines.filter((line) => line.startsWith("c:"));
-  assert.equal(counters.length, 2, lines.join("\n"));
-  assert.match(counters[0], new RegExp(`^c:server\\.requestCount,country=\\w+,nf\\.app=${app},status=200,title=\\w+`));
-  assert.equal(counters[1], `c:server.requestCount,nf.app=${app},status=${otherStatus},version=v1:1`);
-  assert.equal(lines.filter((line) => line.startsWith(`d:server.responseSize,nf.app=${app}:`)).length, 2);
-  assert.equal(lines.filter((line) => line.startsWith(`t:server.requestLatency,nf.app=${app}:`)).length, 2);
-}
+/** The ports of the demo's app: each serves one play request and one other request to itself. */
+const APP_PORTS: {
+  example: string;
+  runtimes: RuntimeName[];
+  denoFlags: string[];
+  /** Its `nf.app` tag. */
+  app: string;
+  /** What it prints for the other request. */
+  printed: RegExp;
+  /** The status of the other request. */
+  otherStatus: string;
+}[] = [
+  {
+    example: "bun_serve",
+    runtimes: ["bun"],
+    denoFlags: [],
+    app: "bun-serve-example",
+    printed: /POST \/api\/v1\/play -> 405 unsupported request method/,
+    otherStatus: "405",
+  },
+  {
+    example: "node_http",
+    runtimes: ["deno", "bun", "node"],
+    denoFlags: ["--allow-net", "--allow-env"],
+    app: "node-http-example",
+    printed: /GET \/nope -> 404/,
+    otherStatus: "404",
+  },
+];
 
-exampleTest("examples/bun_serve.ts serves two requests and records them", ["bun"], async () => {
-  await withListener(async (listener) => {
-    const result = await runExample("bun_serve", [], { SPECTATOR_OUTPUT_LOCATION: `udp://127.0.0.1:${listener.port}` });
-    assertExitedCleanly(result);
-    assert.match(result.stdout, /POST \/api\/v1\/play -> 405 unsupported request method/);
-    await assertAppLines(listener, "bun-serve-example", "405");
-  });
-});
-
-exampleTest("examples/node_http.ts serves two requests and records them", ["deno", "bun", "node"], async () => {
-  await withListener(async (listener) => {
-    const result = await runExample("node_http", ["--allow-net", "--allow-env"], {
-      SPECTATOR_OUTPUT_LOCATION: `udp://127.0.0.1:${listener.port}`,
+for (const { example, runtimes, denoFlags, app, printed, otherStatus } of APP_PORTS) {
+  exampleTest(`examples/${example}.ts serves two requests and records them`, runtimes, async () => {
+    await withListener(async (listener) => {
+      const result = await runExample(example, denoFlags, {
+        SPECTATOR_OUTPUT_LOCATION: `udp://127.0.0.1:${listener.port}`,
+      });
+      assertExitedCleanly(result);
+      assert.match(result.stdout, printed);
+      const lines = await listener.waitForLines(6);
+      const counters = lines.filter((line) => line.startsWith("c:"));
+      assert.equal(counters.length, 2, lines.join("\n"));
+      assert.match(
+        counters[0],
+        new RegExp(`^c:server\\.requestCount,country=\\w+,nf\\.app=${app},status=200,title=\\w+`),
+      );
+      assert.equal(counters[1], `c:server.requestCount,nf.app=${app},status=${otherStatus},version=v1:1`);
+      assert.equal(lines.filter((line) => line.startsWith(`d:server.responseSize,nf.app=${app}:`)).length, 2);
+      assert.equal(lines.filter((line) => line.startsWith(`t:server.requestLatency,nf.app=${app}:`)).length, 2);
     });
-    assertExitedCleanly(result);
-    assert.match(result.stdout, /GET \/nope -> 404/);
-    await assertAppLines(listener, "node-http-example", "404");
   });
-});
+}
 
 exampleTest("examples/batch_job.ts delivers everything before process.exit()", ["deno", "bun", "node"], async () => {
   await withListener(async (listener) => {

@@ -7,6 +7,7 @@ import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { CLEAN_SPECTATOR_ENV, withEnv } from "./helpers/env.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { listenUdp, type UdpListener } from "./helpers/udp_listener.ts";
+import { tick, until } from "./helpers/wait.ts";
 
 const runtime = detectRuntime();
 /** Deno with --unstable-net sends through Deno.listenDatagram, else through node:dgram. */
@@ -16,19 +17,6 @@ const denoNet = runtime === "deno" && denoDatagramApi() !== undefined;
  * connected sockets report ECONNREFUSED; neither of Deno's UDP paths does.
  */
 const reportsRefused = runtime !== "deno";
-
-function tick(ms = 0): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Resolves once `condition()` holds, checking every 10 ms; rejects after `timeoutMs`. */
-async function until(condition: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await tick(10);
-  }
-}
 
 /** A registry for `location`, without common tags from the environment, logging to a CollectingLogger. */
 function udpRegistry(location: string, options: ConfigOptions = {}): { registry: Registry; logger: CollectingLogger } {

@@ -10,6 +10,7 @@ import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { withEnv } from "./helpers/env.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { listenUnix, tempSocketDir, type UnixListener } from "./helpers/unix_listener.ts";
+import { tick, until } from "./helpers/wait.ts";
 
 const runtime = detectRuntime();
 /** Deno with --unstable-net, where `unix` locations use Deno.listenDatagram. */
@@ -24,15 +25,6 @@ const context = { onError: () => {}, logger: new CollectingLogger() };
 /** A registry writing to `unix://<path>`, without common tags from the environment. */
 function unixRegistry(path: string, options: ConfigOptions = {}): Registry {
   return new Registry(withEnv({}, () => new Config({ location: `unix://${path}`, ...options })));
-}
-
-/** Resolves once `condition()` holds, checking every 10 ms; rejects after `timeoutMs`. */
-async function until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Runs `fn` with a fresh socket directory and a listener at `<dir>/agent.sock`, closing both after. */
@@ -129,7 +121,7 @@ test("Registry.flush() and close() deliver buffered lines; writes after close ar
     const registry = unixRegistry(path, { bufferSize: 4096, flushIntervalMs: 60_000, logLevel: "off" });
     registry.counter("a").increment();
     registry.counter("b").increment();
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await tick(30);
     assert.deepEqual(listener.datagrams, [], "buffered lines were sent before flush()");
     await registry.flush();
     assert.deepEqual(await listener.waitForDatagrams(1), ["c:a:1\nc:b:1"]);
@@ -198,7 +190,7 @@ test("a listener re-created at the same path receives again without user action"
         return false;
       },
       "a datagram at the new listener",
-      5000,
+      { timeoutMs: 5000 },
     );
     assert.ok(written > 0);
     assert.match(listener.lines()[0], /^c:after:1$/);
@@ -363,10 +355,14 @@ test("connectDenoUnix() binds a private socket, removes it on close and bounds a
       await listener.resume();
       // The stalled send completes once the listener reads; then the transport sends again.
       await listener.waitForDatagrams(sent + 1);
-      await until(() => {
-        transport.send(encoder.encode("c:after:1"))?.catch(() => {});
-        return listener.datagrams.includes("c:after:1");
-      }, "a send after the stall");
+      await until(
+        () => {
+          transport.send(encoder.encode("c:after:1"))?.catch(() => {});
+          return listener.datagrams.includes("c:after:1");
+        },
+        "a send after the stall",
+        { timeoutMs: 3000 },
+      );
       await transport.close();
     });
   });

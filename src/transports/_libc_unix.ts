@@ -56,6 +56,21 @@ interface PlatformConstants {
 const AF_UNIX = 1;
 const SOCK_DGRAM = 2;
 
+/** errno values that Linux and macOS share: both kept Version 7 Unix's numbers for these. */
+const UNIX_ERRNO: Record<string, number> = {
+  EPERM: 1,
+  ENOENT: 2,
+  EINTR: 4,
+  EBADF: 9,
+  ENOMEM: 12,
+  EACCES: 13,
+  ENOTDIR: 20,
+  EINVAL: 22,
+  ENFILE: 23,
+  EMFILE: 24,
+  EPIPE: 32,
+};
+
 const CONSTANTS: Record<LibcPlatform, PlatformConstants> = {
   linux: {
     sockCloexec: 0o2000000,
@@ -63,18 +78,8 @@ const CONSTANTS: Record<LibcPlatform, PlatformConstants> = {
     sunPathBytes: 108,
     sunLen: false,
     errno: {
-      EPERM: 1,
-      ENOENT: 2,
-      EINTR: 4,
-      EBADF: 9,
+      ...UNIX_ERRNO,
       EAGAIN: 11,
-      ENOMEM: 12,
-      EACCES: 13,
-      ENOTDIR: 20,
-      EINVAL: 22,
-      ENFILE: 23,
-      EMFILE: 24,
-      EPIPE: 32,
       ENAMETOOLONG: 36,
       ELOOP: 40,
       ENOTSOCK: 88,
@@ -92,17 +97,7 @@ const CONSTANTS: Record<LibcPlatform, PlatformConstants> = {
     sunPathBytes: 104,
     sunLen: true,
     errno: {
-      EPERM: 1,
-      ENOENT: 2,
-      EINTR: 4,
-      EBADF: 9,
-      ENOMEM: 12,
-      EACCES: 13,
-      ENOTDIR: 20,
-      EINVAL: 22,
-      ENFILE: 23,
-      EMFILE: 24,
-      EPIPE: 32,
+      ...UNIX_ERRNO,
       EAGAIN: 35,
       ENOTSOCK: 38,
       EMSGSIZE: 40,

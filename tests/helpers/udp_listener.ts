@@ -7,6 +7,7 @@
  */
 
 import dgram from "node:dgram";
+import { DatagramCollector, type ReceivedDatagrams } from "./datagram_collector.ts";
 
 /** Options for {@linkcode listenUdp}. */
 export interface ListenUdpOptions {
@@ -16,22 +17,12 @@ export interface ListenUdpOptions {
   port?: number;
 }
 
-/** A bound UDP socket that records what it receives. */
-export interface UdpListener {
+/** A bound UDP socket that records what it receives; its waits time out after 2000 ms by default. */
+export interface UdpListener extends ReceivedDatagrams {
   /** The bound address. */
   readonly host: string;
   /** The bound port. */
   readonly port: number;
-  /** Every datagram received so far, decoded as UTF-8, in arrival order. */
-  readonly datagrams: string[];
-  /** The size in bytes of each datagram in {@linkcode datagrams}. */
-  readonly sizes: number[];
-  /** Every line received so far: the datagrams split on `\n`. */
-  lines(): string[];
-  /** Resolves with the datagrams once at least `count` arrived; rejects after `timeoutMs` (default 2000). */
-  waitForDatagrams(count: number, timeoutMs?: number): Promise<string[]>;
-  /** Resolves with the lines once at least `count` arrived; rejects after `timeoutMs` (default 2000). */
-  waitForLines(count: number, timeoutMs?: number): Promise<string[]>;
   /** Stops listening; idempotent. */
   close(): Promise<void>;
 }
@@ -45,15 +36,8 @@ export interface UdpListener {
 export async function listenUdp(options: ListenUdpOptions = {}): Promise<UdpListener> {
   const host = options.host ?? "127.0.0.1";
   const socket = dgram.createSocket({ type: host.includes(":") ? "udp6" : "udp4", ipv6Only: host.includes(":") });
-  const datagrams: string[] = [];
-  const sizes: number[] = [];
-  const decoder = new TextDecoder();
-  let changed: (() => void) | undefined;
-  socket.on("message", (message) => {
-    datagrams.push(decoder.decode(message));
-    sizes.push(message.length);
-    changed?.();
-  });
+  const collector = new DatagramCollector({ where: () => `port ${port}`, timeoutMs: 2000 });
+  socket.on("message", (message) => collector.add(message));
   await new Promise<void>((resolve, reject) => {
     socket.once("error", reject);
     socket.bind(options.port ?? 0, host, () => {
@@ -71,49 +55,10 @@ export async function listenUdp(options: ListenUdpOptions = {}): Promise<UdpList
   }
   const port = socket.address().port;
   let closed: Promise<void> | undefined;
-  const lines = () => datagrams.flatMap((datagram) => datagram.split("\n"));
-
-  function waitUntil<T>(done: () => T | undefined, what: () => string, timeoutMs: number): Promise<T> {
-    const ready = done();
-    if (ready !== undefined) return Promise.resolve(ready);
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        changed = undefined;
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what()} on port ${port}`));
-      }, timeoutMs);
-      changed = () => {
-        const result = done();
-        if (result === undefined) return;
-        changed = undefined;
-        clearTimeout(timer);
-        resolve(result);
-      };
-    });
-  }
-
   return {
     host,
     port,
-    datagrams,
-    sizes,
-    lines,
-    waitForDatagrams(count, timeoutMs = 2000) {
-      return waitUntil(
-        () => (datagrams.length >= count ? datagrams : undefined),
-        () => `${count} datagrams (got ${datagrams.length})`,
-        timeoutMs,
-      );
-    },
-    waitForLines(count, timeoutMs = 2000) {
-      return waitUntil(
-        () => {
-          const all = lines();
-          return all.length >= count ? all : undefined;
-        },
-        () => `${count} lines (got ${lines().length})`,
-        timeoutMs,
-      );
-    },
+    ...collector.received,
     close() {
       closed ??= new Promise<void>((resolve) => socket.close(() => resolve()));
       return closed;

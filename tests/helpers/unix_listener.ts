@@ -13,6 +13,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DatagramCollector, type ReceivedDatagrams } from "./datagram_collector.ts";
 
 /** The listener: reads datagrams while not paused; commands arrive on stdin, one per line. */
 const LISTENER_PY = `
@@ -56,22 +57,12 @@ while True:
             say("ack", command.decode())
 `;
 
-/** A bound Unix datagram socket that records what it receives. */
-export interface UnixListener {
+/** A bound Unix datagram socket that records what it receives; its waits time out after 3000 ms by default. */
+export interface UnixListener extends ReceivedDatagrams {
   /** The socket path. */
   readonly path: string;
-  /** Every datagram received so far, decoded as UTF-8, in arrival order. */
-  readonly datagrams: string[];
-  /** The byte length of each datagram in {@linkcode datagrams}. */
-  readonly sizes: number[];
   /** The sender's bound socket path for each datagram (`""` for an unbound sender). */
   readonly senders: string[];
-  /** Every line received so far: the datagrams split on `\n`. */
-  lines(): string[];
-  /** Resolves with the datagrams once at least `count` arrived; rejects after `timeoutMs` (default 3000). */
-  waitForDatagrams(count: number, timeoutMs?: number): Promise<string[]>;
-  /** Resolves with the lines once at least `count` arrived; rejects after `timeoutMs` (default 3000). */
-  waitForLines(count: number, timeoutMs?: number): Promise<string[]>;
   /** Stops reading, so the socket's receive queue fills up. */
   pause(): Promise<void>;
   /** Reads again after {@linkcode pause}. */
@@ -109,12 +100,9 @@ export function listenUnix(path: string): Promise<UnixListener> {
   const child: ChildProcess = spawn("python3", ["-u", "-c", LISTENER_PY, path], {
     stdio: ["pipe", "pipe", "inherit"],
   });
-  const datagrams: string[] = [];
-  const sizes: number[] = [];
+  const collector = new DatagramCollector({ where: () => path, timeoutMs: 3000 });
   const senders: string[] = [];
   const acks: string[] = [];
-  const decoder = new TextDecoder();
-  let changed: (() => void) | undefined;
   let ready: ((listener: UnixListener) => void) | undefined;
   let failed: ((error: Error) => void) | undefined;
   let buffered = "";
@@ -128,70 +116,32 @@ export function listenUnix(path: string): Promise<UnixListener> {
       const [kind, ...rest] = JSON.parse(buffered.slice(0, newline)) as string[];
       buffered = buffered.slice(newline + 1);
       if (kind === "ready") ready?.(listener);
-      if (kind === "ack") acks.push(rest[0]);
+      if (kind === "ack") {
+        acks.push(rest[0]);
+        collector.changed(); // wakes command()
+      }
       if (kind === "datagram") {
         const bytes = new Uint8Array(rest[1].length / 2);
         for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(rest[1].slice(2 * i, 2 * i + 2), 16);
         senders.push(rest[0]);
-        sizes.push(bytes.length);
-        datagrams.push(decoder.decode(bytes));
+        collector.add(bytes);
       }
-      changed?.();
     }
   });
   child.once("exit", (code, signal) => failed?.(new Error(`the listener exited early (${code ?? signal})`)));
   child.once("error", (error) => failed?.(error));
 
-  const lines = () => datagrams.flatMap((datagram) => datagram.split("\n"));
-
-  function waitUntil<T>(done: () => T | undefined, what: () => string, timeoutMs: number): Promise<T> {
-    const result = done();
-    if (result !== undefined) return Promise.resolve(result);
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        changed = undefined;
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what()} on ${path}`));
-      }, timeoutMs);
-      changed = () => {
-        const result = done();
-        if (result === undefined) return;
-        changed = undefined;
-        clearTimeout(timer);
-        resolve(result);
-      };
-    });
-  }
-
   async function command(name: string): Promise<void> {
     child.stdin!.write(`${name}\n`);
     const seen = acks.length;
-    await waitUntil(() => (acks.length > seen ? true : undefined), () => `the ${name} acknowledgement`, 3000);
+    await collector.waitUntil(() => (acks.length > seen ? true : undefined), () => `the ${name} acknowledgement`);
   }
 
   let closed: Promise<void> | undefined;
   const listener: UnixListener = {
     path,
-    datagrams,
-    sizes,
+    ...collector.received,
     senders,
-    lines,
-    waitForDatagrams(count, timeoutMs = 3000) {
-      return waitUntil(
-        () => (datagrams.length >= count ? datagrams : undefined),
-        () => `${count} datagrams (got ${datagrams.length})`,
-        timeoutMs,
-      );
-    },
-    waitForLines(count, timeoutMs = 3000) {
-      return waitUntil(
-        () => {
-          const all = lines();
-          return all.length >= count ? all : undefined;
-        },
-        () => `${count} lines (got ${lines().length})`,
-        timeoutMs,
-      );
-    },
     pause: () => command("pause"),
     resume: () => command("resume"),
     close() {
