@@ -25,9 +25,10 @@
  * @module
  */
 
+export { type Aggregation, Aggregator } from "./src/aggregator.ts";
 export { atlasLimitProblems } from "./src/atlas_limits.ts";
 export { type Clock, ManualClock, SystemClock } from "./src/clock.ts";
-export { Config, type ConfigOptions } from "./src/config.ts";
+export { type AggregateOptions, Config, type ConfigOptions } from "./src/config.ts";
 export { GlobalRegistry } from "./src/global_registry.ts";
 export { type Location, LOCATION_FORMS, parseLocation } from "./src/location.ts";
 export { type Logger, type LogLevel } from "./src/logger.ts";
@@ -37,10 +38,11 @@ export { Counter } from "./src/meters/counter.ts";
 export { DistributionSummary, PercentileDistributionSummary } from "./src/meters/dist_summary.ts";
 export { Gauge } from "./src/meters/gauge.ts";
 export { MaxGauge } from "./src/meters/max_gauge.ts";
-export { Meter } from "./src/meters/meter.ts";
+export { Meter, type MeterOptions } from "./src/meters/meter.ts";
 export { MonotonicCounter } from "./src/meters/monotonic_counter.ts";
 export { MonotonicCounterUint } from "./src/meters/monotonic_counter_uint.ts";
 export { PercentileTimer, Timer } from "./src/meters/timer.ts";
+export { MeterCache } from "./src/meter_cache.ts";
 export { getMeterClass, type MeterClass, parseProtocolLine } from "./src/protocol_parser.ts";
 export { Registry } from "./src/registry.ts";
 export { detectRuntime, type RuntimeName } from "./src/runtime.ts";
@@ -51,4 +53,11 @@ export { LineWriter, type LineWriterOptions, type LineWriterStats } from "./src/
 export { MemoryWriter } from "./src/writers/memory_writer.ts";
 export { newWriter } from "./src/writers/new_writer.ts";
 export { NoopWriter } from "./src/writers/noop_writer.ts";
-export type { Writer, WriterOptions } from "./src/writers/writer.ts";
+export {
+  type EncodedPrefix,
+  encodePrefix,
+  hasValuePath,
+  type ValueWriter,
+  type Writer,
+  type WriterOptions,
+} from "./src/writers/writer.ts";

@@ -61,6 +61,31 @@ export interface ConfigOptions {
   unixFfi?: boolean;
   /** Replaces the runtime's transport for `udp` and `unix` locations, e.g. in tests. */
   transport?: TransportFactory;
+  /**
+   * Pre-aggregates in the client: per id and interval, counters are summed,
+   * gauges and monotonic counters and age gauges keep the last value, max
+   * gauges the maximum; timers and distribution summaries still send every
+   * sample. Off by default.
+   */
+  aggregate?: AggregateOptions;
+  /** The most meters the registry caches by type, name and tags (least recently used go first); 0 disables (default 10000). */
+  meterCacheSize?: number;
+}
+
+/**
+ * Options for pre-aggregation ({@linkcode ConfigOptions.aggregate}).
+ *
+ * @example One line per id per second
+ * ```ts
+ * import { Config, type AggregateOptions } from "@spectator/client";
+ *
+ * const aggregate: AggregateOptions = { intervalMs: 1000 };
+ * const config = new Config({ aggregate });
+ * ```
+ */
+export interface AggregateOptions {
+  /** How long updates collect before one line per id is written, in milliseconds (100 to 60000; keep it under SpectatorD's 5 s). */
+  intervalMs: number;
 }
 
 const ENV_COMMON_TAGS: readonly [tag: string, variable: string][] = [
@@ -115,6 +140,10 @@ export class Config {
   readonly unixFfi: boolean;
   /** A transport that replaces the runtime's, when given. */
   readonly transport: TransportFactory | undefined;
+  /** The pre-aggregation interval in milliseconds, or `undefined` when off. */
+  readonly aggregateIntervalMs: number | undefined;
+  /** The most meters cached by the registry. */
+  readonly meterCacheSize: number;
 
   /**
    * Validates the options and reads the environment.
@@ -151,6 +180,8 @@ export class Config {
       throw new TypeError(`Cannot create Config: transport must be a function: received ${typeof options.transport}`);
     }
     this.transport = options.transport;
+    this.aggregateIntervalMs = checkAggregate(options.aggregate);
+    this.meterCacheSize = checkInteger("meterCacheSize", options.meterCacheSize ?? 10_000, 0, 10_000_000);
   }
 }
 
@@ -175,6 +206,16 @@ function checkInteger(name: string, value: unknown, min: number, max: number): n
     throw new RangeError(`Cannot create Config: ${name} must be from ${min} to ${max}: received ${value}`);
   }
   return value;
+}
+
+function checkAggregate(aggregate: unknown): number | undefined {
+  if (aggregate === undefined) return undefined;
+  if (aggregate === null || typeof aggregate !== "object") {
+    throw new TypeError(
+      `Cannot create Config: aggregate must be an object such as { intervalMs: 1000 }: received ${String(aggregate)}`,
+    );
+  }
+  return checkInteger("aggregate.intervalMs", (aggregate as { intervalMs?: unknown }).intervalMs, 100, 60_000);
 }
 
 function checkLogLevel(level: unknown): LogLevel {

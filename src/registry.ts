@@ -16,7 +16,10 @@ import { MaxGauge } from "./meters/max_gauge.ts";
 import { MonotonicCounter } from "./meters/monotonic_counter.ts";
 import { MonotonicCounterUint } from "./meters/monotonic_counter_uint.ts";
 import { PercentileTimer, Timer } from "./meters/timer.ts";
+import { Aggregator } from "./aggregator.ts";
 import { atlasLimitProblems } from "./atlas_limits.ts";
+import { MeterCache } from "./meter_cache.ts";
+import type { MeterOptions } from "./meters/meter.ts";
 import { OnceSet } from "./once_set.ts";
 import { newWriter } from "./writers/new_writer.ts";
 import type { Writer } from "./writers/writer.ts";
@@ -50,6 +53,9 @@ export class Registry implements AsyncDisposable {
   readonly #config: Config;
   readonly #writer: Writer;
   readonly #logger: Logger;
+  readonly #cache: MeterCache;
+  readonly #aggregator: Aggregator | undefined;
+  readonly #meterOptions: MeterOptions;
 
   /**
    * Creates the registry and its writer; sockets open on first use.
@@ -64,6 +70,11 @@ export class Registry implements AsyncDisposable {
     this.#config = config;
     this.#logger = config.logger;
     this.#writer = newWriter(config);
+    this.#cache = new MeterCache(config.meterCacheSize);
+    this.#aggregator = config.aggregateIntervalMs === undefined
+      ? undefined
+      : new Aggregator(config.aggregateIntervalMs);
+    this.#meterOptions = { aggregator: this.#aggregator };
     this.#logger.info(
       `spectator.registry: Create Registry with location=${config.location} extraCommonTags=${
         JSON.stringify(config.extraCommonTags)
@@ -96,106 +107,127 @@ export class Registry implements AsyncDisposable {
 
   /** Returns an {@linkcode AgeGauge} named `name`. */
   ageGauge(name: string, tags?: Record<string, string>): AgeGauge {
-    return new AgeGauge(this.newId(name, tags), this.#writer);
+    const key = this.#cache.key("A", name, tags);
+    return (this.#cache.get(key) as AgeGauge | undefined) ??
+      this.#cache.set(key, new AgeGauge(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns an {@linkcode AgeGauge} for `id` as given. */
   ageGaugeWithId(id: MeterId): AgeGauge {
-    return new AgeGauge(id, this.#writer);
+    return new AgeGauge(id, this.#writer, this.#meterOptions);
   }
 
   /** Returns a {@linkcode Counter} named `name`. */
   counter(name: string, tags?: Record<string, string>): Counter {
-    return new Counter(this.newId(name, tags), this.#writer);
+    const key = this.#cache.key("c", name, tags);
+    return (this.#cache.get(key) as Counter | undefined) ??
+      this.#cache.set(key, new Counter(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode Counter} for `id` as given. */
   counterWithId(id: MeterId): Counter {
-    return new Counter(id, this.#writer);
+    return new Counter(id, this.#writer, this.#meterOptions);
   }
 
   /** Returns a {@linkcode DistributionSummary} named `name`. */
   distributionSummary(name: string, tags?: Record<string, string>): DistributionSummary {
-    return new DistributionSummary(this.newId(name, tags), this.#writer);
+    const key = this.#cache.key("d", name, tags);
+    return (this.#cache.get(key) as DistributionSummary | undefined) ??
+      this.#cache.set(key, new DistributionSummary(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode DistributionSummary} for `id` as given. */
   distributionSummaryWithId(id: MeterId): DistributionSummary {
-    return new DistributionSummary(id, this.#writer);
+    return new DistributionSummary(id, this.#writer, this.#meterOptions);
   }
 
   /** Returns a {@linkcode Gauge} named `name`, with an optional TTL in seconds. */
   gauge(name: string, tags?: Record<string, string>, ttlSeconds?: number): Gauge {
-    return new Gauge(this.newId(name, tags), this.#writer, ttlSeconds);
+    const key = this.#cache.key(ttlSeconds === undefined ? "g" : `g,${ttlSeconds}`, name, tags);
+    return (this.#cache.get(key) as Gauge | undefined) ??
+      this.#cache.set(key, new Gauge(this.newId(name, tags), this.#writer, ttlSeconds, this.#meterOptions));
   }
 
   /** Returns a {@linkcode Gauge} for `id` as given, with an optional TTL in seconds. */
   gaugeWithId(id: MeterId, ttlSeconds?: number): Gauge {
-    return new Gauge(id, this.#writer, ttlSeconds);
+    return new Gauge(id, this.#writer, ttlSeconds, this.#meterOptions);
   }
 
   /** Returns a {@linkcode MaxGauge} named `name`. */
   maxGauge(name: string, tags?: Record<string, string>): MaxGauge {
-    return new MaxGauge(this.newId(name, tags), this.#writer);
+    const key = this.#cache.key("m", name, tags);
+    return (this.#cache.get(key) as MaxGauge | undefined) ??
+      this.#cache.set(key, new MaxGauge(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode MaxGauge} for `id` as given. */
   maxGaugeWithId(id: MeterId): MaxGauge {
-    return new MaxGauge(id, this.#writer);
+    return new MaxGauge(id, this.#writer, this.#meterOptions);
   }
 
   /** Returns a {@linkcode MonotonicCounter} named `name`. */
   monotonicCounter(name: string, tags?: Record<string, string>): MonotonicCounter {
-    return new MonotonicCounter(this.newId(name, tags), this.#writer);
+    const key = this.#cache.key("C", name, tags);
+    return (this.#cache.get(key) as MonotonicCounter | undefined) ??
+      this.#cache.set(key, new MonotonicCounter(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode MonotonicCounter} for `id` as given. */
   monotonicCounterWithId(id: MeterId): MonotonicCounter {
-    return new MonotonicCounter(id, this.#writer);
+    return new MonotonicCounter(id, this.#writer, this.#meterOptions);
   }
 
   /** Returns a {@linkcode MonotonicCounterUint} named `name`. */
   monotonicCounterUint(name: string, tags?: Record<string, string>): MonotonicCounterUint {
-    return new MonotonicCounterUint(this.newId(name, tags), this.#writer);
+    const key = this.#cache.key("U", name, tags);
+    return (this.#cache.get(key) as MonotonicCounterUint | undefined) ??
+      this.#cache.set(key, new MonotonicCounterUint(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode MonotonicCounterUint} for `id` as given. */
   monotonicCounterUintWithId(id: MeterId): MonotonicCounterUint {
-    return new MonotonicCounterUint(id, this.#writer);
+    return new MonotonicCounterUint(id, this.#writer, this.#meterOptions);
   }
 
   /** Returns a {@linkcode PercentileDistributionSummary} named `name`. */
   pctDistributionSummary(name: string, tags?: Record<string, string>): PercentileDistributionSummary {
-    return new PercentileDistributionSummary(this.newId(name, tags), this.#writer);
+    const key = this.#cache.key("D", name, tags);
+    return (this.#cache.get(key) as PercentileDistributionSummary | undefined) ??
+      this.#cache.set(key, new PercentileDistributionSummary(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode PercentileDistributionSummary} for `id` as given. */
   pctDistributionSummaryWithId(id: MeterId): PercentileDistributionSummary {
-    return new PercentileDistributionSummary(id, this.#writer);
+    return new PercentileDistributionSummary(id, this.#writer, this.#meterOptions);
   }
 
   /** Returns a {@linkcode PercentileTimer} named `name`. */
   pctTimer(name: string, tags?: Record<string, string>): PercentileTimer {
-    return new PercentileTimer(this.newId(name, tags), this.#writer);
+    const key = this.#cache.key("T", name, tags);
+    return (this.#cache.get(key) as PercentileTimer | undefined) ??
+      this.#cache.set(key, new PercentileTimer(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode PercentileTimer} for `id` as given. */
   pctTimerWithId(id: MeterId): PercentileTimer {
-    return new PercentileTimer(id, this.#writer);
+    return new PercentileTimer(id, this.#writer, this.#meterOptions);
   }
 
   /** Returns a {@linkcode Timer} named `name`. */
   timer(name: string, tags?: Record<string, string>): Timer {
-    return new Timer(this.newId(name, tags), this.#writer);
+    const key = this.#cache.key("t", name, tags);
+    return (this.#cache.get(key) as Timer | undefined) ??
+      this.#cache.set(key, new Timer(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode Timer} for `id` as given. */
   timerWithId(id: MeterId): Timer {
-    return new Timer(id, this.#writer);
+    return new Timer(id, this.#writer, this.#meterOptions);
   }
 
-  /** Resolves when everything written so far has been handed to the transport. */
+  /** Writes what pre-aggregation holds, then resolves when everything written so far has been handed to the transport. */
   flush(): Promise<void> {
+    this.#aggregator?.flush();
     return this.#writer.flush();
   }
 
@@ -203,6 +235,7 @@ export class Registry implements AsyncDisposable {
   async close(): Promise<void> {
     this.#logger.info("spectator.registry: Close Registry Writer");
     try {
+      this.#aggregator?.close();
       await this.#writer.close();
     } catch (error) {
       this.#logger.error(`spectator.registry: Error closing Registry Writer: ${safeString(error)}`);

@@ -6,7 +6,7 @@
 
 import type { MeterId } from "../meter_id.ts";
 import type { Writer } from "../writers/writer.ts";
-import { Meter } from "./meter.ts";
+import { Meter, type MeterOptions } from "./meter.ts";
 
 /**
  * Reports the seconds elapsed since an event last succeeded, for as long as
@@ -29,9 +29,10 @@ export class AgeGauge extends Meter {
    *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
+   * @param options pre-aggregation, when the registry has it
    */
-  constructor(id: MeterId, writer?: Writer) {
-    super(id, writer, "A");
+  constructor(id: MeterId, writer?: Writer, options?: MeterOptions) {
+    super(id, writer, "A", options, "last");
   }
 
   /** Records a success at `epochSeconds`, seconds since the Unix epoch. */

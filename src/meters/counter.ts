@@ -6,7 +6,7 @@
 
 import type { MeterId } from "../meter_id.ts";
 import type { Writer } from "../writers/writer.ts";
-import { Meter } from "./meter.ts";
+import { Meter, type MeterOptions } from "./meter.ts";
 
 /**
  * Counts events; SpectatorD reports the rate per second. Writes
@@ -28,9 +28,10 @@ export class Counter extends Meter {
    *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
+   * @param options pre-aggregation, when the registry has it
    */
-  constructor(id: MeterId, writer?: Writer) {
-    super(id, writer, "c");
+  constructor(id: MeterId, writer?: Writer, options?: MeterOptions) {
+    super(id, writer, "c", options, "sum");
   }
 
   /** Adds `delta` (default 1); zero, negative and non-finite deltas are ignored. */

@@ -6,7 +6,7 @@
 
 import type { MeterId } from "../meter_id.ts";
 import type { Writer } from "../writers/writer.ts";
-import { Meter } from "./meter.ts";
+import { Meter, type MeterOptions } from "./meter.ts";
 
 /**
  * Records amounts such as response sizes; SpectatorD reports count, total,
@@ -27,10 +27,14 @@ export class DistributionSummary extends Meter {
    *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
+   * @param options pre-aggregation, when the registry has it
    */
-  constructor(id: MeterId, writer?: Writer, symbol: string = "d") {
-    super(id, writer, symbol);
+  constructor(id: MeterId, writer?: Writer, options?: MeterOptions) {
+    super(id, writer, (new.target as typeof DistributionSummary).symbol, options);
   }
+
+  /** The protocol symbol this class writes (subclasses override it). */
+  static readonly symbol: string = "d";
 
   /** Records `amount`; negative and non-finite amounts are ignored. */
   record(amount: number): void {
@@ -51,13 +55,6 @@ export class DistributionSummary extends Meter {
  * ```
  */
 export class PercentileDistributionSummary extends DistributionSummary {
-  /**
-   * Builds the meter; registries do this for you (see the registry's factories).
-   *
-   * @param id the meter's id
-   * @param writer where lines go; nowhere when omitted
-   */
-  constructor(id: MeterId, writer?: Writer) {
-    super(id, writer, "D");
-  }
+  /** The protocol symbol this class writes. */
+  static override readonly symbol: string = "D";
 }

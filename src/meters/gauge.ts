@@ -6,7 +6,7 @@
 
 import type { MeterId } from "../meter_id.ts";
 import type { Writer } from "../writers/writer.ts";
-import { Meter, warnFor } from "./meter.ts";
+import { Meter, type MeterOptions, warnFor } from "./meter.ts";
 
 /**
  * A value sampled at a point in time, such as a queue size. SpectatorD keeps
@@ -30,9 +30,10 @@ export class Gauge extends Meter {
    * @param writer where lines go; nowhere when omitted
    * @param ttlSeconds how long SpectatorD keeps the value: a whole number of
    *   seconds above zero; anything else is left out of the line with a warning
+   * @param options pre-aggregation, when the registry has it
    */
-  constructor(id: MeterId, writer?: Writer, ttlSeconds?: number) {
-    super(id, writer, gaugeSymbol(id, writer, ttlSeconds));
+  constructor(id: MeterId, writer?: Writer, ttlSeconds?: number, options?: MeterOptions) {
+    super(id, writer, gaugeSymbol(id, writer, ttlSeconds), options, "last");
   }
 
   /** Sets the gauge to `value`. */

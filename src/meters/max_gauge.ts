@@ -6,7 +6,7 @@
 
 import type { MeterId } from "../meter_id.ts";
 import type { Writer } from "../writers/writer.ts";
-import { Meter } from "./meter.ts";
+import { Meter, type MeterOptions } from "./meter.ts";
 
 /**
  * Reports the maximum of the values set during each SpectatorD interval,
@@ -26,9 +26,10 @@ export class MaxGauge extends Meter {
    *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
+   * @param options pre-aggregation, when the registry has it
    */
-  constructor(id: MeterId, writer?: Writer) {
-    super(id, writer, "m");
+  constructor(id: MeterId, writer?: Writer, options?: MeterOptions) {
+    super(id, writer, "m", options, "max");
   }
 
   /** Offers `value` as the interval's maximum. */

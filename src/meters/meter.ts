@@ -9,7 +9,8 @@ import { defaultLogger, type Logger } from "../logger.ts";
 import type { MeterId } from "../meter_id.ts";
 import { RateLimiter } from "../rate_limiter.ts";
 import { NoopWriter } from "../writers/noop_writer.ts";
-import type { Writer } from "../writers/writer.ts";
+import { type EncodedPrefix, encodePrefix, hasValuePath, type Writer } from "../writers/writer.ts";
+import type { Aggregation, Aggregator } from "../aggregator.ts";
 
 /** One warning per meter id and minute about values of the wrong type. */
 const invalidValueWarnings = new RateLimiter(60_000);
@@ -31,7 +32,9 @@ const invalidValueWarnings = new RateLimiter(60_000);
 export abstract class Meter {
   readonly #id: MeterId;
   readonly #writer: Writer;
-  readonly #prefix: string;
+  readonly #prefix: EncodedPrefix;
+  /** Delivers a checked value: chosen once, at construction (fast path, plain write, or aggregation). */
+  readonly #emit: (value: number | string) => void;
 
   /**
    * Builds the meter; registries do this for you (see the registry's factories).
@@ -39,11 +42,23 @@ export abstract class Meter {
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
    * @param symbol the protocol's meter type, e.g. `c` or `g,120`
+   * @param options pre-aggregation, when the registry has it
+   * @param aggregation how this meter type combines updates when aggregated; `undefined` sends every update
    */
-  protected constructor(id: MeterId, writer: Writer | undefined, symbol: string) {
+  protected constructor(
+    id: MeterId,
+    writer: Writer | undefined,
+    symbol: string,
+    options: MeterOptions = {},
+    aggregation?: Aggregation,
+  ) {
     this.#id = id;
     this.#writer = writer ?? new NoopWriter();
-    this.#prefix = `${symbol}:${id.spectatordId}:`;
+    this.#prefix = encodePrefix(`${symbol}:${id.spectatordId}:`);
+    const emit = directEmitter(this.#writer, this.#prefix);
+    this.#emit = options.aggregator !== undefined && aggregation !== undefined
+      ? options.aggregator.updater(this.#prefix, aggregation, emit)
+      : emit;
   }
 
   /** Returns the meter's id. */
@@ -59,34 +74,63 @@ export abstract class Meter {
   /** Writes `value` when it is a finite number above zero. */
   protected writePositive(value: unknown): void {
     if (typeof value !== "number") return this.rejectType(value);
-    if (value > 0 && value !== Infinity) this.#writer.write(this.#prefix + value);
+    if (value > 0 && value !== Infinity) this.#emit(value);
   }
 
   /** Writes `value` when it is a finite number of zero or more. */
   protected writeNonNegative(value: unknown): void {
     if (typeof value !== "number") return this.rejectType(value);
-    if (value >= 0 && value !== Infinity) this.#writer.write(this.#prefix + value);
+    if (value >= 0 && value !== Infinity) this.#emit(value);
   }
 
   /** Writes any number, `NaN` and infinities included. */
   protected writeNumber(value: unknown): void {
     if (typeof value !== "number") return this.rejectType(value);
-    this.#writer.write(this.#prefix + value);
+    this.#emit(value);
   }
 
-  /** Writes an already formatted value. */
+  /** Writes an already formatted ASCII value, such as a bigint's digits. */
   protected writeFormatted(value: string): void {
-    this.#writer.write(this.#prefix + value);
+    this.#emit(value);
   }
 
   /** Drops a value of the wrong type with a rate-limited warning. */
   protected rejectType(value: unknown, expected = "a number"): void {
-    if (invalidValueWarnings.take(this.#prefix) === undefined) return;
+    if (invalidValueWarnings.take(this.#prefix.text) === undefined) return;
     warnFor(
       this.#writer,
-      `spectator.meter: dropped a value of type ${typeof value} for ${this.#prefix.slice(0, -1)}: expected ${expected}`,
+      `spectator.meter: dropped a value of type ${typeof value} for ${
+        this.#prefix.text.slice(0, -1)
+      }: expected ${expected}`,
     );
   }
+}
+
+/**
+ * Options every meter constructor takes after its writer (and, for gauges,
+ * the TTL).
+ *
+ * @example Aggregate a counter built by hand
+ * ```ts
+ * import { Aggregator, Counter, MemoryWriter, MeterId } from "@spectator/client";
+ *
+ * const aggregator = new Aggregator(1000);
+ * const counter = new Counter(new MeterId("requests"), new MemoryWriter(), { aggregator });
+ * counter.increment();
+ * counter.increment();
+ * aggregator.close(); // writes c:requests:2
+ * ```
+ */
+export interface MeterOptions {
+  /** Combines updates per id and interval (counters, gauges, max gauges, monotonic counters, age gauges). */
+  aggregator?: Aggregator;
+}
+
+/** The writer's fast path when it has one, else `write(prefix + value)`. */
+function directEmitter(writer: Writer, prefix: EncodedPrefix): (value: number | string) => void {
+  if (hasValuePath(writer)) return (value) => writer.writeValue(prefix, value);
+  const text = prefix.text;
+  return (value) => writer.write(text + value);
 }
 
 /** Warns through the writer's logger when it has one, the default logger otherwise. */

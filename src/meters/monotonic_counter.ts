@@ -6,7 +6,7 @@
 
 import type { MeterId } from "../meter_id.ts";
 import type { Writer } from "../writers/writer.ts";
-import { Meter } from "./meter.ts";
+import { Meter, type MeterOptions } from "./meter.ts";
 
 /**
  * Takes the current value of a source that only grows, such as bytes read
@@ -27,9 +27,10 @@ export class MonotonicCounter extends Meter {
    *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
+   * @param options pre-aggregation, when the registry has it
    */
-  constructor(id: MeterId, writer?: Writer) {
-    super(id, writer, "C");
+  constructor(id: MeterId, writer?: Writer, options?: MeterOptions) {
+    super(id, writer, "C", options, "last");
   }
 
   /** Sets the source's current value. */

@@ -6,7 +6,7 @@
 
 import type { MeterId } from "../meter_id.ts";
 import type { Writer } from "../writers/writer.ts";
-import { Meter } from "./meter.ts";
+import { Meter, type MeterOptions } from "./meter.ts";
 
 /**
  * A {@linkcode MonotonicCounter} for unsigned 64-bit sources, such as kernel
@@ -29,9 +29,10 @@ export class MonotonicCounterUint extends Meter {
    *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
+   * @param options pre-aggregation, when the registry has it
    */
-  constructor(id: MeterId, writer?: Writer) {
-    super(id, writer, "U");
+  constructor(id: MeterId, writer?: Writer, options?: MeterOptions) {
+    super(id, writer, "U", options, "last");
   }
 
   /** Sets the source's current value: a `bigint` or an integral `number`. */

@@ -6,7 +6,7 @@
 
 import type { MeterId } from "../meter_id.ts";
 import type { Writer } from "../writers/writer.ts";
-import { Meter } from "./meter.ts";
+import { Meter, type MeterOptions } from "./meter.ts";
 
 /**
  * Records durations in seconds; SpectatorD reports count, total time, total
@@ -29,10 +29,14 @@ export class Timer extends Meter {
    *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
+   * @param options pre-aggregation, when the registry has it
    */
-  constructor(id: MeterId, writer?: Writer, symbol: string = "t") {
-    super(id, writer, symbol);
+  constructor(id: MeterId, writer?: Writer, options?: MeterOptions) {
+    super(id, writer, (new.target as typeof Timer).symbol, options);
   }
+
+  /** The protocol symbol this class writes (subclasses override it). */
+  static readonly symbol: string = "t";
 
   /** Records a duration of `seconds`; negative and non-finite values are ignored. */
   record(seconds: number): void {
@@ -53,13 +57,6 @@ export class Timer extends Meter {
  * ```
  */
 export class PercentileTimer extends Timer {
-  /**
-   * Builds the meter; registries do this for you (see the registry's factories).
-   *
-   * @param id the meter's id
-   * @param writer where lines go; nowhere when omitted
-   */
-  constructor(id: MeterId, writer?: Writer) {
-    super(id, writer, "T");
-  }
+  /** The protocol symbol this class writes. */
+  static override readonly symbol: string = "T";
 }

@@ -24,10 +24,12 @@ import type { Logger } from "../logger.ts";
  */
 export interface Transport {
   /**
-   * Sends one datagram. The transport owns `datagram` from this call on (the
-   * caller never reuses it), so an asynchronous send may hold it. Failure is
-   * reported by throwing, by rejecting the returned promise, or later through
-   * {@linkcode TransportContext.onError}.
+   * Sends one datagram. A transport that returns nothing is done with
+   * `datagram` when it returns (the bytes are in the kernel), and the caller
+   * fills the same memory again; one that needs the bytes longer (an
+   * asynchronous send) returns a promise, and the memory stays untouched
+   * until it settles. Failure is reported by throwing, by rejecting the
+   * returned promise, or later through {@linkcode TransportContext.onError}.
    */
   send(datagram: Uint8Array): void | Promise<void>;
   /** Releases the socket once sends in progress have completed. */

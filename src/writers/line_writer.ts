@@ -11,7 +11,8 @@ import type { Logger } from "../logger.ts";
 import { RateLimiter } from "../rate_limiter.ts";
 import { unrefTimeout } from "../timers.ts";
 import type { Transport, TransportContext } from "../transports/transport.ts";
-import { lineLogger, type Writer, writerLogger, type WriterOptions } from "./writer.ts";
+import { maxValueBytes, writeAsciiValue } from "./ascii_value.ts";
+import { type EncodedPrefix, lineLogger, type ValueWriter, writerLogger, type WriterOptions } from "./writer.ts";
 
 /**
  * Options for {@linkcode LineWriter}; `Config` supplies them for a registry.
@@ -103,7 +104,7 @@ const encoder = new TextEncoder();
  * await writer.close(); // datagrams: ["c:a:1\nc:b:1"]
  * ```
  */
-export class LineWriter implements Writer {
+export class LineWriter implements ValueWriter {
   /** The logger this writer reports to. */
   readonly logger: Logger;
   readonly #connect: (context: TransportContext) => Transport | Promise<Transport>;
@@ -168,12 +169,38 @@ export class LineWriter implements Writer {
     if (line.length > this.#maxDatagramBytes) return this.#drop(this.#tooLong);
     let appended = this.#append(line);
     if (appended === "full") {
-      this.#seal();
-      this.#drain(false);
+      this.#sendOpen();
       appended = this.#append(line);
       if (appended === "full") return this.#drop(this.#tooLong);
     }
     if (appended === "over") return this.#drop(`more than maxPendingBytes=${this.#maxPendingBytes} are waiting`);
+    this.#afterWrite();
+  }
+
+  /**
+   * The meters' fast path: the line `prefix.text + value`, with the prefix's
+   * bytes copied and the value formatted straight into the open datagram.
+   * Near a limit it defers to {@linkcode write}, which decides exactly.
+   */
+  writeValue(prefix: EncodedPrefix, value: number | string): void {
+    if (this.#logLine !== undefined || this.#closing !== undefined) return this.write(prefix.text + value);
+    const bytes = prefix.bytes;
+    const most = 1 + bytes.length + maxValueBytes(value);
+    if (this.#pendingBytes + most > this.#maxPendingBytes || most > this.#maxDatagramBytes) {
+      return this.write(prefix.text + value);
+    }
+    if (this.#length + most > this.#maxDatagramBytes) {
+      this.#sendOpen();
+    }
+    const buffer = this.#buffer ??= new Uint8Array(this.#maxDatagramBytes);
+    const start = this.#length;
+    let position = start;
+    if (position > 0) buffer[position++] = 0x0a;
+    buffer.set(bytes, position);
+    position = writeAsciiValue(buffer, position + bytes.length, value);
+    this.#length = position;
+    this.#lines++;
+    this.#pendingBytes += position - start;
     this.#afterWrite();
   }
 
@@ -187,7 +214,7 @@ export class LineWriter implements Writer {
    * it, or it failed and was counted as dropped. Never rejects.
    */
   flush(): Promise<void> {
-    this.#seal();
+    this.#sendOpen();
     const waiter: FlushWaiter = { remaining: 0, resolve: () => {} };
     for (const datagram of this.#queue) this.#await(datagram, waiter);
     for (const datagram of this.#inFlight) this.#await(datagram, waiter);
@@ -244,20 +271,40 @@ export class LineWriter implements Writer {
         this.#flushQueued = true;
         queueMicrotask(() => {
           this.#flushQueued = false;
-          this.#seal();
-          this.#drain(false);
+          this.#sendOpen();
         });
       }
     } else if (this.#length >= this.#bufferSize) {
-      this.#seal();
-      this.#drain(false);
+      this.#sendOpen();
     } else {
       this.#cancelFlushTimer ??= unrefTimeout(() => {
         this.#cancelFlushTimer = undefined;
-        this.#seal();
-        this.#drain(false);
+        this.#sendOpen();
       }, this.#flushIntervalMs);
     }
+  }
+
+  /**
+   * Sends the open datagram. When the transport is ready and nothing waits
+   * before it, the buffer itself goes out, and a synchronous send leaves it
+   * free to fill again: no copy, no allocation. Otherwise it is copied to
+   * the queue.
+   */
+  #sendOpen(): void {
+    if (this.#length === 0) {
+      if (this.#queue.length > 0) this.#drain(false);
+      return;
+    }
+    const transport = this.#transport;
+    if (transport === undefined || this.#queue.length > 0) {
+      this.#seal();
+      return this.#drain(false);
+    }
+    const datagram: Datagram = { bytes: this.#buffer!.subarray(0, this.#length), lines: this.#lines };
+    this.#length = 0;
+    this.#lines = 0;
+    // A transport that keeps the bytes (an asynchronous send) owns this buffer now.
+    if (this.#send(transport, datagram)) this.#buffer = undefined;
   }
 
   /** Copies the open datagram to the send queue and empties it. */
@@ -280,21 +327,25 @@ export class LineWriter implements Writer {
     if (queue.length > 0 && this.#transport === undefined) this.#ensureConnecting(this.#flushWaiters > 0);
   }
 
-  #send(transport: Transport, datagram: Datagram): void {
+  /** Hands one datagram to the transport; returns whether the transport kept its bytes (an asynchronous send). */
+  #send(transport: Transport, datagram: Datagram): boolean {
     let result: unknown;
     try {
       result = transport.send(datagram.bytes);
     } catch (error) {
-      return this.#settle(datagram, error ?? new Error("send failed"), transport);
+      this.#settle(datagram, error ?? new Error("send failed"), transport);
+      return false;
     }
     if (typeof (result as PromiseLike<void> | undefined)?.then !== "function") {
-      return this.#settle(datagram, undefined, transport);
+      this.#settle(datagram, undefined, transport);
+      return false;
     }
     this.#inFlight.add(datagram);
     (result as PromiseLike<void>).then(
       () => this.#settle(datagram, undefined, transport),
       (error) => this.#settle(datagram, error ?? new Error("send failed"), transport),
     );
+    return true;
   }
 
   /** Accounts for a datagram that was sent, failed, or dropped unsent (`transport` undefined). */

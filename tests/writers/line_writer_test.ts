@@ -1,23 +1,17 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { detectRuntime, LineWriter, type LineWriterOptions, type Transport, type TransportContext } from "../../mod.ts";
+import {
+  detectRuntime,
+  encodePrefix,
+  LineWriter,
+  type LineWriterOptions,
+  type Transport,
+  type TransportContext,
+} from "../../mod.ts";
 import { CollectingLogger } from "../helpers/collecting_logger.ts";
+import { tick, until } from "../helpers/wait.ts";
 
 const decoder = new TextDecoder();
-
-/** Waits for the next macrotask: everything queued as microtasks has run. */
-function tick(ms = 0): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Resolves once `condition()` holds, checking every 5 ms; rejects after `timeoutMs`. */
-async function until(condition: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await tick(5);
-  }
-}
 
 /** A promise with its resolve and reject functions. */
 interface Deferred<T> {
@@ -46,7 +40,7 @@ type Outcome = undefined | { throw: unknown } | { reject: unknown } | { pending:
 
 /** An in-memory transport that records datagrams; `sync` sends return nothing, `async` ones a promise. */
 class FakeTransport implements Transport {
-  /** Datagrams sent successfully, as received. */
+  /** Datagrams sent successfully: copies for synchronous sends, the bytes as handed over otherwise. */
   readonly datagrams: Uint8Array[] = [];
   /** Every send attempted, including failed ones. */
   attempts = 0;
@@ -63,9 +57,11 @@ class FakeTransport implements Transport {
     if (outcome !== undefined && "throw" in outcome) throw outcome.throw;
     if (outcome !== undefined && "reject" in outcome) return Promise.reject(outcome.reject);
     if (outcome !== undefined && "pending" in outcome) {
-      return outcome.pending.promise.then(() => void this.datagrams.push(datagram));
+      return outcome.pending.promise.then(() => void this.datagrams.push(datagram.slice()));
     }
-    this.datagrams.push(datagram);
+    // A synchronous send is done with the bytes when it returns (the writer
+    // fills the same memory again), like a socket that copied them out.
+    this.datagrams.push(this.mode === "sync" ? datagram.slice() : datagram);
     // A microtask later, like a runtime whose sends complete asynchronously.
     if (this.mode === "async") return Promise.resolve();
   }
@@ -354,6 +350,46 @@ test("LineWriter.flush() resolves only when asynchronous sends complete", async 
   assert.deepEqual(h.texts(), ["c:first:1", "c:second:1"]);
   assert.equal(h.writer.stats().pendingBytes, 0);
   await h.writer.close();
+});
+
+test("LineWriter never writes into bytes an asynchronous send still holds", async () => {
+  const held = deferred();
+  const h = harness("async", { maxDatagramBytes: 64 }, {
+    setup: (transport) => (transport.outcome = (attempt) => (attempt === 1 ? { pending: held } : undefined)),
+  });
+  await h.writer.flush(); // nothing written: opens nothing
+  h.writer.write("c:warm:1");
+  await until(() => h.transports[0]?.attempts === 1, "the first send to start");
+  // The first send is still in progress; many more datagrams go through the same writer meanwhile.
+  for (let i = 0; i < 200; i++) h.writer.writeValue(encodePrefix("c:busy:"), i);
+  await tick();
+  held.resolve();
+  await h.writer.flush();
+  // The fake records a held datagram when its send settles: after everything else, read from the same memory.
+  assert.equal(h.texts().at(-1), "c:warm:1", "the held datagram is intact");
+  assert.deepEqual(h.texts().slice(0, -1).join("\n").split("\n"), Array.from({ length: 200 }, (_, i) => `c:busy:${i}`));
+  await h.writer.close();
+});
+
+test("LineWriter fills the same buffer again after a synchronous send", async () => {
+  const memories = new Set<ArrayBufferLike>();
+  const texts: string[] = [];
+  const writer = new LineWriter(() => ({
+    send: (datagram) => {
+      memories.add(datagram.buffer);
+      texts.push(decoder.decode(datagram));
+    },
+    close: () => Promise.resolve(),
+  }), { description: "fake://reuse" });
+  writer.write("c:warm:1");
+  await writer.flush(); // the first datagram waits for the connection and is copied
+  for (const name of ["one", "two", "three"]) {
+    writer.write(`c:${name}:1`);
+    await writer.flush();
+  }
+  assert.deepEqual(texts, ["c:warm:1", "c:one:1", "c:two:1", "c:three:1"]);
+  assert.equal(memories.size, 2, "one copy while connecting, then one reused buffer");
+  await writer.close();
 });
 
 test("LineWriter.flush() does not wait for lines written after it", async () => {
