@@ -8,25 +8,46 @@
 import type { Meter } from "./meters/meter.ts";
 
 /**
+ * One step of a cached path: the meter type, the name, then each tag key and
+ * its value in the order given. A node that ends a path holds a meter.
+ */
+class PathNode {
+  readonly children = new Map<string, PathNode>();
+  meter: Meter | undefined;
+  /** The cache's lookup count at the meter's last use. */
+  used = 0;
+
+  constructor(readonly parent: PathNode | undefined, readonly key: string) {}
+}
+
+/**
  * Maps (meter type, name, tags) to a meter, holding at most `capacity`
  * meters and evicting the least recently used, so a cardinality explosion
- * cannot grow memory without bound. Keys use the tags in the order given:
- * the same tags in another order are another key for the same meter, which
- * costs a second entry, never a wrong meter.
+ * cannot grow memory without bound.
+ *
+ * Lookups walk a tree of maps, one level per part (type, name, each tag key
+ * and value as given), so no key string is built per call. The same tags in
+ * another order take another path to an equal meter: a second entry, never a
+ * wrong meter. Names and tag values that are not strings are never cached.
  *
  * @example
  * ```ts
  * import { Counter, MeterCache, MeterId } from "@spectator/client";
  *
  * const cache = new MeterCache(1000);
- * const key = cache.key("c", "requests", { status: "200" });
- * const counter = (cache.get(key) as Counter | undefined) ?? cache.set(key, new Counter(new MeterId("requests", { status: "200" })));
- * cache.get(key) === counter; // true
+ * const tags = { status: "200" };
+ * const counter = (cache.get("c", "requests", tags) as Counter | undefined) ??
+ *   cache.set("c", "requests", tags, new Counter(new MeterId("requests", tags)));
+ * cache.get("c", "requests", { status: "200" }) === counter; // true
  * ```
  */
 export class MeterCache {
   readonly #capacity: number;
-  readonly #meters = new Map<string, Meter>();
+  readonly #root = new PathNode(undefined, "");
+  /** The nodes that hold a meter. */
+  readonly #leaves = new Set<PathNode>();
+  /** Counts uses: a leaf's `used` is the count at its last use. */
+  #clock = 0;
 
   /**
    * Creates an empty cache.
@@ -39,67 +60,82 @@ export class MeterCache {
 
   /** Returns how many meters are cached. */
   get size(): number {
-    return this.#meters.size;
+    return this.#leaves.size;
   }
 
   /**
-   * Returns the key of (`type`, `name`, `tags`), or `undefined` when caching
-   * is off or a name or tag value is not a string (such meters are never cached).
+   * Returns the meter cached for (`type`, `name`, `tags`) and marks it most
+   * recently used, or `undefined`.
    *
    * @param type the meter type, including options such as a gauge TTL (e.g. `g,120`)
    * @param name the meter name as given
    * @param tags the tags as given
    */
-  key(type: string, name: string, tags: Record<string, string> | undefined): string | undefined {
-    return this.#capacity > 0 ? cacheKey(type, name, tags) : undefined;
+  get(type: string, name: string, tags: Record<string, string> | undefined): Meter | undefined {
+    let node = this.#root.children.get(type)?.children.get(name);
+    if (node === undefined || (tags !== undefined && (tags === null || typeof tags !== "object"))) return undefined;
+    for (const key in tags) {
+      node = node.children.get(key)?.children.get(tags[key]);
+      if (node === undefined) return undefined;
+    }
+    if (node.meter !== undefined) node.used = ++this.#clock;
+    return node.meter;
   }
 
   /**
-   * Returns the meter cached under `key` and marks it most recently used.
+   * Caches `meter` for (`type`, `name`, `tags`) and returns it. When full,
+   * the least recently used tenth of the cache is evicted first, in one pass,
+   * so that a hit only stamps its entry.
    *
-   * @param key from {@linkcode key}
+   * @param type the meter type, including options such as a gauge TTL
+   * @param name the meter name as given
+   * @param tags the tags as given
+   * @param meter the meter made for them
    */
-  get(key: string | undefined): Meter | undefined {
-    if (key === undefined) return undefined;
-    const meters = this.#meters;
-    const meter = meters.get(key);
-    if (meter === undefined) return undefined;
-    // Re-inserting moves the key to the end: the first key is always the least recently used.
-    meters.delete(key);
-    meters.set(key, meter);
+  set<M extends Meter>(type: string, name: string, tags: Record<string, string> | undefined, meter: M): M {
+    const path = cachePath(type, name, tags);
+    if (path === undefined || this.#capacity === 0) return meter;
+    if (this.#leaves.size >= this.#capacity) this.#evictLeastRecentlyUsed();
+    let node = this.#root;
+    for (const key of path) {
+      let child = node.children.get(key);
+      if (child === undefined) node.children.set(key, child = new PathNode(node, key));
+      node = child;
+    }
+    node.meter = meter;
+    node.used = ++this.#clock;
+    this.#leaves.add(node);
     return meter;
   }
 
-  /**
-   * Caches `meter` under `key` (evicting the least recently used meter when
-   * full) and returns it; with an `undefined` key it only returns it.
-   *
-   * @param key from {@linkcode key}
-   * @param meter the meter made for that key
-   */
-  set<M extends Meter>(key: string | undefined, meter: M): M {
-    if (key === undefined) return meter;
-    const meters = this.#meters;
-    if (meters.size >= this.#capacity) meters.delete(meters.keys().next().value as string);
-    meters.set(key, meter);
-    return meter;
+  #evictLeastRecentlyUsed(): void {
+    const count = Math.max(1, Math.floor(this.#capacity / 10));
+    const stamps = Array.from(this.#leaves, (leaf) => leaf.used).sort((a, b) => a - b);
+    const threshold = stamps[count - 1];
+    for (const leaf of this.#leaves) {
+      if (leaf.used > threshold) continue;
+      this.#leaves.delete(leaf);
+      leaf.meter = undefined;
+      // Remove the branch up to the first node still in use.
+      let node: PathNode = leaf;
+      while (node.parent !== undefined && node.children.size === 0 && node.meter === undefined) {
+        node.parent.children.delete(node.key);
+        node = node.parent;
+      }
+    }
   }
 }
 
-/**
- * A key no two different (type, name, tags) share: each part is preceded by
- * its length, so no character inside a name or tag can fake a boundary.
- * `undefined` when a part is not a string.
- */
-function cacheKey(type: string, name: unknown, tags: Record<string, unknown> | undefined): string | undefined {
+/** The parts of a cache path, or `undefined` when a part is not a string. */
+function cachePath(type: string, name: unknown, tags: Record<string, unknown> | undefined): string[] | undefined {
   if (typeof name !== "string") return undefined;
-  let key = `${type}:${name.length}:${name}`;
-  if (tags === undefined) return key;
+  const path = [type, name];
+  if (tags === undefined) return path;
   if (tags === null || typeof tags !== "object") return undefined;
-  for (const tag in tags) {
-    const value = tags[tag];
+  for (const key in tags) {
+    const value = tags[key];
     if (typeof value !== "string") return undefined;
-    key += `${tag.length}:${tag}${value.length}:${value}`;
+    path.push(key, value);
   }
-  return key;
+  return path;
 }

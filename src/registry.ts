@@ -107,9 +107,8 @@ export class Registry implements AsyncDisposable {
 
   /** Returns an {@linkcode AgeGauge} named `name`. */
   ageGauge(name: string, tags?: Record<string, string>): AgeGauge {
-    const key = this.#cache.key("A", name, tags);
-    return (this.#cache.get(key) as AgeGauge | undefined) ??
-      this.#cache.set(key, new AgeGauge(this.newId(name, tags), this.#writer, this.#meterOptions));
+    return (this.#cache.get("A", name, tags) as AgeGauge | undefined) ??
+      this.#cache.set("A", name, tags, new AgeGauge(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns an {@linkcode AgeGauge} for `id` as given. */
@@ -119,9 +118,8 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode Counter} named `name`. */
   counter(name: string, tags?: Record<string, string>): Counter {
-    const key = this.#cache.key("c", name, tags);
-    return (this.#cache.get(key) as Counter | undefined) ??
-      this.#cache.set(key, new Counter(this.newId(name, tags), this.#writer, this.#meterOptions));
+    return (this.#cache.get("c", name, tags) as Counter | undefined) ??
+      this.#cache.set("c", name, tags, new Counter(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode Counter} for `id` as given. */
@@ -131,9 +129,14 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode DistributionSummary} named `name`. */
   distributionSummary(name: string, tags?: Record<string, string>): DistributionSummary {
-    const key = this.#cache.key("d", name, tags);
-    return (this.#cache.get(key) as DistributionSummary | undefined) ??
-      this.#cache.set(key, new DistributionSummary(this.newId(name, tags), this.#writer, this.#meterOptions));
+    const type = "d";
+    return (this.#cache.get(type, name, tags) as DistributionSummary | undefined) ??
+      this.#cache.set(
+        type,
+        name,
+        tags,
+        new DistributionSummary(this.newId(name, tags), this.#writer, this.#meterOptions),
+      );
   }
 
   /** Returns a {@linkcode DistributionSummary} for `id` as given. */
@@ -143,9 +146,14 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode Gauge} named `name`, with an optional TTL in seconds. */
   gauge(name: string, tags?: Record<string, string>, ttlSeconds?: number): Gauge {
-    const key = this.#cache.key(ttlSeconds === undefined ? "g" : `g,${ttlSeconds}`, name, tags);
-    return (this.#cache.get(key) as Gauge | undefined) ??
-      this.#cache.set(key, new Gauge(this.newId(name, tags), this.#writer, ttlSeconds, this.#meterOptions));
+    const type = ttlSeconds === undefined ? "g" : `g,${ttlSeconds}`;
+    return (this.#cache.get(type, name, tags) as Gauge | undefined) ??
+      this.#cache.set(
+        type,
+        name,
+        tags,
+        new Gauge(this.newId(name, tags), this.#writer, ttlSeconds, this.#meterOptions),
+      );
   }
 
   /** Returns a {@linkcode Gauge} for `id` as given, with an optional TTL in seconds. */
@@ -155,9 +163,8 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode MaxGauge} named `name`. */
   maxGauge(name: string, tags?: Record<string, string>): MaxGauge {
-    const key = this.#cache.key("m", name, tags);
-    return (this.#cache.get(key) as MaxGauge | undefined) ??
-      this.#cache.set(key, new MaxGauge(this.newId(name, tags), this.#writer, this.#meterOptions));
+    return (this.#cache.get("m", name, tags) as MaxGauge | undefined) ??
+      this.#cache.set("m", name, tags, new MaxGauge(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode MaxGauge} for `id` as given. */
@@ -167,9 +174,8 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode MonotonicCounter} named `name`. */
   monotonicCounter(name: string, tags?: Record<string, string>): MonotonicCounter {
-    const key = this.#cache.key("C", name, tags);
-    return (this.#cache.get(key) as MonotonicCounter | undefined) ??
-      this.#cache.set(key, new MonotonicCounter(this.newId(name, tags), this.#writer, this.#meterOptions));
+    return (this.#cache.get("C", name, tags) as MonotonicCounter | undefined) ??
+      this.#cache.set("C", name, tags, new MonotonicCounter(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode MonotonicCounter} for `id` as given. */
@@ -179,9 +185,14 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode MonotonicCounterUint} named `name`. */
   monotonicCounterUint(name: string, tags?: Record<string, string>): MonotonicCounterUint {
-    const key = this.#cache.key("U", name, tags);
-    return (this.#cache.get(key) as MonotonicCounterUint | undefined) ??
-      this.#cache.set(key, new MonotonicCounterUint(this.newId(name, tags), this.#writer, this.#meterOptions));
+    const type = "U";
+    return (this.#cache.get(type, name, tags) as MonotonicCounterUint | undefined) ??
+      this.#cache.set(
+        type,
+        name,
+        tags,
+        new MonotonicCounterUint(this.newId(name, tags), this.#writer, this.#meterOptions),
+      );
   }
 
   /** Returns a {@linkcode MonotonicCounterUint} for `id` as given. */
@@ -191,9 +202,14 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode PercentileDistributionSummary} named `name`. */
   pctDistributionSummary(name: string, tags?: Record<string, string>): PercentileDistributionSummary {
-    const key = this.#cache.key("D", name, tags);
-    return (this.#cache.get(key) as PercentileDistributionSummary | undefined) ??
-      this.#cache.set(key, new PercentileDistributionSummary(this.newId(name, tags), this.#writer, this.#meterOptions));
+    const type = "D";
+    return (this.#cache.get(type, name, tags) as PercentileDistributionSummary | undefined) ??
+      this.#cache.set(
+        type,
+        name,
+        tags,
+        new PercentileDistributionSummary(this.newId(name, tags), this.#writer, this.#meterOptions),
+      );
   }
 
   /** Returns a {@linkcode PercentileDistributionSummary} for `id` as given. */
@@ -203,9 +219,8 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode PercentileTimer} named `name`. */
   pctTimer(name: string, tags?: Record<string, string>): PercentileTimer {
-    const key = this.#cache.key("T", name, tags);
-    return (this.#cache.get(key) as PercentileTimer | undefined) ??
-      this.#cache.set(key, new PercentileTimer(this.newId(name, tags), this.#writer, this.#meterOptions));
+    return (this.#cache.get("T", name, tags) as PercentileTimer | undefined) ??
+      this.#cache.set("T", name, tags, new PercentileTimer(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode PercentileTimer} for `id` as given. */
@@ -215,9 +230,8 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode Timer} named `name`. */
   timer(name: string, tags?: Record<string, string>): Timer {
-    const key = this.#cache.key("t", name, tags);
-    return (this.#cache.get(key) as Timer | undefined) ??
-      this.#cache.set(key, new Timer(this.newId(name, tags), this.#writer, this.#meterOptions));
+    return (this.#cache.get("t", name, tags) as Timer | undefined) ??
+      this.#cache.set("t", name, tags, new Timer(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode Timer} for `id` as given. */
