@@ -1,4 +1,4 @@
-// Transpiles the TypeScript sources and tests to plain JavaScript in dist/,
+// Transpiles the TypeScript sources, tests, examples and benchmarks to plain JavaScript in dist/,
 // the way JSR's npm layer serves the package to Node: one .js file per .ts
 // file, relative imports rewritten from .ts to .js, no bundling, no type check
 // (deno check does that). Run with Node: node scripts/build_node.mjs
@@ -18,7 +18,13 @@ function typescriptFiles(dir) {
 
 const dist = join(root, "dist");
 rmSync(dist, { recursive: true, force: true });
-const files = ["mod.ts", ...typescriptFiles("src"), ...typescriptFiles("tests"), ...typescriptFiles("examples")];
+const files = [
+  "mod.ts",
+  ...typescriptFiles("src"),
+  ...typescriptFiles("tests"),
+  ...typescriptFiles("examples"),
+  ...typescriptFiles("bench"),
+];
 execFileSync(join(root, "node_modules/.bin/tsc"), [
   "--outDir",
   dist,

@@ -107,8 +107,9 @@ export class Registry implements AsyncDisposable {
 
   /** Returns an {@linkcode AgeGauge} named `name`. */
   ageGauge(name: string, tags?: Record<string, string>): AgeGauge {
-    return (this.#cache.get("A", name, tags) as AgeGauge | undefined) ??
-      this.#cache.set("A", name, tags, new AgeGauge(this.newId(name, tags), this.#writer, this.#meterOptions));
+    const type = "A";
+    return (this.#cache.get(type, name, tags) as AgeGauge | undefined) ??
+      this.#cache.set(type, name, tags, new AgeGauge(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns an {@linkcode AgeGauge} for `id` as given. */
@@ -118,8 +119,9 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode Counter} named `name`. */
   counter(name: string, tags?: Record<string, string>): Counter {
-    return (this.#cache.get("c", name, tags) as Counter | undefined) ??
-      this.#cache.set("c", name, tags, new Counter(this.newId(name, tags), this.#writer, this.#meterOptions));
+    const type = "c";
+    return (this.#cache.get(type, name, tags) as Counter | undefined) ??
+      this.#cache.set(type, name, tags, new Counter(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode Counter} for `id` as given. */
@@ -163,8 +165,9 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode MaxGauge} named `name`. */
   maxGauge(name: string, tags?: Record<string, string>): MaxGauge {
-    return (this.#cache.get("m", name, tags) as MaxGauge | undefined) ??
-      this.#cache.set("m", name, tags, new MaxGauge(this.newId(name, tags), this.#writer, this.#meterOptions));
+    const type = "m";
+    return (this.#cache.get(type, name, tags) as MaxGauge | undefined) ??
+      this.#cache.set(type, name, tags, new MaxGauge(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode MaxGauge} for `id` as given. */
@@ -174,8 +177,9 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode MonotonicCounter} named `name`. */
   monotonicCounter(name: string, tags?: Record<string, string>): MonotonicCounter {
-    return (this.#cache.get("C", name, tags) as MonotonicCounter | undefined) ??
-      this.#cache.set("C", name, tags, new MonotonicCounter(this.newId(name, tags), this.#writer, this.#meterOptions));
+    const type = "C";
+    return (this.#cache.get(type, name, tags) as MonotonicCounter | undefined) ??
+      this.#cache.set(type, name, tags, new MonotonicCounter(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode MonotonicCounter} for `id` as given. */
@@ -219,8 +223,9 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode PercentileTimer} named `name`. */
   pctTimer(name: string, tags?: Record<string, string>): PercentileTimer {
-    return (this.#cache.get("T", name, tags) as PercentileTimer | undefined) ??
-      this.#cache.set("T", name, tags, new PercentileTimer(this.newId(name, tags), this.#writer, this.#meterOptions));
+    const type = "T";
+    return (this.#cache.get(type, name, tags) as PercentileTimer | undefined) ??
+      this.#cache.set(type, name, tags, new PercentileTimer(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode PercentileTimer} for `id` as given. */
@@ -230,8 +235,9 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode Timer} named `name`. */
   timer(name: string, tags?: Record<string, string>): Timer {
-    return (this.#cache.get("t", name, tags) as Timer | undefined) ??
-      this.#cache.set("t", name, tags, new Timer(this.newId(name, tags), this.#writer, this.#meterOptions));
+    const type = "t";
+    return (this.#cache.get(type, name, tags) as Timer | undefined) ??
+      this.#cache.set(type, name, tags, new Timer(this.newId(name, tags), this.#writer, this.#meterOptions));
   }
 
   /** Returns a {@linkcode Timer} for `id` as given. */
