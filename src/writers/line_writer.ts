@@ -136,6 +136,8 @@ export class LineWriter implements ValueWriter {
   #flushWaiters = 0;
   /** Set by close(): from then on writes are dropped. */
   #closing: Promise<void> | undefined;
+  /** Whether writeValue must take the general path: lines are logged, or the writer is closing. */
+  #slowPath: boolean;
   /** Set once close() has flushed: no more connection attempts. */
   #closed = false;
   #removeExitHook: (() => void) | undefined;
@@ -159,6 +161,7 @@ export class LineWriter implements ValueWriter {
     this.#reports = new RateLimiter(options.errorIntervalMs ?? 10_000);
     this.logger = writerLogger(options);
     this.#logLine = lineLogger(options);
+    this.#slowPath = this.#logLine !== undefined;
   }
 
   /** Accepts one line; it is dropped and counted when the writer is closed, the line is too long, or too much is pending. */
@@ -183,7 +186,7 @@ export class LineWriter implements ValueWriter {
    * Near a limit it defers to {@linkcode write}, which decides exactly.
    */
   writeValue(prefix: EncodedPrefix, value: number | string): void {
-    if (this.#logLine !== undefined || this.#closing !== undefined) return this.write(prefix.text + value);
+    if (this.#slowPath) return this.write(prefix.text + value);
     const bytes = prefix.bytes;
     const most = 1 + bytes.length + maxValueBytes(value);
     if (this.#pendingBytes + most > this.#maxPendingBytes || most > this.#maxDatagramBytes) {
@@ -227,6 +230,7 @@ export class LineWriter implements ValueWriter {
 
   /** Flushes, then closes the transport and stops timers; later writes are dropped. Idempotent. */
   close(): Promise<void> {
+    this.#slowPath = true;
     this.#closing ??= this.#shutdown();
     return this.#closing;
   }
