@@ -117,6 +117,10 @@ export class LineWriter implements ValueWriter {
   readonly #logLine: ((line: string) => void) | undefined;
   readonly #reports: RateLimiter;
   readonly #tooLong: string;
+  readonly #overBound: string;
+  readonly #errorIntervalMs: number;
+  /** Set after a drop warning until errorIntervalMs has passed: later drops are only counted. */
+  #dropWarningMuted = false;
 
   /** The open datagram: reused, since sealing copies it out. */
   #buffer: Uint8Array | undefined;
@@ -157,8 +161,10 @@ export class LineWriter implements ValueWriter {
     this.#maxDatagramBytes = options.maxDatagramBytes ?? 61440;
     this.#tooLong = `a line is longer than maxDatagramBytes=${this.#maxDatagramBytes}`;
     this.#maxPendingBytes = options.maxPendingBytes ?? 4 * 1024 * 1024;
+    this.#overBound = `more than maxPendingBytes=${this.#maxPendingBytes} are waiting`;
     this.#reconnectDelayMs = options.reconnectDelayMs ?? 1000;
-    this.#reports = new RateLimiter(options.errorIntervalMs ?? 10_000);
+    this.#errorIntervalMs = options.errorIntervalMs ?? 10_000;
+    this.#reports = new RateLimiter(this.#errorIntervalMs);
     this.logger = writerLogger(options);
     this.#logLine = lineLogger(options);
     this.#slowPath = this.#logLine !== undefined;
@@ -176,7 +182,7 @@ export class LineWriter implements ValueWriter {
       appended = this.#append(line);
       if (appended === "full") return this.#drop(this.#tooLong);
     }
-    if (appended === "over") return this.#drop(`more than maxPendingBytes=${this.#maxPendingBytes} are waiting`);
+    if (appended === "over") return this.#drop(this.#overBound);
     this.#afterWrite();
   }
 
@@ -190,6 +196,8 @@ export class LineWriter implements ValueWriter {
     const bytes = prefix.bytes;
     const most = 1 + bytes.length + maxValueBytes(value);
     if (this.#pendingBytes + most > this.#maxPendingBytes || most > this.#maxDatagramBytes) {
+      // Surely over the bound: drop without building the line (a flood must stay cheap); else let write() decide.
+      if (this.#pendingBytes + bytes.length + 2 > this.#maxPendingBytes) return this.#drop(this.#overBound);
       return this.write(prefix.text + value);
     }
     if (this.#length + most > this.#maxDatagramBytes) {
@@ -429,10 +437,12 @@ export class LineWriter implements ValueWriter {
     for (const datagram of queue) this.#settle(datagram, new Error("not connected"), undefined);
   }
 
+  /** Counts a dropped line; warns at most once per errorIntervalMs, so a flood of drops stays cheap. */
   #drop(why: string): void {
     this.#stats.droppedLines++;
-    const suppressed = this.#reports.take(`drop:${why}`);
-    if (suppressed === undefined) return;
+    if (this.#dropWarningMuted) return;
+    this.#dropWarningMuted = true;
+    unrefTimeout(() => (this.#dropWarningMuted = false), this.#errorIntervalMs);
     this.logger.warn(
       `spectator.writer: dropped a line for ${this.#description}: ${why} (${this.#stats.droppedLines} dropped in all)`,
     );
