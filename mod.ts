@@ -36,7 +36,7 @@ export { compareCodePoints, MeterId, type MeterIdOptions, sanitize } from "./src
 export { AgeGauge } from "./src/meters/age_gauge.ts";
 export { Counter } from "./src/meters/counter.ts";
 export { DistributionSummary, PercentileDistributionSummary } from "./src/meters/dist_summary.ts";
-export { Gauge } from "./src/meters/gauge.ts";
+export { Gauge, gaugeType } from "./src/meters/gauge.ts";
 export { MaxGauge } from "./src/meters/max_gauge.ts";
 export { Meter, type MeterOptions } from "./src/meters/meter.ts";
 export { MonotonicCounter } from "./src/meters/monotonic_counter.ts";

@@ -8,7 +8,7 @@
 
 import { onNaturalExit } from "./exit_hook.ts";
 import { unrefTimeout } from "./timers.ts";
-import type { EncodedPrefix } from "./writers/writer.ts";
+import type { EncodedPrefix, Writer } from "./writers/writer.ts";
 
 /**
  * How an aggregated meter combines the updates of one interval: `sum`
@@ -28,13 +28,8 @@ export type Aggregation = "sum" | "last" | "max";
 interface Slot {
   value: number | string;
   dirty: boolean;
-  /** The flush count when the slot was last written, to forget idle ids. */
-  lastFlush: number;
   readonly emit: (value: number | string) => void;
 }
-
-/** Flushes an id is kept for after its last update, so a meter made again finds its slot. */
-const IDLE_FLUSHES = 2;
 
 /**
  * Collects updates per id and writes one line per id and interval: at the
@@ -55,9 +50,18 @@ const IDLE_FLUSHES = 2;
  */
 export class Aggregator {
   readonly #intervalMs: number;
-  readonly #slots = new Map<string, Slot>();
+  /**
+   * The slot of each writer and line prefix while a meter holds it: meters of
+   * one id share a slot, and a slot no meter holds any more is forgotten by
+   * the garbage collector, so memory follows the live meters.
+   */
+  readonly #slots = new WeakMap<Writer, Map<string, WeakRef<Slot>>>();
+  readonly #forget = new FinalizationRegistry<{ slots: Map<string, WeakRef<Slot>>; key: string }>(
+    ({ slots, key }) => {
+      if (slots.get(key)?.deref() === undefined) slots.delete(key);
+    },
+  );
   #dirty: Slot[] = [];
-  #flushes = 0;
   #cancelTimer: (() => void) | undefined;
   #removeExitHook: (() => void) | undefined;
 
@@ -72,29 +76,42 @@ export class Aggregator {
   }
 
   /**
-   * Returns the update function for the id behind `prefix`: meters with the
-   * same prefix share one slot, so each id writes one line per interval.
+   * Returns the update function for the id behind `prefix` on `writer`:
+   * meters with the same writer and prefix share one slot, so each id writes
+   * one line per interval.
    *
+   * @param writer where the meter's lines go
    * @param prefix the meter's line prefix, which names its type and id
    * @param aggregation how updates combine
-   * @param emit writes the combined value at flush time
+   * @param emit writes the combined value to `writer` at flush time
    */
   updater(
+    writer: Writer,
     prefix: EncodedPrefix,
     aggregation: Aggregation,
     emit: (value: number | string) => void,
   ): (value: number | string) => void {
-    let slot = this.#slots.get(prefix.text);
+    let slots = this.#slots.get(writer);
+    if (slots === undefined) this.#slots.set(writer, slots = new Map());
+    let slot = slots.get(prefix.text)?.deref();
     if (slot === undefined) {
-      slot = { value: 0, dirty: false, lastFlush: this.#flushes, emit };
-      this.#slots.set(prefix.text, slot);
+      slot = { value: 0, dirty: false, emit };
+      slots.set(prefix.text, new WeakRef(slot));
+      this.#forget.register(slot, { slots, key: prefix.text });
     }
     const shared = slot;
     switch (aggregation) {
       case "sum":
         return (value) => {
-          shared.value = (shared.value as number) + (value as number);
-          if (!shared.dirty) this.#mark(shared);
+          const sum = (shared.value as number) + (value as number);
+          if (sum !== Infinity) {
+            shared.value = sum;
+            if (!shared.dirty) this.#mark(shared);
+          } else {
+            // The sum would overflow: write what was collected, then start again.
+            shared.emit(shared.value);
+            shared.value = value;
+          }
         };
       case "max":
         return (value) => {
@@ -119,16 +136,11 @@ export class Aggregator {
     this.#cancelTimer = undefined;
     const dirty = this.#dirty;
     this.#dirty = [];
-    const flushes = ++this.#flushes;
     for (const slot of dirty) {
       slot.dirty = false;
-      slot.lastFlush = flushes;
       const value = slot.value;
       slot.value = 0;
       slot.emit(value);
-    }
-    for (const [key, slot] of this.#slots) {
-      if (!slot.dirty && flushes - slot.lastFlush > IDLE_FLUSHES) this.#slots.delete(key);
     }
   }
 

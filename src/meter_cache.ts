@@ -28,7 +28,8 @@ class PathNode {
  * Lookups walk a tree of maps, one level per part (type, name, each tag key
  * and value as given), so no key string is built per call. The same tags in
  * another order take another path to an equal meter: a second entry, never a
- * wrong meter. Names and tag values that are not strings are never cached.
+ * wrong meter. Names and tag values that are not strings, and tag objects
+ * that are not plain objects, are never cached.
  *
  * @example
  * ```ts
@@ -73,7 +74,7 @@ export class MeterCache {
    */
   get(type: string, name: string, tags: Record<string, string> | undefined): Meter | undefined {
     let node = this.#root.children.get(type)?.children.get(name);
-    if (node === undefined || (tags !== undefined && (tags === null || typeof tags !== "object"))) return undefined;
+    if (node === undefined || (tags !== undefined && !isPlainObject(tags))) return undefined;
     for (const key in tags) {
       node = node.children.get(key)?.children.get(tags[key]);
       if (node === undefined) return undefined;
@@ -126,12 +127,23 @@ export class MeterCache {
   }
 }
 
+/**
+ * Whether `tags` is an object literal (or has no prototype): only then do its
+ * enumerable keys, which a lookup walks, equal the own keys the id is built
+ * from. Other tag objects are never cached.
+ */
+function isPlainObject(tags: unknown): boolean {
+  if (tags === null || typeof tags !== "object") return false;
+  const prototype = Object.getPrototypeOf(tags);
+  return prototype === Object.prototype || prototype === null;
+}
+
 /** The parts of a cache path, or `undefined` when a part is not a string. */
 function cachePath(type: string, name: unknown, tags: Record<string, unknown> | undefined): string[] | undefined {
   if (typeof name !== "string") return undefined;
   const path = [type, name];
   if (tags === undefined) return path;
-  if (tags === null || typeof tags !== "object") return undefined;
+  if (!isPlainObject(tags)) return undefined;
   for (const key in tags) {
     const value = tags[key];
     if (typeof value !== "string") return undefined;

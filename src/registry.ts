@@ -11,7 +11,7 @@ import { MeterId, safeString } from "./meter_id.ts";
 import { AgeGauge } from "./meters/age_gauge.ts";
 import { Counter } from "./meters/counter.ts";
 import { DistributionSummary, PercentileDistributionSummary } from "./meters/dist_summary.ts";
-import { Gauge } from "./meters/gauge.ts";
+import { Gauge, gaugeType } from "./meters/gauge.ts";
 import { MaxGauge } from "./meters/max_gauge.ts";
 import { MonotonicCounter } from "./meters/monotonic_counter.ts";
 import { MonotonicCounterUint } from "./meters/monotonic_counter_uint.ts";
@@ -148,7 +148,7 @@ export class Registry implements AsyncDisposable {
 
   /** Returns a {@linkcode Gauge} named `name`, with an optional TTL in seconds. */
   gauge(name: string, tags?: Record<string, string>, ttlSeconds?: number): Gauge {
-    const type = ttlSeconds === undefined ? "g" : `g,${ttlSeconds}`;
+    const type = gaugeType(ttlSeconds);
     return (this.#cache.get(type, name, tags) as Gauge | undefined) ??
       this.#cache.set(
         type,

@@ -42,9 +42,25 @@ export class Gauge extends Meter {
   }
 }
 
+/**
+ * Returns the protocol symbol of a gauge with `ttlSeconds`: `g,<ttl>` for a
+ * whole number of seconds above zero, else `g` (SpectatorD rejects other TTLs).
+ *
+ * @example
+ * ```ts
+ * import { gaugeType } from "@spectator/client";
+ *
+ * gaugeType(120); // "g,120"
+ * gaugeType(1.5); // "g"
+ * ```
+ */
+export function gaugeType(ttlSeconds: unknown): string {
+  return Number.isSafeInteger(ttlSeconds) && (ttlSeconds as number) > 0 ? `g,${ttlSeconds}` : "g";
+}
+
 function gaugeSymbol(id: MeterId, writer: Writer | undefined, ttlSeconds: unknown): string {
-  if (ttlSeconds === undefined || ttlSeconds === null) return "g";
-  if (Number.isSafeInteger(ttlSeconds) && (ttlSeconds as number) > 0) return `g,${ttlSeconds}`;
+  const type = gaugeType(ttlSeconds);
+  if (type !== "g" || ttlSeconds === undefined || ttlSeconds === null) return type;
   warnFor(
     writer,
     `spectator.meter: ignored the gauge TTL of ${id.spectatordId}: ttlSeconds must be a whole number above zero: received ${

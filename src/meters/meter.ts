@@ -55,9 +55,15 @@ export abstract class Meter {
     this.#id = id;
     this.#writer = writer ?? new NoopWriter();
     this.#prefix = encodePrefix(`${symbol}:${id.spectatordId}:`);
+    if (id.name() === "") {
+      // SpectatorD rejects a line without a name: write nothing rather than a line it cannot parse.
+      warnFor(this.#writer, `spectator.meter: ${id} has an empty name; its updates are dropped`);
+      this.#emit = dropValue;
+      return;
+    }
     const emit = directEmitter(this.#writer, this.#prefix);
     this.#emit = options.aggregator !== undefined && aggregation !== undefined
-      ? options.aggregator.updater(this.#prefix, aggregation, emit)
+      ? options.aggregator.updater(this.#writer, this.#prefix, aggregation, emit)
       : emit;
   }
 
@@ -125,6 +131,8 @@ export interface MeterOptions {
   /** Combines updates per id and interval (counters, gauges, max gauges, monotonic counters, age gauges). */
   aggregator?: Aggregator;
 }
+
+function dropValue(_value: number | string): void {}
 
 /** The writer's fast path when it has one, else `write(prefix + value)`. */
 function directEmitter(writer: Writer, prefix: EncodedPrefix): (value: number | string) => void {

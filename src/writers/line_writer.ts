@@ -195,14 +195,15 @@ export class LineWriter implements ValueWriter {
     if (this.#slowPath) return this.write(prefix.text + value);
     const bytes = prefix.bytes;
     const most = 1 + bytes.length + maxValueBytes(value);
-    if (this.#pendingBytes + most > this.#maxPendingBytes || most > this.#maxDatagramBytes) {
-      // Surely over the bound: drop without building the line (a flood must stay cheap); else let write() decide.
-      if (this.#pendingBytes + bytes.length + 2 > this.#maxPendingBytes) return this.#drop(this.#overBound);
+    if (this.#pendingBytes + most > this.#maxPendingBytes) {
+      // Surely over the bound (a separator when needed, the prefix, one value byte): drop without building the line,
+      // so a flood of drops stays cheap.
+      const least = (this.#length > 0 ? 1 : 0) + bytes.length + 1;
+      if (this.#pendingBytes + least > this.#maxPendingBytes) return this.#drop(this.#overBound);
       return this.write(prefix.text + value);
     }
-    if (this.#length + most > this.#maxDatagramBytes) {
-      this.#sendOpen();
-    }
+    // Near the end of the datagram, write() decides exactly whether the line still fits.
+    if (this.#length + most > this.#maxDatagramBytes) return this.write(prefix.text + value);
     const buffer = this.#buffer ??= new Uint8Array(this.#maxDatagramBytes);
     const start = this.#length;
     let position = start;

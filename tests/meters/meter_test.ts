@@ -1,13 +1,21 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  AgeGauge,
   Counter,
   DistributionSummary,
+  type EncodedPrefix,
+  Gauge,
+  hasValuePath,
+  LineWriter,
   MeterId,
+  MonotonicCounterUint,
   NoopWriter,
   PercentileDistributionSummary,
   PercentileTimer,
   Timer,
+  type ValueWriter,
+  type Writer,
 } from "../../mod.ts";
 import { memoryWriter } from "../helpers/memory.ts";
 import { METER_KINDS, update } from "../helpers/meter_kinds.ts";
@@ -81,6 +89,19 @@ test("Meters drop values of the wrong type with one warning and never throw", ()
   }
 });
 
+test("Meters with an empty name write nothing, since SpectatorD rejects such lines, and say so once", () => {
+  for (const { meter: Meter, update: method } of METER_KINDS) {
+    const { writer, logger } = memoryWriter();
+    const meter = new Meter(new MeterId("", { status: "200" }), writer);
+    update(meter, method, 1);
+    update(meter, method, 2);
+    assert.ok(writer.isEmpty(), Meter.name);
+    assert.deepEqual(logger.messages("warn"), [
+      "spectator.meter: MeterId(name=, tags={'status': '200'}) has an empty name; its updates are dropped",
+    ]);
+  }
+});
+
 test("Meters built without a writer write to a NoopWriter and never throw", () => {
   for (const { meter: Meter, update: method } of METER_KINDS) {
     const meter = new Meter(new MeterId("nowhere"));
@@ -103,4 +124,109 @@ test("Percentile timers and summaries are timers and summaries", () => {
   const id = new MeterId("percentiles");
   assert.ok(new PercentileTimer(id) instanceof Timer);
   assert.ok(new PercentileDistributionSummary(id) instanceof DistributionSummary);
+});
+
+/** A writer that records which of its methods meters call. */
+interface Call {
+  method: "write" | "writeValue";
+  /** The line written: the argument of write(), or prefix.text + value. */
+  line: string;
+}
+
+/** A LineWriter that records the calls meters make to it (its own inner calls are not recorded). */
+class RecordingLineWriter extends LineWriter {
+  readonly calls: Call[] = [];
+  #inside = false;
+
+  constructor(datagrams: string[]) {
+    const decoder = new TextDecoder();
+    super(() => ({
+      send: (bytes) => void datagrams.push(decoder.decode(bytes)),
+      close: () => Promise.resolve(),
+    }), { description: "fake://recording" });
+  }
+
+  override write(line: string): void {
+    if (!this.#inside) this.calls.push({ method: "write", line });
+    super.write(line);
+  }
+
+  override writeValue(prefix: EncodedPrefix, value: number | string): void {
+    this.calls.push({ method: "writeValue", line: prefix.text + value });
+    this.#inside = true;
+    try {
+      super.writeValue(prefix, value);
+    } finally {
+      this.#inside = false;
+    }
+  }
+}
+
+/** Updates every meter kind once with 42 and returns the lines it should write. */
+function updateAll(writer: Writer): string[] {
+  const expected: string[] = [];
+  for (const { meter: Meter, symbol, update: method } of METER_KINDS) {
+    update(new Meter(new MeterId("path", { k: "v" }), writer), method, 42);
+    expected.push(`${symbol}:path,k=v:42`);
+  }
+  return expected;
+}
+
+test("Meters over a writer without writeValue() write prefix + value through write()", () => {
+  const calls: Call[] = [];
+  const custom: Writer = {
+    write: (line) => void calls.push({ method: "write", line }),
+    flush: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  assert.equal(hasValuePath(custom), false);
+  const expected = updateAll(custom);
+  assert.deepEqual(calls, expected.map((line) => ({ method: "write", line })));
+
+  const { writer } = memoryWriter();
+  assert.equal(hasValuePath(writer), false);
+  assert.deepEqual(updateAll(writer), writer.get());
+
+  // A writeValue that is not a function is no fast path.
+  const odd = { ...custom, writeValue: "no" } as unknown as Writer;
+  assert.equal(hasValuePath(odd), false);
+  calls.length = 0;
+  assert.deepEqual(updateAll(odd), calls.map((call) => call.line));
+});
+
+test("Meters over a LineWriter use writeValue(), and write the same datagram", async () => {
+  const datagrams: string[] = [];
+  const writer = new RecordingLineWriter(datagrams);
+  assert.equal(hasValuePath(writer), true);
+  const expected = updateAll(writer);
+  const gauge = new Gauge(new MeterId("path"), writer, 60);
+  gauge.set(0.5);
+  const age = new AgeGauge(new MeterId("path"), writer);
+  age.now();
+  const uint = new MonotonicCounterUint(new MeterId("path"), writer);
+  uint.set(-1n);
+  expected.push("g,60:path:0.5", "A:path:0", "U:path:18446744073709551615");
+  assert.deepEqual(writer.calls, expected.map((line) => ({ method: "writeValue", line })));
+  await writer.close();
+  assert.deepEqual(datagrams, [expected.join("\n")]);
+});
+
+test("Meters use the writeValue() of any writer that has one, chosen when the meter is built", () => {
+  const calls: Call[] = [];
+  const spy: ValueWriter = {
+    write: (line) => void calls.push({ method: "write", line }),
+    writeValue: (prefix, value) => void calls.push({ method: "writeValue", line: prefix.text + value }),
+    flush: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  const expected = updateAll(spy);
+  assert.deepEqual(calls, expected.map((line) => ({ method: "writeValue", line })));
+
+  // A meter built over a writer without the fast path keeps write(), even once the writer gains one.
+  calls.length = 0;
+  const plain: Writer = { write: spy.write, flush: spy.flush, close: spy.close };
+  const counter = new Counter(new MeterId("late"), plain);
+  Object.assign(plain, { writeValue: spy.writeValue });
+  counter.increment();
+  assert.deepEqual(calls, [{ method: "write", line: "c:late:1" }]);
 });

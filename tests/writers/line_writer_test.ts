@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   detectRuntime,
+  type EncodedPrefix,
   encodePrefix,
   LineWriter,
   type LineWriterOptions,
@@ -582,4 +583,204 @@ test("LineWriter logs every line at debug level with logLines", async () => {
   quiet.writer.write("c:a:1");
   await quiet.writer.close();
   assert.deepEqual(quiet.logger.messages("debug"), []);
+});
+
+/** Prefixes as meters build them: ASCII, some long enough that a line no longer fits in 100 bytes. */
+function randomPrefixes(next: () => number): EncodedPrefix[] {
+  const symbols = ["c", "g", "g,60", "m", "t", "T", "d", "D", "A", "C", "U"];
+  return Array.from({ length: 40 }, (_, i) => {
+    // Every fourth prefix is 74 to 98 bytes long: lines around the limit, some past it.
+    const name = "n".repeat(i % 4 === 0 ? 70 + Math.floor(next() * 25) : 1 + Math.floor(next() * 30));
+    const tags = i % 4 !== 0 && next() < 0.5 ? `,k${i}=v${Math.floor(next() * 100)}` : "";
+    return encodePrefix(`${symbols[i % symbols.length]}:${name}${tags}:`);
+  });
+}
+
+/** A value of any kind a meter writes: numbers of every spelling, and ASCII digit strings. */
+function randomValue(next: () => number): number | string {
+  const kinds: (() => number | string)[] = [
+    () => Math.floor(next() * 10),
+    () => Math.floor(next() * 2 ** 32),
+    () => Math.floor(next() * 2 ** 53),
+    () => -Math.floor(next() * 1000),
+    () => next() * 10 ** Math.floor(next() * 30 - 10),
+    () => -(1 + next()) * 1e-6, // the longest spelling: 25 characters
+    () => [0, -0, 5e-324, 1e21, Number.MAX_VALUE, -Number.MAX_VALUE, NaN, Infinity, -Infinity][Math.floor(next() * 9)],
+    () => "0",
+    () => BigInt.asUintN(64, BigInt(Math.floor(next() * 2 ** 53)) * 4099n).toString(),
+  ];
+  return kinds[Math.floor(next() * kinds.length)]();
+}
+
+/**
+ * Writes one long random sequence to two writers: `mixed` gets writeValue()
+ * and write() calls at random, `plain` gets write() of the same lines.
+ * Both see the same event-loop turns. Returns the lines that fit.
+ */
+async function writeMixed(mixed: Harness, plain: Harness, seed: number, maxDatagramBytes: number): Promise<string[]> {
+  const next = random(seed);
+  const prefixes = randomPrefixes(next);
+  const fitting: string[] = [];
+  for (let i = 0; i < 6000; i++) {
+    const prefix = prefixes[Math.floor(next() * prefixes.length)];
+    const value = randomValue(next);
+    const line = prefix.text + value;
+    if (next() < 0.7) mixed.writer.writeValue(prefix, value);
+    else mixed.writer.write(line);
+    plain.writer.write(line);
+    if (line.length <= maxDatagramBytes) fitting.push(line);
+    if (next() < 0.01) await tick();
+  }
+  await Promise.all([mixed.writer.flush(), plain.writer.flush()]);
+  return fitting;
+}
+
+for (const mode of ["sync", "async"] as const) {
+  test(`LineWriter.writeValue() writes the lines write(prefix.text + value) would, never splitting nor exceeding maxDatagramBytes (${mode} transport)`, async () => {
+    const maxDatagramBytes = 100;
+    const options = { maxDatagramBytes, maxPendingBytes: 1 << 24 };
+    const mixed = harness(mode, options);
+    const plain = harness(mode, options);
+    const fitting = await writeMixed(mixed, plain, mode === "sync" ? 11 : 12, maxDatagramBytes);
+    assert.ok(fitting.length < 6000 && fitting.length > 5000, `${fitting.length} lines fit`);
+    for (const datagram of mixed.transports[0].datagrams) {
+      assert.ok(datagram.length <= maxDatagramBytes, `a datagram of ${datagram.length} bytes`);
+    }
+    assert.deepEqual(mixed.texts().join("\n").split("\n"), fitting);
+    assert.deepEqual(plain.texts().join("\n").split("\n"), fitting);
+    const stats = mixed.writer.stats();
+    assert.deepEqual({ ...stats, sentDatagrams: 0 }, { ...plain.writer.stats(), sentDatagrams: 0 });
+    assert.equal(stats.droppedLines, 6000 - fitting.length);
+    assert.deepEqual(mixed.logger.messages("warn"), plain.logger.messages("warn"));
+    await Promise.all([mixed.writer.close(), plain.writer.close()]);
+  });
+
+  test(
+    `LineWriter.writeValue() packs datagrams exactly as write() does (${mode} transport)`,
+    async () => {
+      const maxDatagramBytes = 100;
+      const options = { maxDatagramBytes, maxPendingBytes: 1 << 24 };
+      const mixed = harness(mode, options);
+      const plain = harness(mode, options);
+      await writeMixed(mixed, plain, mode === "sync" ? 13 : 14, maxDatagramBytes);
+      assert.deepEqual(mixed.texts(), plain.texts());
+      assert.deepEqual(mixed.writer.stats(), plain.writer.stats());
+      await Promise.all([mixed.writer.close(), plain.writer.close()]);
+    },
+  );
+}
+
+test("LineWriter.writeValue() drops and counts lines past maxPendingBytes as write() does", async () => {
+  const ready = deferred();
+  const byValue = harness("sync", { maxPendingBytes: 100 }, { connect: () => ready.promise });
+  const byLine = harness("sync", { maxPendingBytes: 100 }, { connect: () => ready.promise });
+  const prefix = encodePrefix("c:m:");
+  // Numbers and digit strings of 5 characters: 9-byte lines, as in the write() test above.
+  const values = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 10_000 + i : String(10_000 + i)));
+  const write = (values: (number | string)[]) => {
+    for (const value of values) {
+      byValue.writer.writeValue(prefix, value);
+      byLine.writer.write(prefix.text + value);
+    }
+  };
+  write(values.slice(0, 5));
+  await tick(); // the first datagram now waits for the connection
+  write(values.slice(5));
+  assert.deepEqual(byValue.writer.stats(), {
+    sentLines: 0,
+    sentDatagrams: 0,
+    droppedLines: 10,
+    pendingBytes: 98,
+    errors: 0,
+  });
+  assert.deepEqual(byValue.writer.stats(), byLine.writer.stats());
+  assert.deepEqual(byValue.logger.messages("warn"), byLine.logger.messages("warn"));
+  assert.match(byValue.logger.messages("warn")[0], /more than maxPendingBytes=100 are waiting/);
+  ready.resolve();
+  await Promise.all([byValue.writer.flush(), byLine.writer.flush()]);
+  assert.deepEqual(byValue.texts().join("\n").split("\n"), values.slice(0, 10).map((v) => `c:m:${v}`));
+  assert.deepEqual(byValue.writer.stats(), byLine.writer.stats());
+  byValue.writer.writeValue(prefix, 0.5);
+  await byValue.writer.flush();
+  assert.equal(byValue.texts().at(-1), "c:m:0.5", "once drained, values are accepted again");
+  await Promise.all([byValue.writer.close(), byLine.writer.close()]);
+});
+
+/**
+ * Writes a first line of `fill` bytes to two writers whose transport is not
+ * ready, then `prefix + value` by writeValue() to one and by write() to the
+ * other, and checks that both accept or drop it alike. With `newDatagram`,
+ * a turn passes in between, so the first line waits sealed and the second
+ * starts a datagram (no separator).
+ */
+async function fillThenWrite(fill: number, value: number | string, newDatagram: boolean): Promise<void> {
+  const prefix = encodePrefix("c:m:");
+  const ready = deferred();
+  const byValue = harness("sync", { maxPendingBytes: 100 }, { connect: () => ready.promise });
+  const byLine = harness("sync", { maxPendingBytes: 100 }, { connect: () => ready.promise });
+  const first = `c:${"x".repeat(fill - 4)}:1`;
+  byValue.writer.write(first);
+  byLine.writer.write(first);
+  if (newDatagram) await tick();
+  byValue.writer.writeValue(prefix, value);
+  byLine.writer.write(prefix.text + value);
+  const what = `fill ${fill}, value ${value}, ${newDatagram ? "a new datagram" : "the same datagram"}`;
+  assert.deepEqual(byValue.writer.stats(), byLine.writer.stats(), what);
+  ready.resolve();
+  await Promise.all([byValue.writer.close(), byLine.writer.close()]);
+  assert.deepEqual(byValue.texts(), byLine.texts(), what);
+}
+
+test("LineWriter.writeValue() accepts a line that exactly fills maxPendingBytes, as write() does", async () => {
+  for (let fill = 85; fill <= 99; fill++) {
+    for (const value of [5, 42, 1234, "7", "12345", 0.5]) await fillThenWrite(fill, value, false);
+  }
+});
+
+test(
+  "LineWriter.writeValue() accepts a line that starts a datagram and exactly fills maxPendingBytes, as write() does",
+  async () => {
+    for (let fill = 85; fill <= 99; fill++) {
+      for (const value of [5, 42, 1234, "7", "12345", 0.5]) await fillThenWrite(fill, value, true);
+    }
+  },
+);
+
+test("LineWriter.writeValue() after close() drops the line and counts it", async () => {
+  const h = harness("sync");
+  h.writer.writeValue(encodePrefix("c:a:"), 1);
+  await h.writer.close();
+  h.writer.writeValue(encodePrefix("c:late:"), 1);
+  h.writer.writeValue(encodePrefix("U:late:"), "18446744073709551615");
+  await h.writer.flush();
+  await tick();
+  assert.deepEqual(h.texts(), ["c:a:1"]);
+  assert.equal(h.connects, 1, "no transport is opened after close");
+  assert.deepEqual(h.writer.stats(), { sentLines: 1, sentDatagrams: 1, droppedLines: 2, pendingBytes: 0, errors: 0 });
+  assert.match(h.logger.messages("warn")[0], /the writer is closed/);
+});
+
+test("LineWriter.writeValue() logs the same debug line as write() with logLines", async () => {
+  const byValue = harness("sync", { logLines: true });
+  const byLine = harness("sync", { logLines: true });
+  const lines: [prefix: string, value: number | string][] = [["c:a:", 1], ["g,60:b:", 0.5], [
+    "U:c:",
+    "18446744073709551615",
+  ], ["g:d:", -0]];
+  for (const [text, value] of lines) {
+    byValue.writer.writeValue(encodePrefix(text), value);
+    byLine.writer.write(text + value);
+  }
+  await Promise.all([byValue.writer.close(), byLine.writer.close()]);
+  byValue.writer.writeValue(encodePrefix("c:late:"), 1);
+  byLine.writer.write("c:late:1");
+  assert.deepEqual(byValue.logger.messages("debug"), [
+    "spectator.writer: write line=c:a:1",
+    "spectator.writer: write line=g,60:b:0.5",
+    "spectator.writer: write line=U:c:18446744073709551615",
+    "spectator.writer: write line=g:d:0",
+    "spectator.writer: write line=c:late:1",
+  ]);
+  assert.deepEqual(byValue.logger.messages("debug"), byLine.logger.messages("debug"));
+  assert.deepEqual(byValue.texts(), byLine.texts());
 });
