@@ -54,8 +54,9 @@ const RUNS = [
   {
     id: "spectator/deno-unstable",
     client: "spectator",
-    runtime: "Deno --unstable-net",
-    command: [deno, "run", "-A", "--unstable-net", "--v8-flags=--expose-gc", SPECTATOR_SCRIPT],
+    // Without FFI: Deno's own UDP socket, to compare with the C-library route of the run above.
+    runtime: "Deno --unstable-net --deny-ffi",
+    command: [deno, "run", "-A", "--deny-ffi", "--unstable-net", "--v8-flags=--expose-gc", SPECTATOR_SCRIPT],
   },
   { id: "spectator/bun", client: "spectator", runtime: "Bun", command: [bun, SPECTATOR_SCRIPT] },
   { id: "spectator/node", client: "spectator", runtime: "Node", command: ["node", "--expose-gc", NODE_SCRIPT] },

@@ -5,10 +5,13 @@
  * prints the comparison; it also runs alone:
  *
  * ```sh
- * deno run -A [--unstable-net] --v8-flags=--expose-gc bench/udp_bench.ts
+ * deno run -A [--unstable-net] [--deny-ffi] --v8-flags=--expose-gc bench/udp_bench.ts
  * bun bench/udp_bench.ts --client hot-shots
  * node scripts/build_node.mjs && node --expose-gc dist/bench/udp_bench.js --client hot-shots-buffered
  * ```
+ *
+ * Deno with `--allow-ffi` (part of `-A`) sends through the C library; add
+ * `--deny-ffi` to measure its own sockets instead.
  *
  * Options (all optional): `--client spectator|hot-shots|hot-shots-buffered`
  * (default spectator), `--receiver HOST:PORT:CONTROL_PORT` (default: start
@@ -171,6 +174,8 @@ const globals = globalThis as {
 };
 const runtimeVersion = globals.Bun?.version ?? globals.Deno?.version.deno ?? process.versions.node;
 const unstableNet = typeof globals.Deno?.listenDatagram === "function";
+/** Deno with --allow-ffi sends UDP through the C library (Config.ffi defaults to true). */
+const ffiGranted = runtime === "deno" && Deno.permissions.querySync({ name: "ffi" }).state === "granted";
 
 /** Collects garbage now where the runtime allows it; false when it cannot. */
 function forceGc(): boolean {
@@ -188,6 +193,7 @@ function forceGc(): boolean {
 function transportName(): string {
   if (clientKind !== "spectator") return "node:dgram (unconnected)";
   if (runtime === "bun") return "Bun.udpSocket";
+  if (runtime === "deno" && ffiGranted) return "libc (Deno.dlopen)";
   if (runtime === "deno" && unstableNet) return "Deno.listenDatagram";
   return "node:dgram";
 }

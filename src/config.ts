@@ -54,9 +54,19 @@ export interface ConfigOptions {
   /** The most detailed level passed to the logger (default `"warn"`); `"debug"` logs every line written. */
   logLevel?: LogLevel;
   /**
-   * Reach a Unix datagram socket through the C library on Deno when
-   * `--allow-ffi` is granted, in preference to `--unstable-net`'s
-   * `Deno.listenDatagram`. Bun always does; default `true`.
+   * On Deno with `--allow-ffi`, reach sockets through the C library
+   * (`Deno.dlopen`) in preference to Deno's own: UDP sends become
+   * synchronous, so a burst leaves while it is written instead of waiting in
+   * memory (where the pending bound drops lines), and Unix datagram sockets
+   * work without `--unstable-net`. Linux and macOS only; default `true`.
+   * `false` turns it off for both `udp` and `unix` locations.
+   */
+  ffi?: boolean;
+  /**
+   * Like {@linkcode ffi}, for `unix` locations only: `false` keeps Deno from
+   * reaching Unix datagram sockets through the C library (then only
+   * `--unstable-net`'s `Deno.listenDatagram` can). Bun always uses it;
+   * default `true`.
    */
   unixFfi?: boolean;
   /** Replaces the runtime's transport for `udp` and `unix` locations, e.g. in tests. */
@@ -136,7 +146,9 @@ export class Config {
   readonly logger: Logger;
   /** The most detailed level that reaches the logger. */
   readonly logLevel: LogLevel;
-  /** Whether Deno may reach Unix sockets through FFI. */
+  /** Whether Deno may reach sockets through the C library (FFI). */
+  readonly ffi: boolean;
+  /** Whether Deno may reach Unix sockets through FFI: {@linkcode ffi} and the `unixFfi` option. */
   readonly unixFfi: boolean;
   /** A transport that replaces the runtime's, when given. */
   readonly transport: TransportFactory | undefined;
@@ -175,7 +187,8 @@ export class Config {
       this.maxDatagramBytes,
       2 ** 31,
     );
-    this.unixFfi = options.unixFfi ?? true;
+    this.ffi = checkBoolean("ffi", options.ffi ?? true);
+    this.unixFfi = this.ffi && checkBoolean("unixFfi", options.unixFfi ?? true);
     if (options.transport !== undefined && typeof options.transport !== "function") {
       throw new TypeError(`Cannot create Config: transport must be a function: received ${typeof options.transport}`);
     }
@@ -206,6 +219,11 @@ function checkInteger(name: string, value: unknown, min: number, max: number): n
     throw new RangeError(`Cannot create Config: ${name} must be from ${min} to ${max}: received ${value}`);
   }
   return value;
+}
+
+function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  throw new TypeError(`Cannot create Config: ${name} must be a boolean: received ${String(value)}`);
 }
 
 function checkAggregate(aggregate: unknown): number | undefined {

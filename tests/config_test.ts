@@ -46,6 +46,16 @@ test("Config keeps the options it is given", () => {
   assert.equal(config.transport, transport);
 });
 
+test("Config.ffi defaults to true; false turns off both C-library routes, unixFfi only the Unix one", () => {
+  assert.deepEqual([configWith({}).ffi, configWith({}).unixFfi], [true, true]);
+  assert.deepEqual([configWith({ ffi: false }).ffi, configWith({ ffi: false }).unixFfi], [false, false]);
+  assert.deepEqual([configWith({ unixFfi: false }).ffi, configWith({ unixFfi: false }).unixFfi], [true, false]);
+  assert.throws(() => configWith({ ffi: "yes" as unknown as boolean }), {
+    name: "TypeError",
+    message: "Cannot create Config: ffi must be a boolean: received yes",
+  });
+});
+
 test("SPECTATOR_OUTPUT_LOCATION overrides the configured location", () => {
   const config = configWith({ location: "udp" }, { SPECTATOR_OUTPUT_LOCATION: "memory" });
   assert.equal(config.location, "memory");

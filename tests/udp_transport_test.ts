@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import dns from "node:dns";
 import { test } from "node:test";
 import { Config, type ConfigOptions, detectRuntime, type LineWriter, Registry } from "../mod.ts";
+import { isGranted } from "../src/permissions.ts";
 import { denoDatagramApi } from "../src/transports/deno_udp.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { CLEAN_SPECTATOR_ENV, withEnv } from "./helpers/env.ts";
@@ -10,13 +11,18 @@ import { listenUdp, type UdpListener } from "./helpers/udp_listener.ts";
 import { tick, until } from "./helpers/wait.ts";
 
 const runtime = detectRuntime();
-/** Deno with --unstable-net sends through Deno.listenDatagram, else through node:dgram. */
+/** Deno with --allow-ffi (the suite runs with -A) sends through the C library, synchronously. */
+const denoFfi = runtime === "deno" && isGranted({ name: "ffi" });
+/** Otherwise, Deno with --unstable-net sends through Deno.listenDatagram, else through node:dgram. */
 const denoNet = runtime === "deno" && denoDatagramApi() !== undefined;
+/** Deno's own UDP sockets send only when the event loop runs; every other route sends at once. */
+const denoAsync = runtime === "deno" && !denoFfi;
 /**
- * Whether the transport sees ICMP "port unreachable": Node's and Bun's
- * connected sockets report ECONNREFUSED; neither of Deno's UDP paths does.
+ * Whether the transport sees ICMP "port unreachable": the connected sockets
+ * of Node, Bun and the C library report ECONNREFUSED; Deno's own do not.
  */
-const reportsRefused = runtime !== "deno";
+const reportsRefused = !denoAsync;
+const route = denoFfi ? " through the C library" : denoNet ? " --unstable-net" : "";
 
 /** A registry for `location`, without common tags from the environment, logging to a CollectingLogger. */
 function udpRegistry(location: string, options: ConfigOptions = {}): { registry: Registry; logger: CollectingLogger } {
@@ -75,7 +81,7 @@ function writeEveryMeter(registry: Registry): string[] {
   ];
 }
 
-test(`UDP transport (${runtime}${denoNet ? " --unstable-net" : ""}) delivers every meter's line in one datagram`, async () => {
+test(`UDP transport (${runtime}${route}) delivers every meter's line in one datagram`, async () => {
   await withListener({}, (l) => `udp://127.0.0.1:${l.port}`, async (listener, registry, logger) => {
     const expected = writeEveryMeter(registry);
     await listener.waitForDatagrams(1);
@@ -144,8 +150,8 @@ test("A synchronous burst past maxPendingBytes loses no line on the client side 
     const { sentLines, droppedLines, pendingBytes } = stats(registry);
     assert.equal(sentLines + droppedLines, total + 1);
     assert.equal(pendingBytes, 0);
-    if (runtime === "deno") {
-      // Deno's sends complete only when the event loop runs: the excess is dropped, counted and reported.
+    if (denoAsync) {
+      // Deno's own sends complete only when the event loop runs: the excess is dropped, counted and reported.
       assert.ok(droppedLines > 0);
       assert.match(logger.messages("warn")[0], /more than maxPendingBytes=65536 are waiting/);
     } else {
@@ -202,7 +208,7 @@ test("UDP writes to a port where nothing listens never throw and are reported", 
       assert.match(errors[0], new RegExp(`cannot send to udp://127\\.0\\.0\\.1:${port}: .*ECONNREFUSED`));
       assert.ok(stats(registry).errors >= 1);
     } else {
-      // Deno's sockets never see the ICMP error: the datagrams vanish silently.
+      // Deno's own sockets never see the ICMP error: the datagrams vanish silently.
       assert.deepEqual(logger.messages("error"), []);
       assert.equal(stats(registry).errors, 0);
     }
@@ -278,39 +284,46 @@ for (const mode of ["end", "buffered", "close-exit"]) {
   });
 }
 
-test(
-  "A Deno child with only --allow-net=127.0.0.1 delivers to a loopback agent",
-  { skip: runtime !== "deno" },
-  async () => {
-    const listener = await listenUdp();
-    try {
-      const result = await runFixture("udp_exit_fixture", {
-        args: [String(listener.port), "end", "3"],
-        env: CLEAN_SPECTATOR_ENV,
-        denoFlags: ["--allow-net=127.0.0.1", "--allow-env", ...(denoNet ? ["--unstable-net"] : [])],
-        timeoutMs: 10_000,
-      });
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stderr, "");
-      await listener.waitForLines(3, 1000);
-      assert.deepEqual(listener.lines(), fixtureLines("end", 3));
-    } finally {
-      await listener.close();
-    }
-  },
-);
-
-test("A Deno child without --allow-net logs an error and exits normally", { skip: runtime !== "deno" }, async () => {
-  const result = await runFixture("udp_exit_fixture", {
-    args: ["9", "end", "3"],
-    env: CLEAN_SPECTATOR_ENV,
-    denoFlags: ["--allow-env", ...(denoNet ? ["--unstable-net"] : [])],
-    timeoutMs: 10_000,
-  });
-  assert.equal(result.code, 0, result.stderr);
-  assert.match(
-    result.stderr,
-    /cannot connect to udp:\/\/127\.0\.0\.1:9: network access to 127\.0\.0\.1:\d+ is not granted/,
+for (const net of ["--allow-net=127.0.0.1", "--allow-net"]) {
+  test(
+    `A Deno child with only ${net} and --allow-env (no FFI: Deno's own socket) delivers to a loopback agent`,
+    { skip: runtime !== "deno" },
+    async () => {
+      const listener = await listenUdp();
+      try {
+        const result = await runFixture("udp_exit_fixture", {
+          args: [String(listener.port), "end", "300"],
+          env: CLEAN_SPECTATOR_ENV,
+          denoFlags: [net, "--allow-env", ...(denoNet ? ["--unstable-net"] : [])],
+          timeoutMs: 10_000,
+        });
+        assert.equal(result.code, 0, result.stderr);
+        assert.equal(result.stderr, "");
+        await listener.waitForLines(300, 1000);
+        assert.deepEqual(listener.lines(), fixtureLines("end", 300));
+      } finally {
+        await listener.close();
+      }
+    },
   );
-  assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
-});
+}
+
+for (const ffi of [[], ["--allow-ffi"]]) {
+  const what = ffi.length > 0 ? " (with --allow-ffi: the C library does not bypass it)" : "";
+  test(`A Deno child without --allow-net${what} logs an error and exits normally`, {
+    skip: runtime !== "deno",
+  }, async () => {
+    const result = await runFixture("udp_exit_fixture", {
+      args: ["9", "end", "3"],
+      env: CLEAN_SPECTATOR_ENV,
+      denoFlags: ["--allow-env", ...ffi, ...(denoNet ? ["--unstable-net"] : [])],
+      timeoutMs: 10_000,
+    });
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(
+      result.stderr,
+      /cannot connect to udp:\/\/127\.0\.0\.1:9: network access to 127\.0\.0\.1:\d+ is not granted/,
+    );
+    assert.equal(result.stderr.trim().split("\n").length, 1, result.stderr);
+  });
+}

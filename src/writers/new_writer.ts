@@ -40,7 +40,7 @@ export function newWriter(config: Config): Writer {
       return new FileWriter({ path: target.path }, options);
     case "udp":
     case "unix": {
-      const connect = config.transport ?? runtimeTransport({ unixFfi: config.unixFfi });
+      const connect = config.transport ?? runtimeTransport({ unixFfi: config.unixFfi, udpFfi: config.ffi });
       return new LineWriter((context) => connect(target, context), {
         ...options,
         description: target.kind === "udp"

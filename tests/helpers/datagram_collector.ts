@@ -35,6 +35,8 @@ export class DatagramCollector {
   readonly received: ReceivedDatagrams;
   #datagrams: string[] = [];
   #sizes: number[] = [];
+  /** The lines in #datagrams, counted as they arrive: a burst's wait need not split them all per datagram. */
+  #lineCount = 0;
   #waiters = new Set<() => void>();
   #decoder = new TextDecoder();
   #options: DatagramCollectorOptions;
@@ -56,11 +58,8 @@ export class DatagramCollector {
         ),
       waitForLines: (count, timeout = timeoutMs) =>
         this.waitUntil(
-          () => {
-            const all = lines();
-            return all.length >= count ? all : undefined;
-          },
-          () => `${count} lines (got ${lines().length})`,
+          () => (this.#lineCount >= count ? lines() : undefined),
+          () => `${count} lines (got ${this.#lineCount})`,
           timeout,
         ),
     };
@@ -68,7 +67,9 @@ export class DatagramCollector {
 
   /** Records one datagram, as received, and wakes the waits. */
   add(datagram: Uint8Array): void {
-    this.#datagrams.push(this.#decoder.decode(datagram));
+    const text = this.#decoder.decode(datagram);
+    this.#datagrams.push(text);
+    this.#lineCount += text.split("\n").length;
     this.#sizes.push(datagram.length);
     this.changed();
   }

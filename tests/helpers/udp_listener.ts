@@ -7,6 +7,7 @@
  */
 
 import dgram from "node:dgram";
+import { type ChildListener, listenInChild } from "./child_listener.ts";
 import { DatagramCollector, type ReceivedDatagrams } from "./datagram_collector.ts";
 
 /** Options for {@linkcode listenUdp}. */
@@ -64,4 +65,17 @@ export async function listenUdp(options: ListenUdpOptions = {}): Promise<UdpList
       return closed;
     },
   };
+}
+
+/**
+ * Binds a UDP socket with a large receive buffer in a child process (see
+ * `child_listener.ts`), which keeps reading while the test process runs a
+ * long synchronous burst; its waits time out after 3000 ms by default.
+ *
+ * @param options where to bind
+ * @returns the listener, already bound
+ */
+export async function listenUdpInChild(options: ListenUdpOptions = {}): Promise<ChildListener & { host: string }> {
+  const host = options.host ?? "127.0.0.1";
+  return { ...(await listenInChild({ kind: "udp", host, port: options.port ?? 0 })), host };
 }
