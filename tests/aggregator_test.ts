@@ -1,25 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  Aggregator,
-  Config,
-  type ConfigOptions,
-  Counter,
-  detectRuntime,
-  MemoryWriter,
-  MeterId,
-  Registry,
-} from "../mod.ts";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
+import { Aggregator, Config, type ConfigOptions, Counter, MemoryWriter, MeterId, Registry } from "../mod.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
-import { CLEAN_SPECTATOR_ENV, withEnv } from "./helpers/env.ts";
+import { withEnv } from "./helpers/env.ts";
 import { memoryRegistry } from "./helpers/memory.ts";
-import { runFixture } from "./helpers/run_fixture.ts";
-import { listenUdp } from "./helpers/udp_listener.ts";
+import { linesFromChild } from "./helpers/child_delivery.ts";
 import { tick, until } from "./helpers/wait.ts";
-
-/** Deno with --unstable-net sends through Deno.listenDatagram, else through node:dgram. */
-const denoNet = detectRuntime() === "deno" && denoDatagramApi() !== undefined;
 
 const AGGREGATE: ConfigOptions = { aggregate: { intervalMs: 100 } };
 
@@ -358,25 +344,8 @@ for (const mode of ["end", "close-exit", "interval"]) {
     "interval": "A child process that aggregates delivers its lines at the end of each interval and at exit",
   }[mode];
   test(what, async () => {
-    const listener = await listenUdp();
-    try {
-      const started = Date.now();
-      const result = await runFixture("aggregate_exit_fixture", {
-        args: [String(listener.port), mode],
-        env: CLEAN_SPECTATOR_ENV,
-        denoFlags: denoNet ? ["-A", "--unstable-net"] : ["-A"],
-        timeoutMs: 10_000,
-      });
-      const elapsed = Date.now() - started;
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stderr, "");
-      assert.ok(elapsed < 5000, `the child ran ${elapsed} ms`);
-      const expected = fixtureLines(mode);
-      await listener.waitForLines(expected.length, 1000);
-      assert.deepEqual(sorted(listener.lines()), expected);
-    } finally {
-      await listener.close();
-    }
+    const expected = fixtureLines(mode);
+    assert.deepEqual(sorted(await linesFromChild("aggregate_exit_fixture", [mode], expected.length)), expected);
   });
 }
 
