@@ -166,7 +166,7 @@ export class Config {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`Cannot create Config: options must be an object: received ${String(options)}`);
     }
-    this.logLevel = checkLogLevel(options.logLevel ?? "warn");
+    this.logLevel = checkLogLevel(orDefault(options.logLevel, "warn"));
     this.logger = options.logger === undefined
       ? (this.logLevel === "warn" ? defaultLogger() : levelFiltered(console, this.logLevel))
       : levelFiltered(checkLogger(options.logger), this.logLevel);
@@ -175,26 +175,26 @@ export class Config {
       this.logger.warn(`spectator.config: cannot read ${variable}: run Deno with --allow-env to use it`);
     };
     const override = readEnv("SPECTATOR_OUTPUT_LOCATION", warnDenied);
-    this.location = override ?? options.location ?? "udp";
+    this.location = override ?? orDefault(options.location, "udp");
     this.target = parseLocation(this.location, override === undefined ? "location" : "SPECTATOR_OUTPUT_LOCATION");
     this.extraCommonTags = Object.freeze(commonTags(options.extraCommonTags, this.logger, warnDenied));
-    this.bufferSize = checkInteger("bufferSize", options.bufferSize ?? 0, 0, 2 ** 30);
-    this.flushIntervalMs = checkInteger("flushIntervalMs", options.flushIntervalMs ?? 1000, 1, 2 ** 31 - 1);
-    this.maxDatagramBytes = checkInteger("maxDatagramBytes", options.maxDatagramBytes ?? 61440, 512, 65507);
+    this.bufferSize = checkInteger("bufferSize", orDefault(options.bufferSize, 0), 0, 2 ** 30);
+    this.flushIntervalMs = checkInteger("flushIntervalMs", orDefault(options.flushIntervalMs, 1000), 1, 2 ** 31 - 1);
+    this.maxDatagramBytes = checkInteger("maxDatagramBytes", orDefault(options.maxDatagramBytes, 61440), 512, 65507);
     this.maxPendingBytes = checkInteger(
       "maxPendingBytes",
-      options.maxPendingBytes ?? 4 * 1024 * 1024,
+      orDefault(options.maxPendingBytes, 4 * 1024 * 1024),
       this.maxDatagramBytes,
       2 ** 31,
     );
-    this.ffi = checkBoolean("ffi", options.ffi ?? true);
-    this.unixFfi = this.ffi && checkBoolean("unixFfi", options.unixFfi ?? true);
+    this.ffi = checkBoolean("ffi", orDefault(options.ffi, true));
+    this.unixFfi = this.ffi && checkBoolean("unixFfi", orDefault(options.unixFfi, true));
     if (options.transport !== undefined && typeof options.transport !== "function") {
       throw new TypeError(`Cannot create Config: transport must be a function: received ${typeof options.transport}`);
     }
     this.transport = options.transport;
     this.aggregateIntervalMs = checkAggregate(options.aggregate);
-    this.meterCacheSize = checkInteger("meterCacheSize", options.meterCacheSize ?? 10_000, 0, 10_000_000);
+    this.meterCacheSize = checkInteger("meterCacheSize", orDefault(options.meterCacheSize, 10_000), 0, 10_000_000);
   }
 }
 
@@ -209,6 +209,11 @@ function commonTags(
     if (value) tags[tag] = value;
   }
   return tags;
+}
+
+/** The option's value, or `fallback` when it is absent; `null` is a value (and fails its check). */
+function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
 }
 
 function checkInteger(name: string, value: unknown, min: number, max: number): number {

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { Config, type ConfigOptions, LOCATION_FORMS, type MemoryWriter, Registry } from "../mod.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { withEnv } from "./helpers/env.ts";
+import { received } from "./helpers/received.ts";
 
 const ENV_TAGS = { TITUS_CONTAINER_NAME: "main", NETFLIX_PROCESS_NAME: "python" };
 
@@ -88,7 +89,7 @@ test("Config rejects invalid locations, file:// and udp:// without a path or add
     assert.throws(() => configWith({ location: location as string }), (error: Error) => {
       assert.ok(error instanceof TypeError);
       assert.ok(error.message.includes(LOCATION_FORMS), error.message);
-      assert.ok(error.message.endsWith(`received ${JSON.stringify(String(location))}`), error.message);
+      assert.ok(error.message.endsWith(`received ${received(location)}`), error.message);
       return true;
     });
   }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type Location, LOCATION_FORMS, parseLocation } from "../mod.ts";
+import { received } from "./helpers/received.ts";
 
 test("parseLocation() accepts every location form of spectator-py", () => {
   const cases: [string, Location][] = [
@@ -46,7 +47,7 @@ test("parseLocation() rejects other locations with a TypeError naming the value 
       assert.ok(error instanceof TypeError, `${String(location)} gave ${error}`);
       assert.ok(error.message.startsWith("Cannot create Config: location must be"), error.message);
       assert.ok(error.message.includes(LOCATION_FORMS), error.message);
-      assert.ok(error.message.endsWith(`: received ${JSON.stringify(String(location))}`), error.message);
+      assert.ok(error.message.endsWith(`: received ${received(location)}`), error.message);
       return true;
     });
   }

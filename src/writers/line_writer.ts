@@ -223,7 +223,10 @@ export class LineWriter implements ValueWriter {
 
   /**
    * Sends everything accepted so far; resolves once the transport has taken
-   * it, or it failed and was counted as dropped. Never rejects.
+   * it, or it failed and was counted as dropped. Never rejects. A flush tries
+   * one connection at once, even within the reconnect delay; when the
+   * transport fails while a flush waits, what is left is dropped and counted,
+   * so `flush()` and `close()` return promptly even when the agent is down.
    */
   flush(): Promise<void> {
     this.#sendOpen();
@@ -337,7 +340,11 @@ export class LineWriter implements ValueWriter {
     // A failure drops the transport; what is left waits for the next one.
     while (sent < queue.length && this.#transport === transport) this.#send(transport, queue[sent++]);
     queue.splice(0, sent);
-    if (queue.length > 0 && this.#transport === undefined) this.#ensureConnecting(this.#flushWaiters > 0);
+    if (queue.length === 0 || this.#transport !== undefined) return;
+    // The transport failed. A flush() drops what is left (it was forced to try once and must not wait out
+    // the agent); otherwise the rest waits for the next connection after reconnectDelayMs.
+    if (this.#flushWaiters > 0) this.#dropQueue();
+    else this.#ensureConnecting(false);
   }
 
   /** Hands one datagram to the transport; returns whether the transport kept its bytes (an asynchronous send). */
