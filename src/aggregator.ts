@@ -118,7 +118,8 @@ export class Aggregator {
           if (!shared.dirty) {
             shared.value = value;
             this.#mark(shared);
-          } else if ((value as number) > (shared.value as number) || value !== value) {
+          } else if ((value as number) > (shared.value as number) || shared.value !== shared.value) {
+            // The largest value; a NaN gives way to any number, as in SpectatorD's max.
             shared.value = value;
           }
         };

@@ -75,9 +75,13 @@ export class MeterCache {
   get(type: string, name: string, tags: Record<string, string> | undefined): Meter | undefined {
     let node = this.#root.children.get(type)?.children.get(name);
     if (node === undefined || (tags !== undefined && !isPlainObject(tags))) return undefined;
-    for (const key in tags) {
-      node = node.children.get(key)?.children.get(tags[key]);
-      if (node === undefined) return undefined;
+    try {
+      for (const key in tags) {
+        node = node.children.get(key)?.children.get(tags[key]);
+        if (node === undefined) return undefined;
+      }
+    } catch {
+      return undefined; // tags that throw when read (a hostile Proxy, a getter) are never cached
     }
     if (node.meter !== undefined) node.used = ++this.#clock;
     return node.meter;
@@ -134,8 +138,12 @@ export class MeterCache {
  */
 function isPlainObject(tags: unknown): boolean {
   if (tags === null || typeof tags !== "object") return false;
-  const prototype = Object.getPrototypeOf(tags);
-  return prototype === Object.prototype || prototype === null;
+  try {
+    const prototype = Object.getPrototypeOf(tags);
+    return prototype === Object.prototype || prototype === null;
+  } catch {
+    return false; // a Proxy whose trap throws
+  }
 }
 
 /** The parts of a cache path, or `undefined` when a part is not a string. */
@@ -144,10 +152,14 @@ function cachePath(type: string, name: unknown, tags: Record<string, unknown> | 
   const path = [type, name];
   if (tags === undefined) return path;
   if (!isPlainObject(tags)) return undefined;
-  for (const key in tags) {
-    const value = tags[key];
-    if (typeof value !== "string") return undefined;
-    path.push(key, value);
+  try {
+    for (const key in tags) {
+      const value = tags[key];
+      if (typeof value !== "string") return undefined;
+      path.push(key, value);
+    }
+  } catch {
+    return undefined;
   }
   return path;
 }

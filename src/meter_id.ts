@@ -43,18 +43,13 @@ export function sanitize(text: string): string {
 export function compareCodePoints(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
+    if (a.charCodeAt(i) === b.charCodeAt(i)) continue;
+    // Both strings may continue a surrogate pair that starts one unit earlier: compare whole code points from there.
+    const previous = i > 0 ? a.charCodeAt(i - 1) : 0;
+    const at = previous >= 0xd800 && previous <= 0xdbff ? i - 1 : i;
+    return a.codePointAt(at)! - b.codePointAt(at)!;
   }
   return a.length - b.length;
-}
-
-/** Moves surrogates above the rest of the BMP, so code units sort as code points. */
-function codePointRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  if (unit >= 0xe000) return unit - 0x800;
-  return unit;
 }
 
 /** Turns anything into a string without throwing, for untyped callers. */
@@ -63,7 +58,11 @@ export function safeString(value: unknown): string {
   try {
     return String(value);
   } catch {
-    return Object.prototype.toString.call(value);
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return "[unprintable]";
+    }
   }
 }
 
@@ -154,13 +153,21 @@ export class MeterId {
 
 /** Keeps the tags whose key and value are non-empty strings, warning about the rest. */
 function validTags(name: string, tags: unknown, logger?: Logger): Record<string, string> {
-  const valid: Record<string, string> = {};
+  // No prototype: a tag named __proto__ is a tag like any other.
+  const valid: Record<string, string> = Object.create(null);
   if (tags === null || typeof tags !== "object") {
     if (tags !== undefined) warnInvalidTags(name, {}, valid, logger, safeString(tags));
     return valid;
   }
+  let entries: [string, unknown][];
+  try {
+    entries = Object.entries(tags);
+  } catch {
+    warnInvalidTags(name, {}, valid, logger, "<tags that cannot be read>");
+    return valid;
+  }
   let dropped = false;
-  for (const [k, v] of Object.entries(tags)) {
+  for (const [k, v] of entries) {
     if (k.length > 0 && typeof v === "string" && v.length > 0) valid[k] = v;
     else dropped = true;
   }

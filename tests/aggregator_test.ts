@@ -130,7 +130,13 @@ test("Aggregated gauges, monotonic counters and age gauges write the last value"
   await registry.close();
 });
 
-test("Aggregated max gauges write the interval's maximum, as Math.max would (NaN wins)", async () => {
+/** The largest of `values` ignoring NaN, as SpectatorD's max does; NaN only when every value is NaN. */
+function maxIgnoringNaN(values: number[]): number {
+  const numbers = values.filter((value) => !Number.isNaN(value));
+  return numbers.length === 0 ? NaN : Math.max(...numbers);
+}
+
+test("Aggregated max gauges write the interval's maximum, ignoring NaN as SpectatorD's max does", async () => {
   const { registry, writer } = aggregating();
   const intervals: number[][] = [
     [1, 5, 3],
@@ -141,13 +147,19 @@ test("Aggregated max gauges write the interval's maximum, as Math.max would (NaN
     [4, NaN],
     [Infinity, 1],
     [-0, 0],
+    [NaN],
+    [NaN, NaN],
   ];
   const max = registry.maxGauge("max");
   for (const values of intervals) {
     writer.clear();
     for (const value of values) max.set(value);
     await registry.flush();
-    assert.deepEqual(writer.get(), [`m:max:${Math.max(...values)}`], `interval ${JSON.stringify(values.map(String))}`);
+    assert.deepEqual(
+      writer.get(),
+      [`m:max:${maxIgnoringNaN(values)}`],
+      `interval ${JSON.stringify(values.map(String))}`,
+    );
   }
   await registry.close();
 });

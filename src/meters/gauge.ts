@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { MeterId } from "../meter_id.ts";
+import { type MeterId, safeString } from "../meter_id.ts";
 import type { Writer } from "../writers/writer.ts";
 import { Meter, type MeterOptions, warnFor } from "./meter.ts";
 
@@ -64,7 +64,7 @@ function gaugeSymbol(id: MeterId, writer: Writer | undefined, ttlSeconds: unknow
   warnFor(
     writer,
     `spectator.meter: ignored the gauge TTL of ${id.spectatordId}: ttlSeconds must be a whole number above zero: received ${
-      String(ttlSeconds)
+      safeString(ttlSeconds)
     }`,
   );
   return "g";

@@ -6,7 +6,7 @@
  */
 
 import { defaultLogger, type Logger } from "../logger.ts";
-import type { MeterId } from "../meter_id.ts";
+import { MeterId, safeString } from "../meter_id.ts";
 import { RateLimiter } from "../rate_limiter.ts";
 import { NoopWriter } from "../writers/noop_writer.ts";
 import { type EncodedPrefix, encodePrefix, hasValuePath, type Writer } from "../writers/writer.ts";
@@ -52,12 +52,16 @@ export abstract class Meter {
     options: MeterOptions = {},
     aggregation?: Aggregation,
   ) {
-    this.#id = id;
     this.#writer = writer ?? new NoopWriter();
-    this.#prefix = encodePrefix(`${symbol}:${id.spectatordId}:`);
-    if (id.name() === "") {
-      // SpectatorD rejects a line without a name: write nothing rather than a line it cannot parse.
-      warnFor(this.#writer, `spectator.meter: ${id} has an empty name; its updates are dropped`);
+    const problem = !(id instanceof MeterId)
+      ? `expected a MeterId, received ${safeString(id)}`
+      : id.name() === ""
+      ? `${id} has an empty name` // SpectatorD rejects a line without a name
+      : undefined;
+    this.#id = problem === undefined ? id : new MeterId("");
+    this.#prefix = encodePrefix(`${symbol}:${this.#id.spectatordId}:`);
+    if (problem !== undefined) {
+      warnFor(this.#writer, `spectator.meter: ${problem}; its updates are dropped`);
       this.#emit = dropValue;
       return;
     }
