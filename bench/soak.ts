@@ -32,27 +32,12 @@ import process from "node:process";
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { Config, detectRuntime, type LineWriter, Registry } from "../mod.ts";
+import { integerArgument } from "./_args.ts";
 
-function argument(name: string): string | undefined {
-  const args = process.argv.slice(2);
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 && at + 1 < args.length ? args[at + 1] : undefined;
-}
-
-function integerArgument(name: string, fallback: number, min: number, max: number): number {
-  const text = argument(name);
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`soak: --${name} must be an integer from ${min} to ${max}: received ${text}`);
-  }
-  return value;
-}
-
-const seconds = integerArgument("seconds", 60, 2, 24 * 3600);
-const updatesPerTurn = integerArgument("updates", 200, 1, 1_000_000);
-const turnMs = integerArgument("turn-ms", 2, 0, 1000);
-const downMs = integerArgument("down-ms", 1000, 0, 60_000);
+const seconds = integerArgument("soak", "seconds", 60, 2, 24 * 3600);
+const updatesPerTurn = integerArgument("soak", "updates", 200, 1, 1_000_000);
+const turnMs = integerArgument("soak", "turn-ms", 2, 0, 1000);
+const downMs = integerArgument("soak", "down-ms", 1000, 0, 60_000);
 const REPORT_EVERY_MS = 5000;
 
 const runtime = detectRuntime();

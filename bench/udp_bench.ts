@@ -45,6 +45,7 @@ import { createInterface } from "node:readline";
 import { setImmediate, setTimeout as unrefableTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
 import { Config, type ConfigOptions, detectRuntime, type LineWriter, Registry } from "../mod.ts";
+import { argument, integerArgument } from "./_args.ts";
 
 /** The clients this script can measure. */
 type ClientKind = "spectator" | "hot-shots" | "hot-shots-buffered";
@@ -134,31 +135,15 @@ interface BurstResult {
 
 // ---------------------------------------------------------------- arguments
 
-function argument(name: string): string | undefined {
-  const args = process.argv.slice(2);
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 && at + 1 < args.length ? args[at + 1] : undefined;
-}
-
-function integerArgument(name: string, fallback: number, min: number, max: number): number {
-  const text = argument(name);
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`udp_bench: --${name} must be an integer from ${min} to ${max}: received ${text}`);
-  }
-  return value;
-}
-
 const clientKind = (argument("client") ?? "spectator") as ClientKind;
 if (!CLIENTS.includes(clientKind)) {
   throw new TypeError(`udp_bench: --client must be one of ${CLIENTS.join(", ")}: received ${clientKind}`);
 }
-const stretch = integerArgument("stretch", 1000, 1, 1_000_000);
-const opsPerRound = Math.ceil(integerArgument("ops", 50_000, 1, 100_000_000) / stretch) * stretch;
-const rounds = integerArgument("rounds", 5, 1, 1000);
+const stretch = integerArgument("udp_bench", "stretch", 1000, 1, 1_000_000);
+const opsPerRound = Math.ceil(integerArgument("udp_bench", "ops", 50_000, 1, 100_000_000) / stretch) * stretch;
+const rounds = integerArgument("udp_bench", "rounds", 5, 1, 1000);
 const warmupRounds = 1;
-const burstOps = integerArgument("burst", 1_000_000, 1, 100_000_000);
+const burstOps = integerArgument("udp_bench", "burst", 1_000_000, 1, 100_000_000);
 const selectedCases = (argument("cases") ?? CASES.join(",")).split(",") as CaseName[];
 for (const name of selectedCases) {
   if (!CASES.includes(name)) throw new TypeError(`udp_bench: unknown case ${name}: use ${CASES.join(", ")}`);

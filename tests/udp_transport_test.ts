@@ -249,9 +249,9 @@ test("UDP delivery resumes without user action when the agent restarts on the sa
   }
 });
 
-/** The lines udp_exit_fixture writes for `mode` with `count` lines. */
-function fixtureLines(mode: string, count: number): string[] {
-  const lines = [`c:exit.counter,mode=${mode}:1`, "g:exit.gauge:42"];
+/** The lines exit_fixture writes for `ending` with `count` lines. */
+function fixtureLines(ending: string, count: number): string[] {
+  const lines = [`c:exit.counter,ending=${ending}:1`, "g:exit.gauge:42"];
   for (let i = 2; i < count; i++) lines.push(`d:exit.dist:${i}`);
   return lines;
 }
@@ -263,8 +263,10 @@ for (const mode of ["end", "buffered", "close-exit"]) {
     "close-exit": "that awaits close() and calls process.exit(0) delivers what it wrote",
   }[mode];
   test(`A child process ${what}, and exits promptly`, async () => {
-    const expected = fixtureLines(mode, 300);
-    assert.deepEqual(await linesFromChild("udp_exit_fixture", [mode, "300"], expected.length), expected);
+    // exit_fixture's arguments: how the program ends, and whether lines wait in a buffer.
+    const [ending, buffering] = mode === "buffered" ? ["end", "buffered"] : [mode, "default"];
+    const expected = fixtureLines(ending, 300);
+    assert.deepEqual(await linesFromChild("exit_fixture", [ending, buffering, "300"], expected.length), expected);
   });
 }
 
@@ -275,8 +277,8 @@ for (const net of ["--allow-net=127.0.0.1", "--allow-net"]) {
     async () => {
       const listener = await listenUdp();
       try {
-        const result = await runFixture("udp_exit_fixture", {
-          args: [String(listener.port), "end", "300"],
+        const result = await runFixture("exit_fixture", {
+          args: [String(listener.port), "end", "default", "300"],
           env: CLEAN_SPECTATOR_ENV,
           denoFlags: [net, "--allow-env", ...(denoNet ? ["--unstable-net"] : [])],
           timeoutMs: 10_000,
@@ -297,8 +299,8 @@ for (const ffi of [[], ["--allow-ffi"]]) {
   test(`A Deno child without --allow-net${what} logs an error and exits normally`, {
     skip: runtime !== "deno",
   }, async () => {
-    const result = await runFixture("udp_exit_fixture", {
-      args: ["9", "end", "3"],
+    const result = await runFixture("exit_fixture", {
+      args: ["9", "end", "default", "3"],
       env: CLEAN_SPECTATOR_ENV,
       denoFlags: ["--allow-env", ...ffi, ...(denoNet ? ["--unstable-net"] : [])],
       timeoutMs: 10_000,
