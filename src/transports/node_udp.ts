@@ -70,7 +70,7 @@ export async function connectNodeUdp(
     let settle: ((error: Error | null) => void) | undefined;
     socket.send(datagram, (error) => {
       if (settle !== undefined) settle(error);
-      else if (error) context.onError(error);
+      else if (error) context.onError(error, datagram);
     });
     if (socket.getSendQueueCount() === 0) return;
     return track(new Promise<void>((resolve, reject) => (settle = (error) => (error ? reject(error) : resolve()))));

@@ -59,8 +59,13 @@ export type SocketTarget = { kind: "udp"; host: string; port: number } | { kind:
  * ```
  */
 export interface TransportContext {
-  /** Reports an error that arrives outside `send`, such as an ICMP "port unreachable". */
-  onError(error: unknown): void;
+  /**
+   * Reports an error that arrives outside `send`, such as an ICMP "port
+   * unreachable". When it concerns a datagram whose `send` already returned
+   * (Node reports a refused send later, in a callback), pass that datagram:
+   * its lines are then counted as dropped instead of sent.
+   */
+  onError(error: unknown, datagram?: Uint8Array): void;
   /** For one-off notices such as a fallback; send errors go through `onError`. */
   logger: Logger;
 }

@@ -146,6 +146,8 @@ export class LineWriter implements ValueWriter {
   #closed = false;
   #removeExitHook: (() => void) | undefined;
   #stats = { sentLines: 0, sentDatagrams: 0, droppedLines: 0, errors: 0 };
+  /** The line count of each datagram sent synchronously, for a transport that reports its failure later. */
+  readonly #linesSent = new WeakMap<Uint8Array, number>();
 
   /**
    * Creates the writer; the transport opens on the first write.
@@ -357,6 +359,7 @@ export class LineWriter implements ValueWriter {
       return false;
     }
     if (typeof (result as PromiseLike<void> | undefined)?.then !== "function") {
+      this.#linesSent.set(datagram.bytes, datagram.lines);
       this.#settle(datagram, undefined, transport);
       return false;
     }
@@ -407,7 +410,10 @@ export class LineWriter implements ValueWriter {
     this.#connecting = true;
     const attempt: { transport?: Transport } = {};
     const context: TransportContext = {
-      onError: (error) => this.#failed(error, attempt.transport),
+      onError: (error, datagram) => {
+        if (datagram !== undefined) this.#unsend(datagram);
+        this.#failed(error, attempt.transport);
+      },
       logger: this.logger,
     };
     new Promise<Transport>((resolve) => resolve(this.#connect(context))).then(
@@ -436,6 +442,16 @@ export class LineWriter implements ValueWriter {
     this.#transport = undefined;
     this.#retryAt = Date.now() + this.#reconnectDelayMs;
     void closeQuietly(transport, () => {});
+  }
+
+  /** Moves a datagram counted as sent to the dropped lines, when the transport learns later that it failed. */
+  #unsend(datagram: Uint8Array): void {
+    const lines = this.#linesSent.get(datagram);
+    if (lines === undefined) return;
+    this.#linesSent.delete(datagram);
+    this.#stats.sentLines -= lines;
+    this.#stats.sentDatagrams--;
+    this.#stats.droppedLines += lines;
   }
 
   /** Drops every queued datagram, e.g. after a failed connection attempt. */

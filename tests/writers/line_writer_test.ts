@@ -468,6 +468,30 @@ test("LineWriter drops the transport on context.onError and recovers", async () 
   assert.equal(h.transports[1].closes, 1);
 });
 
+test("LineWriter counts a datagram as dropped when the transport reports its failure after send() returned", async () => {
+  const sent: Uint8Array[] = [];
+  let context: TransportContext | undefined;
+  const logger = new CollectingLogger();
+  const writer = new LineWriter((given) => {
+    context = given;
+    return { send: (datagram) => void sent.push(datagram), close: () => Promise.resolve() };
+  }, { description: "fake://late", logger });
+  writer.write("c:a:1");
+  writer.write("c:b:1");
+  await writer.flush();
+  writer.write("c:c:1");
+  await writer.flush();
+  assert.deepEqual(writer.stats(), { sentLines: 3, sentDatagrams: 2, droppedLines: 0, pendingBytes: 0, errors: 0 });
+  // Like Node's dgram: the second send failed, and says so in a callback after send() returned.
+  context!.onError(codeError("ECONNREFUSED"), sent[1]);
+  assert.deepEqual(writer.stats(), { sentLines: 2, sentDatagrams: 1, droppedLines: 1, pendingBytes: 0, errors: 1 });
+  // The same datagram reported twice, or one the writer never sent, changes nothing more.
+  context!.onError(codeError("ECONNREFUSED"), sent[1]);
+  context!.onError(codeError("ECONNREFUSED"), new Uint8Array(8));
+  assert.equal(writer.stats().droppedLines, 1);
+  await writer.close();
+});
+
 test("LineWriter logs errors at most once per errorIntervalMs, however many fail", async () => {
   const h = harness("sync", { reconnectDelayMs: 0 }, {
     setup: (transport) => (transport.outcome = () => ({ throw: codeError("ECONNREFUSED") })),
