@@ -14,6 +14,8 @@ import type { Aggregation, Aggregator } from "../aggregator.ts";
 
 /** One warning per meter id and minute about values of the wrong type. */
 const invalidValueWarnings = new RateLimiter(60_000);
+/** One warning per meter id and minute about a writer that throws. */
+const writerFailures = new RateLimiter(60_000);
 
 /**
  * The base of every meter: it owns the line prefix `<symbol>:<id>:`, built
@@ -140,9 +142,28 @@ function dropValue(_value: number | string): void {}
 
 /** The writer's fast path when it has one, else `write(prefix + value)`. */
 function directEmitter(writer: Writer, prefix: EncodedPrefix): (value: number | string) => void {
-  if (hasValuePath(writer)) return (value) => writer.writeValue(prefix, value);
   const text = prefix.text;
-  return (value) => writer.write(text + value);
+  const fail = (error: unknown) => {
+    if (writerFailures.take(text) === undefined) return;
+    warnFor(writer, `spectator.meter: the writer threw for ${text.slice(0, -1)}: ${safeString(error)}`);
+  };
+  // A writer of the user's own that throws must not make the update throw.
+  if (hasValuePath(writer)) {
+    return (value) => {
+      try {
+        writer.writeValue(prefix, value);
+      } catch (error) {
+        fail(error);
+      }
+    };
+  }
+  return (value) => {
+    try {
+      writer.write(text + value);
+    } catch (error) {
+      fail(error);
+    }
+  };
 }
 
 /** Warns through the writer's logger when it has one, the default logger otherwise. */

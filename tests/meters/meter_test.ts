@@ -102,6 +102,23 @@ test("Meters with an empty name write nothing, since SpectatorD rejects such lin
   }
 });
 
+test("A writer that throws never makes an update throw, and is reported once per meter and minute", () => {
+  const { writer: quiet, logger } = memoryWriter();
+  const throwing: Writer & { logger: unknown } = {
+    logger: (quiet as unknown as { logger: unknown }).logger,
+    write: () => {
+      throw new Error("disk full");
+    },
+    flush: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+  };
+  const counter = new Counter(new MeterId("throwing.writer"), throwing);
+  for (let i = 0; i < 3; i++) assert.doesNotThrow(() => counter.increment());
+  assert.deepEqual(logger.messages("warn"), [
+    "spectator.meter: the writer threw for c:throwing.writer: Error: disk full",
+  ]);
+});
+
 test("Meters built without a writer write to a NoopWriter and never throw", () => {
   for (const { meter: Meter, update: method } of METER_KINDS) {
     const meter = new Meter(new MeterId("nowhere"));
