@@ -20,6 +20,9 @@ const dist = join(root, "dist");
 rmSync(dist, { recursive: true, force: true });
 const files = [
   "mod.ts",
+  "cli.ts",
+  "runtime_metrics.ts",
+  "ipc.ts",
   ...typescriptFiles("src"),
   ...typescriptFiles("tests"),
   ...typescriptFiles("examples"),

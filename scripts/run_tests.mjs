@@ -27,7 +27,7 @@ const runs = [
   {
     name: "doc examples",
     group: "doc",
-    command: [bin("deno"), "test", "-A", "--doc", "mod.ts", "src/"],
+    command: [bin("deno"), "test", "-A", "--doc", "mod.ts", "runtime_metrics.ts", "ipc.ts", "src/"],
     parse: parseDeno,
   },
 ];

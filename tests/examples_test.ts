@@ -161,3 +161,27 @@ exampleTest("examples/testing_with_memory_writer.ts passes its assertions", ["de
   assertExitedCleanly(result);
   assert.match(result.stdout, /testing_with_memory_writer: all assertions passed/);
 });
+
+exampleTest(
+  "examples/ipc_server.ts records ipc.server.call and ipc.server.inflight",
+  ["deno", "bun", "node"],
+  async () => {
+    await withListener(async (listener) => {
+      const result = await runExample("ipc_server", ["--allow-net", "--allow-env"], {
+        SPECTATOR_OUTPUT_LOCATION: `udp://127.0.0.1:${listener.port}`,
+      });
+      assertExitedCleanly(result);
+      assert.match(result.stdout, /POST \/api\/v1\/play -> 405/);
+      const lines = await listener.waitForLines(6);
+      const app = "nf.app=ipc-example";
+      assert.deepEqual(lines.map((line) => line.startsWith("T:") ? line.slice(0, line.lastIndexOf(":")) : line), [
+        `D:ipc.server.inflight,ipc.endpoint=play,${app}:1`,
+        `T:ipc.server.call,http.method=GET,http.status=200,ipc.endpoint=play,ipc.result=success,ipc.status=success,${app}`,
+        `D:ipc.server.inflight,ipc.endpoint=play,${app}:1`,
+        `T:ipc.server.call,http.method=POST,http.status=405,ipc.endpoint=play,ipc.result=failure,ipc.status=bad_request,${app}`,
+        `D:ipc.server.inflight,${app}:1`,
+        `T:ipc.server.call,http.method=GET,http.status=404,ipc.result=failure,ipc.status=bad_request,${app}`,
+      ]);
+    });
+  },
+);

@@ -25,6 +25,11 @@ export interface RunFixtureOptions {
   denoFlags?: string[];
   /** Kills the child and rejects after this many milliseconds; default 30000. */
   timeoutMs?: number;
+  /**
+   * Run `<stem>.ts` from the project's top level (e.g. `cli`) instead of
+   * `tests/fixtures/`; Node runs its twin in `dist/`.
+   */
+  topLevel?: boolean;
 }
 
 /** What a fixture did. */
@@ -45,9 +50,11 @@ const transpiled = import.meta.url.endsWith(".js");
  * the tests themselves run as JavaScript.
  *
  * @param stem the file name without extension, e.g. `file_writer_fixture`
+ * @param topLevel whether the file is at the project's top level (e.g. `cli`)
  */
-export function fixturePath(stem: string): string {
-  return fileURLToPath(new URL(`../fixtures/${stem}${transpiled ? ".js" : ".ts"}`, import.meta.url));
+export function fixturePath(stem: string, topLevel = false): string {
+  const dir = topLevel ? "../../" : "../fixtures/";
+  return fileURLToPath(new URL(`${dir}${stem}${transpiled ? ".js" : ".ts"}`, import.meta.url));
 }
 
 /** The child's environment: ours, with `changes` applied. */
@@ -73,7 +80,7 @@ function childEnv(changes: Record<string, string | undefined>): Record<string, s
  * ```
  */
 export function runFixture(stem: string, options: RunFixtureOptions = {}): Promise<FixtureResult> {
-  const script = fixturePath(stem);
+  const script = fixturePath(stem, options.topLevel);
   const args = options.args ?? [];
   const env = childEnv(options.env ?? {});
   const timeoutMs = options.timeoutMs ?? 30_000;

@@ -1,0 +1,32 @@
+/**
+ * HTTP server metrics after Netflix's Common IPC Metrics:
+ * `ipc.server.call` (a percentile timer tagged `http.method`, `http.status`,
+ * `ipc.result`, `ipc.status` and `ipc.endpoint` when known) and
+ * `ipc.server.inflight` (a distribution summary of the requests in flight),
+ * for fetch-style handlers (`Deno.serve`, `Bun.serve`, Hono) and `node:http`
+ * or Express.
+ *
+ * @example Instrument a fetch handler
+ * ```ts
+ * import { Config, Registry } from "@spectator/client";
+ * import { instrumentHandler } from "@spectator/client/ipc";
+ *
+ * const registry = new Registry(new Config({ location: "memory" }));
+ * const handler = instrumentHandler(registry, () => new Response("ok"));
+ * await handler(new Request("http://localhost/"));
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type FetchHandler,
+  instrumentHandler,
+  instrumentNodeRequest,
+  ipcMiddleware,
+  ipcRecorder,
+  type IpcServerOptions,
+  type NodeRequestLike,
+  type NodeResponseLike,
+} from "./src/ipc/server.ts";
+export { type IpcResult, ipcResultForStatus, type IpcStatus, ipcStatusForHttpStatus } from "./src/ipc/status.ts";

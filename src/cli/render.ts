@@ -1,0 +1,86 @@
+/**
+ * Rendering an interval's report of the local agent stand-in: a plain-text
+ * table for people, or one JSON line for programs.
+ *
+ * @module
+ */
+
+import type { IntervalReport, MeterSnapshot } from "./agent_aggregator.ts";
+
+/** The ANSI sequence that clears the screen and moves the cursor home. */
+export const CLEAR_SCREEN = "\x1b[2J\x1b[H";
+
+/**
+ * Renders a report as one line of JSON (non-finite numbers become strings
+ * such as `"NaN"`, since JSON has no spelling for them).
+ *
+ * @param report the interval's report
+ * @returns the JSON text, without a newline
+ *
+ * @example
+ * ```ts ignore
+ * renderJson(aggregator.publish());
+ * ```
+ */
+export function renderJson(report: IntervalReport): string {
+  return JSON.stringify(
+    report,
+    (_key, value) => typeof value === "number" && !Number.isFinite(value) ? String(value) : value,
+  );
+}
+
+function formatNumber(n: number | undefined): string {
+  if (n === undefined) return "";
+  if (!Number.isFinite(n)) return String(n);
+  return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(6)));
+}
+
+function idText(meter: MeterSnapshot): string {
+  return [meter.name, ...Object.entries(meter.tags).map(([k, v]) => `${k}=${v}`)].join(",");
+}
+
+/**
+ * Renders a report as a plain-text table: one row per meter, then the lines
+ * SpectatorD would reject and the ids Atlas would reject.
+ *
+ * @param report the interval's report
+ * @returns the text, ending with a newline
+ *
+ * @example
+ * ```ts ignore
+ * process.stdout.write(renderTable(aggregator.publish()));
+ * ```
+ */
+export function renderTable(report: IntervalReport): string {
+  const header = ["type", "id", "rate/s", "count", "total", "max", "value"];
+  const rows = Object.values(report.meters).map((m) => [
+    m.symbol,
+    idText(m),
+    formatNumber(m.rate),
+    formatNumber(m.count),
+    formatNumber(m.total),
+    formatNumber(m.max),
+    formatNumber(m.value),
+  ]);
+  const widths = header.map((h, i) => Math.min(80, Math.max(h.length, ...rows.map((r) => r[i].length))));
+  const format = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+  const out = [
+    `${new Date(report.time).toISOString()}  interval ${formatNumber(report.intervalSeconds)} s  ` +
+    `${report.lines} lines  ${rows.length} meters`,
+    "",
+    format(header),
+    format(widths.map((w) => "-".repeat(w))),
+    ...rows.map(format),
+  ];
+  if (report.rejectedLines.length > 0) {
+    out.push("", "Lines SpectatorD would reject:");
+    for (const r of report.rejectedLines) {
+      out.push(`  ${JSON.stringify(r.line)}${r.times > 1 ? ` (x${r.times})` : ""}: ${r.problem}`);
+    }
+  }
+  if (report.rejectedIds.length > 0) {
+    out.push("", "Ids Atlas would reject:");
+    for (const r of report.rejectedIds) out.push(`  ${r.id}: ${r.problems.join("; ")}`);
+  }
+  return out.join("\n") + "\n";
+}

@@ -1,0 +1,282 @@
+/**
+ * Tests of the local agent stand-in (`cli.ts` and `src/cli/`): the
+ * aggregation per meter type, the checker of lines and ids, the argument
+ * parser, the renderers, and an end-to-end run of the CLI in a child process
+ * with real UDP sockets.
+ *
+ * @module
+ */
+
+import assert from "node:assert/strict";
+import dgram from "node:dgram";
+import { test } from "node:test";
+import { Config, Registry } from "../mod.ts";
+import { AgentAggregator, type IntervalReport } from "../src/cli/agent_aggregator.ts";
+import { parseCliArgs } from "../src/cli/args.ts";
+import { listenUnix } from "../src/cli/listeners.ts";
+import { renderJson, renderTable } from "../src/cli/render.ts";
+import { random, randomInt } from "./helpers/random.ts";
+import { runFixture } from "./helpers/run_fixture.ts";
+
+function clocked(): { aggregator: AgentAggregator; advance(ms: number): void } {
+  let now = 1_000_000;
+  const aggregator = new AgentAggregator({ now: () => now });
+  return { aggregator, advance: (ms) => now += ms };
+}
+
+test("AgentAggregator publishes counters as rates per second", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram("c:requests,status=200:3\nc:requests,status=200:7\nc:requests,status=200:0");
+  advance(5000);
+  const report = aggregator.publish();
+  assert.deepEqual(report.meters["c:requests,status=200"], {
+    symbol: "c",
+    name: "requests",
+    tags: { status: "200" },
+    rate: 2,
+  });
+  assert.equal(report.lines, 3);
+  advance(5000);
+  assert.deepEqual(aggregator.publish().meters, {}, "a counter not updated is not published again");
+});
+
+test("AgentAggregator publishes timers and distribution summaries as count, total and max", () => {
+  for (const symbol of ["t", "T", "d"]) {
+    const { aggregator, advance } = clocked();
+    aggregator.addDatagram(`${symbol}:latency:0.5\n${symbol}:latency:1.5\n${symbol}:latency:-1`);
+    advance(5000);
+    const meter = aggregator.publish().meters[`${symbol}:latency`];
+    assert.deepEqual([meter.count, meter.total, meter.max], [2, 2, 1.5], symbol);
+  }
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram("D:bytes:2.9\nD:bytes:1.2");
+  advance(5000);
+  const meter = aggregator.publish().meters["D:bytes"];
+  assert.deepEqual([meter.count, meter.total, meter.max], [2, 3, 2], "D amounts are truncated to integers");
+});
+
+test("AgentAggregator keeps a gauge's last value until its TTL passes", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram("g:queue:3\ng:queue:5\ng,1:short:1");
+  advance(5000);
+  let meters = aggregator.publish().meters;
+  assert.equal(meters["g:queue"].value, 5);
+  assert.equal(meters["g:short"].value, 1);
+  advance(5000);
+  meters = aggregator.publish().meters;
+  assert.equal(meters["g:queue"].value, 5, "kept within the default TTL of 900 s");
+  assert.equal(meters["g:short"], undefined, "a TTL of 1 s is clamped to 5 s, then expires");
+});
+
+test("AgentAggregator publishes the largest value of a max gauge", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram("m:peak:3\nm:peak:9\nm:peak:4");
+  advance(5000);
+  assert.equal(aggregator.publish().meters["m:peak"].value, 9);
+  aggregator.addLine("m:peak:2");
+  advance(5000);
+  assert.equal(aggregator.publish().meters["m:peak"].value, 2, "each interval starts afresh");
+});
+
+test("AgentAggregator publishes age gauges as seconds since the last success", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addLine("A:lastRun:0"); // now: 1000 s
+  aggregator.addLine("A:lastBackup:900");
+  advance(5000);
+  let meters = aggregator.publish().meters;
+  assert.equal(meters["A:lastRun"].value, 5);
+  assert.equal(meters["A:lastBackup"].value, 105);
+  advance(5000);
+  meters = aggregator.publish().meters;
+  assert.equal(meters["A:lastRun"].value, 10, "kept and still ageing");
+});
+
+test("AgentAggregator publishes monotonic counters as their rate of change", () => {
+  for (const symbol of ["C", "U"]) {
+    const { aggregator, advance } = clocked();
+    aggregator.addLine(`${symbol}:bytesSent:100`);
+    advance(5000);
+    assert.equal(aggregator.publish().meters[`${symbol}:bytesSent`].rate, undefined, "no rate from one sample");
+    aggregator.addLine(`${symbol}:bytesSent:150`);
+    advance(5000);
+    assert.equal(aggregator.publish().meters[`${symbol}:bytesSent`].rate, 10, symbol);
+    advance(5000);
+    assert.equal(aggregator.publish().meters[`${symbol}:bytesSent`].rate, 0, "no change, no rate");
+  }
+});
+
+test("AgentAggregator reports lines SpectatorD would reject, and does not aggregate them", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram(
+    "x:name:1\nc::1\nc:name,k:1\nc:name:abc\nc:name:abc\ng,0:name:1\nU:name:-1\nc:ok:1\0c:after_nul:1",
+  );
+  advance(5000);
+  const report = aggregator.publish();
+  assert.deepEqual(Object.keys(report.meters), ["c:ok"]);
+  assert.deepEqual(report.rejectedLines.map((r) => [r.line, r.times]), [
+    ["x:name:1", 1],
+    ["c::1", 1],
+    ["c:name,k:1", 1],
+    ["c:name:abc", 2],
+    ["g,0:name:1", 1],
+    ["U:name:-1", 1],
+  ]);
+  assert.match(report.rejectedLines[0].problem, /unknown meter type/);
+  advance(5000);
+  assert.deepEqual(aggregator.publish().rejectedLines, [], "each interval reports its own");
+});
+
+test("AgentAggregator reports ids Atlas would reject, still aggregating them", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram("c:x,nf.app=a:1\nc:x,nf.app=a:1\nc:fine,key=v:1");
+  advance(1000);
+  const report = aggregator.publish();
+  assert.equal(report.meters["c:x,nf.app=a"].rate, 2);
+  assert.deepEqual(report.rejectedIds, [{
+    id: "x,nf.app=a",
+    problems: ["name must be 2 to 255 characters: received 1", "tag key nf.app uses the reserved prefix nf."],
+  }]);
+});
+
+test("AgentAggregator never throws on random input", () => {
+  const next = random(0xc11);
+  const { aggregator, advance } = clocked();
+  const decoder = new TextDecoder();
+  const alphabet = "cdtgmCDTAUX:,=.\n\0 -+0123456789eEinfa\u00e9\u{1f600}";
+  for (let i = 0; i < 2000; i++) {
+    const bytes = new Uint8Array(randomInt(next, 64)).map(() => randomInt(next, 256));
+    aggregator.addDatagram(decoder.decode(bytes));
+    let text = "";
+    for (let j = randomInt(next, 40); j > 0; j--) text += [...alphabet][randomInt(next, [...alphabet].length)];
+    aggregator.addDatagram(text);
+    if (i % 100 === 0) {
+      advance(1000);
+      const report = aggregator.publish();
+      renderTable(report);
+      JSON.parse(renderJson(report));
+    }
+  }
+});
+
+test("renderTable() and renderJson() show meters and rejections", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram("c:requests:5\ng:nan:NaN\nbad");
+  advance(5000);
+  const report = aggregator.publish();
+  const table = renderTable(report);
+  assert.match(table, /^c\s+requests\s+1\b/m);
+  assert.match(table, /Lines SpectatorD would reject:\n {2}"bad": /);
+  const json = JSON.parse(renderJson(report)) as IntervalReport;
+  assert.equal(json.meters["g:nan"].value, "NaN" as unknown as number);
+});
+
+test("parseCliArgs() reads options and rejects bad ones", () => {
+  assert.deepEqual(parseCliArgs([]), {
+    port: 1234,
+    host: "127.0.0.1",
+    intervalMs: 5000,
+    once: false,
+    json: false,
+    help: false,
+  });
+  const options = parseCliArgs([
+    "--port=0",
+    "--interval",
+    "200",
+    "--duration",
+    "1.5",
+    "--json",
+    "--once",
+    "--unix",
+    "/x",
+  ]);
+  assert.deepEqual(
+    [options.port, options.intervalMs, options.durationSeconds, options.json, options.once, options.unix],
+    [0, 200, 1.5, true, true, "/x"],
+  );
+  assert.throws(() => parseCliArgs(["--port", "70000"]), RangeError);
+  assert.throws(() => parseCliArgs(["--port"]), RangeError);
+  assert.throws(() => parseCliArgs(["--interval", "abc"]), RangeError);
+  assert.throws(() => parseCliArgs(["--nope"]), /unknown option: received "--nope"/);
+});
+
+test("listenUnix() binds a Unix datagram socket only on Deno with --unstable-net", async () => {
+  const deno = (globalThis as { Deno?: { listenDatagram?: unknown } }).Deno;
+  const supported = !("Bun" in globalThis) && deno?.listenDatagram !== undefined;
+  const path = `/tmp/spectator_cli_test_${Date.now()}_${Math.floor(Math.random() * 1e9)}.unix`;
+  if (!supported) {
+    await assert.rejects(listenUnix(path, () => {}), /need Deno run with --unstable-net/);
+    return;
+  }
+  const received: string[] = [];
+  const listener = await listenUnix(path, (bytes) => received.push(new TextDecoder().decode(bytes)));
+  try {
+    const registry = new Registry(new Config({ location: `unix://${path}` }));
+    registry.counter("cli.unix").increment();
+    await registry.close();
+    for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(received, ["c:cli.unix:1"]);
+  } finally {
+    await listener.close();
+  }
+});
+
+async function freePort(): Promise<number> {
+  const socket = dgram.createSocket("udp4");
+  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
+  const port = socket.address().port;
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+test("cli.ts aggregates what a Registry sends over UDP and reports rejections as JSON", async () => {
+  const port = await freePort();
+  const child = runFixture("cli", {
+    topLevel: true,
+    args: ["--port", String(port), "--json", "--interval", "200", "--duration", "1.2"],
+  });
+  let running = true;
+  child.finally(() => running = false).catch(() => {});
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const registry = new Registry(new Config({ location: `udp://127.0.0.1:${port}`, logger: silent }));
+  const raw = dgram.createSocket("udp4");
+  raw.on("error", () => {});
+  const next = random(0xcafe);
+  try {
+    // The child's readiness is unknown, so send the same batch until it exits.
+    while (running) {
+      registry.counter("cli.requests", { status: "200" }).increment();
+      registry.timer("cli.latency").record(0.5);
+      registry.counter("x", { "nf.app": "bad" }).increment();
+      await new Promise<void>((resolve) => raw.send("c:cli.broken:oops", port, "127.0.0.1", () => resolve()));
+      const junk = new Uint8Array(randomInt(next, 300)).map(() => randomInt(next, 256));
+      await new Promise<void>((resolve) => raw.send(junk, port, "127.0.0.1", () => resolve()));
+      await registry.flush();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  } finally {
+    await registry.close();
+    await new Promise<void>((resolve) => raw.close(() => resolve()));
+  }
+  const { code, stdout, stderr } = await child;
+  assert.equal(code, 0, stderr);
+  assert.match(stderr, new RegExp(`listening on udp://127\\.0\\.0\\.1:${port}`));
+  const reports = stdout.trim().split("\n").map((line) => JSON.parse(line) as IntervalReport);
+  assert.ok(reports.length >= 3, stdout);
+  const busy = reports.filter((r) => r.meters["c:cli.requests,status=200"] !== undefined);
+  assert.ok(busy.length >= 2, stdout);
+  for (const report of busy) {
+    const requests = report.meters["c:cli.requests,status=200"];
+    const latency = report.meters["t:cli.latency"];
+    const sent = requests.rate! * report.intervalSeconds;
+    assert.ok(Math.abs(sent - Math.round(sent)) < 1e-6 && sent >= 1, `rate ${requests.rate}`);
+    assert.equal(latency.count, Math.round(sent));
+    assert.equal(latency.total, 0.5 * latency.count!);
+    assert.equal(latency.max, 0.5);
+    assert.ok(report.rejectedLines.some((r) => r.line === "c:cli.broken:oops" && /strtod/.test(r.problem)));
+    assert.deepEqual(report.rejectedIds.find((r) => r.id === "x,nf.app=bad")?.problems, [
+      "name must be 2 to 255 characters: received 1",
+      "tag key nf.app uses the reserved prefix nf.",
+    ]);
+  }
+});
