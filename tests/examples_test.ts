@@ -185,3 +185,36 @@ exampleTest(
     });
   },
 );
+
+/** The framework examples: each records the IPC metrics and a request counter for three requests. */
+const FRAMEWORK_EXAMPLES: { example: string; runtimes: RuntimeName[]; app: string }[] = [
+  { example: "hono", runtimes: ["deno", "bun"], app: "hono-example" },
+  { example: "express", runtimes: ["deno", "bun", "node"], app: "express-example" },
+];
+
+for (const { example, runtimes, app } of FRAMEWORK_EXAMPLES) {
+  exampleTest(`examples/${example}.ts records the IPC metrics and a request counter`, runtimes, async () => {
+    await withListener(async (listener) => {
+      const result = await runExample(example, ["--allow-net", "--allow-env"], {
+        SPECTATOR_OUTPUT_LOCATION: `udp://127.0.0.1:${listener.port}`,
+      });
+      assertExitedCleanly(result);
+      assert.match(result.stdout, /GET \/api\/v1\/play\?country=nl&title=Dark -> 200 requested play/);
+      assert.match(result.stdout, /POST \/api\/v1\/play -> 405 unsupported request method/);
+      assert.match(result.stdout, /GET \/nope -> 404/);
+      const lines = await listener.waitForLines(9);
+      const tags = `nf.app=${app}`;
+      assert.deepEqual(lines.map((line) => line.startsWith("T:") ? line.slice(0, line.lastIndexOf(":")) : line), [
+        `D:ipc.server.inflight,ipc.endpoint=play,${tags}:1`,
+        `c:server.requestCount,${tags},status=200:1`,
+        `T:ipc.server.call,http.method=GET,http.status=200,ipc.endpoint=play,ipc.result=success,ipc.status=success,${tags}`,
+        `D:ipc.server.inflight,ipc.endpoint=play,${tags}:1`,
+        `c:server.requestCount,${tags},status=405:1`,
+        `T:ipc.server.call,http.method=POST,http.status=405,ipc.endpoint=play,ipc.result=failure,ipc.status=bad_request,${tags}`,
+        `D:ipc.server.inflight,${tags}:1`,
+        `c:server.requestCount,${tags},status=404:1`,
+        `T:ipc.server.call,http.method=GET,http.status=404,ipc.result=failure,ipc.status=bad_request,${tags}`,
+      ]);
+    });
+  });
+}
