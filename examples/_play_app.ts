@@ -1,8 +1,9 @@
 /**
  * The part of the demo's app that is the same on every server API: what it
  * answers to a request, and a client that sends it a few requests and prints
- * the answers. `demo.ts`, `bun_serve.ts` and `node_http.ts` each keep their
- * server and their metrics in view and take only this from here.
+ * the answers, and the brief run of a `node:http` server (serve, or answer a
+ * few self-requests and stop). The examples keep their server and their
+ * metrics in view and take only this from here.
  *
  * The app follows spectator-py's "complex" Flask example:
  * `GET /api/v1/play?country=foo&title=bar` plays a title, other methods on
@@ -10,6 +11,10 @@
  *
  * @module
  */
+
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import process from "node:process";
 
 /** The app's answer to one request. */
 export interface PlayAnswer {
@@ -56,4 +61,30 @@ export async function requestSelf(base: string, requests: [method: string, path:
     const response = await fetch(base + path, { method });
     console.log(`${method} ${path} -> ${response.status} ${await response.text()}`);
   }
+}
+
+/**
+ * Runs a `node:http` server (also Express's) the way the examples do: with
+ * `--serve` it keeps serving; otherwise it sends itself `requests`, then
+ * closes the server and the registry (which delivers what was written).
+ *
+ * @param server a server that is listening, or about to, on an ephemeral port
+ * @param registry closed after the self-requests
+ * @param requests the method and path of each self-request
+ */
+export async function runBriefly(
+  server: Server,
+  registry: { close(): Promise<void> },
+  requests: [method: string, path: string][],
+): Promise<void> {
+  if (!server.listening) await new Promise<void>((resolve) => server.once("listening", resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  if (process.argv.includes("--serve")) {
+    console.log(`listening on ${base}/api/v1/play?country=foo&title=bar (Ctrl-C to stop)`);
+    return;
+  }
+  await requestSelf(base, requests);
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await registry.close(); // delivers what was written, then releases the socket
 }

@@ -16,11 +16,9 @@
  */
 
 import express from "express";
-import type { AddressInfo } from "node:net";
-import process from "node:process";
 import { ipcMiddleware } from "../ipc.ts";
 import { Config, Registry } from "../mod.ts";
-import { answer, requestSelf } from "./_play_app.ts";
+import { answer, runBriefly } from "./_play_app.ts";
 
 const registry = new Registry(new Config({ extraCommonTags: { "nf.app": "express-example" } }));
 
@@ -34,14 +32,7 @@ app.use((request, response) => {
 });
 
 const server = app.listen(0, "127.0.0.1");
-await new Promise<void>((resolve) => server.once("listening", resolve));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-if (process.argv.includes("--serve")) {
-  console.log(`listening on ${base}/api/v1/play?country=foo&title=bar (Ctrl-C to stop)`);
-} else {
-  await requestSelf(base, [["GET", "/api/v1/play?country=nl&title=Dark"], ["POST", "/api/v1/play"], ["GET", "/nope"]]);
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await registry.close(); // delivers what was written, then releases the socket
-}
+await runBriefly(server, registry, [["GET", "/api/v1/play?country=nl&title=Dark"], ["POST", "/api/v1/play"], [
+  "GET",
+  "/nope",
+]]);

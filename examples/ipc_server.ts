@@ -17,11 +17,9 @@
  */
 
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
-import process from "node:process";
 import { ipcRecorder } from "../ipc.ts";
 import { Config, Registry } from "../mod.ts";
-import { answer, requestSelf } from "./_play_app.ts";
+import { answer, runBriefly } from "./_play_app.ts";
 
 const registry = new Registry(new Config({ extraCommonTags: { "nf.app": "ipc-example" } }));
 // The endpoint is the route, never the raw path (ids in paths would explode the tag's values).
@@ -34,14 +32,8 @@ const server = createServer((request, response) => {
   const { status, body } = answer(request.method ?? "", new URL(request.url ?? "/", "http://localhost"));
   response.writeHead(status, { "content-type": "text/plain" }).end(body);
 });
-await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-if (process.argv.includes("--serve")) {
-  console.log(`listening on ${base}/api/v1/play?country=foo&title=bar (Ctrl-C to stop)`);
-} else {
-  await requestSelf(base, [["GET", "/api/v1/play?country=nl&title=Dark"], ["POST", "/api/v1/play"], ["GET", "/nope"]]);
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await registry.close(); // delivers what was written, then releases the socket
-}
+server.listen(0, "127.0.0.1");
+await runBriefly(server, registry, [["GET", "/api/v1/play?country=nl&title=Dark"], ["POST", "/api/v1/play"], [
+  "GET",
+  "/nope",
+]]);

@@ -17,10 +17,8 @@
 
 import { Buffer } from "node:buffer";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import process from "node:process";
 import { Config, Registry, StopWatch } from "../mod.ts";
-import { answer, requestSelf } from "./_play_app.ts";
+import { answer, runBriefly } from "./_play_app.ts";
 
 const registry = new Registry(new Config({ extraCommonTags: { "nf.app": "node-http-example" } }));
 const requestLatency = registry.timer("server.requestLatency");
@@ -35,14 +33,8 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
 }
 
 const server = createServer(handle);
-await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-if (process.argv.includes("--serve")) {
-  console.log(`listening on ${base}/api/v1/play?country=foo&title=bar (Ctrl-C to stop)`);
-} else {
-  await requestSelf(base, [["GET", "/api/v1/play?country=jp&title=Alice%20in%20Borderland"], ["GET", "/nope"]]);
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await registry.close(); // delivers what was written, then releases the socket
-}
+server.listen(0, "127.0.0.1");
+await runBriefly(server, registry, [["GET", "/api/v1/play?country=jp&title=Alice%20in%20Borderland"], [
+  "GET",
+  "/nope",
+]]);
