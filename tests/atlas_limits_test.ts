@@ -10,8 +10,10 @@ test("atlasLimitProblems() finds nothing wrong with ids inside Atlas's limits", 
     ["ab", {}],
     ["n".repeat(255), {}],
     ["requests", { ab: "v", ["k".repeat(60)]: "v".repeat(120) }],
-    ["requests", manyTags(20)],
+    ["requests", manyTags(19)],
     ["requests", { nf: "not a prefix", "atlas-x": "neither" }],
+    ["requests", { "nf.app": "checkout", "nf.country.rollup": "us", "nf.zone": "us-east-1a", "atlas.dstype": "gauge" }],
+    ["requests", { ...manyTags(19), "nf.app": "reserved keys do not count", "nf.region": "us-east-1" }],
   ];
   for (const [name, tags] of ok) assert.deepEqual(atlasLimitProblems(name, tags), [], name);
 });
@@ -23,12 +25,15 @@ test("atlasLimitProblems() lists every limit an id breaks", () => {
     ["requests", { k: "v" }, ["tag key k must be 2 to 60 characters"]],
     ["requests", { ["k".repeat(61)]: "v" }, [`tag key ${"k".repeat(61)} must be 2 to 60 characters`]],
     ["requests", { key: "v".repeat(121) }, ["tag value of key must be 1 to 120 characters: received 121"]],
-    ["requests", manyTags(21), ["at most 20 user tags are allowed: received 21"]],
-    ["requests", { "nf.app": "a" }, ["tag key nf.app uses the reserved prefix nf."]],
-    ["requests", { "atlas.dstype": "gauge" }, ["tag key atlas.dstype uses the reserved prefix atlas."]],
-    ["x", { "nf.app": "a" }, [
+    ["requests", manyTags(20), ["at most 20 user tags (the name included) are allowed: received 21"]],
+    ["requests", { "nf.color": "a" }, ["tag key nf.color is not one of Atlas's keys under the reserved prefix nf."]],
+    ["requests", { "nf.": "a" }, ["tag key nf. is not one of Atlas's keys under the reserved prefix nf."]],
+    ["requests", { "atlas.max": "1" }, [
+      "tag key atlas.max is not one of Atlas's keys under the reserved prefix atlas.",
+    ]],
+    ["x", { "nf.color": "a" }, [
       "name must be 2 to 255 characters: received 1",
-      "tag key nf.app uses the reserved prefix nf.",
+      "tag key nf.color is not one of Atlas's keys under the reserved prefix nf.",
     ]],
   ];
   for (const [name, tags, problems] of cases) assert.deepEqual(atlasLimitProblems(name, tags), problems);
@@ -36,15 +41,15 @@ test("atlasLimitProblems() lists every limit an id breaks", () => {
 
 test("Registry still writes ids that break Atlas's limits, warning once per id", () => {
   const { registry, writer, logger } = memoryRegistry();
-  registry.counter("q", { "nf.app": "a" }).increment();
-  registry.counter("q", { "nf.app": "a" }).increment();
-  registry.newId("q", { "nf.app": "a" });
-  assert.deepEqual(writer.get(), ["c:q,nf.app=a:1", "c:q,nf.app=a:1"]);
+  registry.counter("q", { "nf.color": "a" }).increment();
+  registry.counter("q", { "nf.color": "a" }).increment();
+  registry.newId("q", { "nf.color": "a" });
+  assert.deepEqual(writer.get(), ["c:q,nf.color=a:1", "c:q,nf.color=a:1"]);
   assert.deepEqual(logger.messages("warn"), [
-    "spectator.registry: Atlas will drop MeterId(name=q, tags={'nf.app': 'a'}): " +
-    "name must be 2 to 255 characters: received 1; tag key nf.app uses the reserved prefix nf.",
+    "spectator.registry: Atlas will drop MeterId(name=q, tags={'nf.color': 'a'}): " +
+    "name must be 2 to 255 characters: received 1; tag key nf.color is not one of Atlas's keys under the reserved prefix nf.",
   ]);
-  registry.timer("q", { "nf.app": "b" });
+  registry.timer("q", { "nf.color": "b" });
   assert.equal(logger.messages("warn").length, 2, "another id warns again");
 });
 

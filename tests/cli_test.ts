@@ -128,13 +128,16 @@ test("AgentAggregator reports lines SpectatorD would reject, and does not aggreg
 
 test("AgentAggregator reports ids Atlas would reject, still aggregating them", () => {
   const { aggregator, advance } = clocked();
-  aggregator.addDatagram("c:x,nf.app=a:1\nc:x,nf.app=a:1\nc:fine,key=v:1");
+  aggregator.addDatagram("c:x,nf.color=a:1\nc:x,nf.color=a:1\nc:fine,key=v,nf.app=a:1");
   advance(1000);
   const report = aggregator.publish();
-  assert.equal(report.meters["c:x,nf.app=a"].rate, 2);
+  assert.equal(report.meters["c:x,nf.color=a"].rate, 2);
   assert.deepEqual(report.rejectedIds, [{
-    id: "x,nf.app=a",
-    problems: ["name must be 2 to 255 characters: received 1", "tag key nf.app uses the reserved prefix nf."],
+    id: "x,nf.color=a",
+    problems: [
+      "name must be 2 to 255 characters: received 1",
+      "tag key nf.color is not one of Atlas's keys under the reserved prefix nf.",
+    ],
   }]);
 });
 
@@ -247,7 +250,7 @@ test("cli.ts aggregates what a Registry sends over UDP and reports rejections as
     while (running) {
       registry.counter("cli.requests", { status: "200" }).increment();
       registry.timer("cli.latency").record(0.5);
-      registry.counter("x", { "nf.app": "bad" }).increment();
+      registry.counter("x", { "nf.color": "bad" }).increment();
       await new Promise<void>((resolve) => raw.send("c:cli.broken:oops", port, "127.0.0.1", () => resolve()));
       const junk = new Uint8Array(randomInt(next, 300)).map(() => randomInt(next, 256));
       await new Promise<void>((resolve) => raw.send(junk, port, "127.0.0.1", () => resolve()));
@@ -274,9 +277,9 @@ test("cli.ts aggregates what a Registry sends over UDP and reports rejections as
     assert.equal(latency.total, 0.5 * latency.count!);
     assert.equal(latency.max, 0.5);
     assert.ok(report.rejectedLines.some((r) => r.line === "c:cli.broken:oops" && /strtod/.test(r.problem)));
-    assert.deepEqual(report.rejectedIds.find((r) => r.id === "x,nf.app=bad")?.problems, [
+    assert.deepEqual(report.rejectedIds.find((r) => r.id === "x,nf.color=bad")?.problems, [
       "name must be 2 to 255 characters: received 1",
-      "tag key nf.app uses the reserved prefix nf.",
+      "tag key nf.color is not one of Atlas's keys under the reserved prefix nf.",
     ]);
   }
 });
