@@ -82,7 +82,8 @@ export async function main(args: readonly string[]): Promise<number> {
   return 0;
 }
 
-if (import.meta.main || isNodeEntry()) {
+// Deno and Bun say whether this module is the entry point; Node 20 does not.
+if ((import.meta as { main?: boolean }).main ?? isNodeEntry()) {
   process.exitCode = await main(process.argv.slice(2));
 }
 
