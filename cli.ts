@@ -17,13 +17,22 @@
  *
  * Options: `--port N`, `--host ADDR`, `--unix PATH` (Deno with
  * `--unstable-net` only), `--interval MS`, `--duration S`, `--once`, `--json`,
- * `--help`.
+ * `--lines`, `--help`.
+ *
+ * From code, {@linkcode startAgent} runs the same agent with options as an
+ * object, e.g. in a demo or an integration test.
  *
  * @example Run the agent stand-in from code
- * ```ts ignore
- * import { main } from "@spectator/client/cli";
+ * ```ts
+ * import { startAgent } from "@spectator/client/cli";
+ * import { Config, Registry } from "@spectator/client";
  *
- * const exitCode = await main(["--port", "0", "--once", "--interval", "1000"]);
+ * const agent = await startAgent({ port: 0, lines: true });
+ * const registry = new Registry(new Config({ location: agent.locations[0] })); // udp://127.0.0.1:<a free port>
+ * registry.counter("requests").increment();
+ * await registry.close();
+ * await agent.waitForLines(1);
+ * await agent.stop(); // prints the table: c  requests  <rate>
  * ```
  *
  * @module
@@ -35,6 +44,10 @@ import { fileURLToPath } from "node:url";
 import { parseCliArgs, USAGE } from "./src/cli/args.ts";
 import { startAgent } from "./src/cli/run_agent.ts";
 
+export { type AgentOptions, DEFAULT_AGENT_OPTIONS } from "./src/cli/args.ts";
+export type { IntervalReport, MeterSnapshot, RejectedId, RejectedLine } from "./src/cli/agent_aggregator.ts";
+export { type AgentIo, type RunningAgent, startAgent } from "./src/cli/run_agent.ts";
+
 /**
  * Runs the agent stand-in with command-line arguments until it stops by
  * itself (`--once`, `--duration`) or the process gets SIGINT or SIGTERM.
@@ -42,35 +55,32 @@ import { startAgent } from "./src/cli/run_agent.ts";
  * @param args the arguments, e.g. `["--port", "0", "--json"]`
  * @returns the exit code: 0 when it stopped normally, 2 for bad arguments, 1 when a socket could not be bound
  *
- * @example Print one JSON report after one second
- * ```ts ignore
+ * @example Print one JSON report after 100 ms
+ * ```ts
  * import { main } from "@spectator/client/cli";
  *
- * await main(["--port", "0", "--json", "--interval", "1000", "--once"]);
+ * const exitCode = await main(["--port", "0", "--json", "--interval", "100", "--once"]);
+ * // exitCode === 0
  * ```
  */
 export async function main(args: readonly string[]): Promise<number> {
-  const io = {
-    out: (text: string) => void process.stdout.write(text),
-    err: (text: string) => void process.stderr.write(text),
-    isTty: process.stdout.isTTY === true,
-  };
   let options;
   try {
     options = parseCliArgs(args);
   } catch (error) {
-    io.err(`${(error as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
   }
-  if (options.help) {
-    io.out(USAGE);
+  const { help, ...agentOptions } = options;
+  if (help) {
+    process.stdout.write(USAGE);
     return 0;
   }
   let agent;
   try {
-    agent = await startAgent(options, io);
+    agent = await startAgent(agentOptions);
   } catch (error) {
-    io.err(`agent: ${(error as Error).message}\n`);
+    process.stderr.write(`agent: ${(error as Error).message}\n`);
     return 1;
   }
   const onSignal = () => void agent.stop();

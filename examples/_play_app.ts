@@ -49,9 +49,15 @@ export function answer(method: string, url: URL): PlayAnswer {
   return { status: url.pathname === "/" ? 200 : 404, body: USAGE, tags: {} };
 }
 
+/** Shortens text for one line of output: at most `max` characters, the rest shown as `...`. */
+function shorten(text: string, max = 100): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
+}
+
 /**
  * Sends each request, in order, to the app at `base` and prints what it
- * answered, e.g. `POST /api/v1/play -> 405 unsupported request method`.
+ * answered, e.g. `POST /api/v1/play -> 405 unsupported request method`
+ * (long paths and answers shortened).
  *
  * @param base the app's address, e.g. `http://127.0.0.1:8080`
  * @param requests the method and path of each request
@@ -59,7 +65,7 @@ export function answer(method: string, url: URL): PlayAnswer {
 export async function requestSelf(base: string, requests: [method: string, path: string][]): Promise<void> {
   for (const [method, path] of requests) {
     const response = await fetch(base + path, { method });
-    console.log(`${method} ${path} -> ${response.status} ${await response.text()}`);
+    console.log(`${method} ${shorten(path)} -> ${response.status} ${shorten(await response.text())}`);
   }
 }
 

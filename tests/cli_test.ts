@@ -12,9 +12,10 @@ import dgram from "node:dgram";
 import { test } from "node:test";
 import { Config, Registry } from "../mod.ts";
 import { AgentAggregator, type IntervalReport } from "../src/cli/agent_aggregator.ts";
+import { startAgent } from "../cli.ts";
 import { parseCliArgs } from "../src/cli/args.ts";
 import { listenUnix } from "../src/cli/listeners.ts";
-import { renderJson, renderTable } from "../src/cli/render.ts";
+import { renderDatagram, renderJson, renderTable } from "../src/cli/render.ts";
 import { random, randomInt } from "./helpers/random.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 
@@ -180,6 +181,7 @@ test("parseCliArgs() reads options and rejects bad ones", () => {
     intervalMs: 5000,
     once: false,
     json: false,
+    lines: false,
     help: false,
   });
   const options = parseCliArgs([
@@ -192,15 +194,76 @@ test("parseCliArgs() reads options and rejects bad ones", () => {
     "--once",
     "--unix",
     "/x",
+    "--lines",
   ]);
   assert.deepEqual(
-    [options.port, options.intervalMs, options.durationSeconds, options.json, options.once, options.unix],
-    [0, 200, 1.5, true, true, "/x"],
+    [
+      options.port,
+      options.intervalMs,
+      options.durationSeconds,
+      options.json,
+      options.once,
+      options.unix,
+      options.lines,
+    ],
+    [0, 200, 1.5, true, true, "/x", true],
   );
-  assert.throws(() => parseCliArgs(["--port", "70000"]), RangeError);
-  assert.throws(() => parseCliArgs(["--port"]), RangeError);
-  assert.throws(() => parseCliArgs(["--interval", "abc"]), RangeError);
+  assert.throws(
+    () => parseCliArgs(["--port", "70000"]),
+    /^RangeError: Cannot parse arguments: --port \(port\) must be an integer from 0 to 65535: received 70000$/,
+  );
+  assert.throws(() => parseCliArgs(["--port", "1.5"]), /--port \(port\) must be an integer/);
+  assert.throws(() => parseCliArgs(["--port"]), /--port needs a value/);
+  assert.throws(() => parseCliArgs(["--interval", "abc"]), /--interval must be a number: received "abc"/);
+  assert.throws(() => parseCliArgs(["--interval", "5"]), /--interval \(intervalMs\) must be a number from 10 to/);
   assert.throws(() => parseCliArgs(["--nope"]), /unknown option: received "--nope"/);
+});
+
+test("startAgent() rejects options out of range before binding anything, naming the option and the value", async () => {
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ port: -1 }, /--port \(port\) must be an integer from 0 to 65535: received -1/],
+    [{ port: "1234" }, /--port \(port\) must be an integer from 0 to 65535: received "1234"/],
+    [{ intervalMs: NaN }, /--interval \(intervalMs\) must be a number from 10 to 86400000: received NaN/],
+    [{ durationSeconds: -5 }, /--duration \(durationSeconds\) must be a number from 0 to 31536000: received -5/],
+    [{ host: "" }, /--host \(host\) must be a non-empty string: received /],
+    [{ lines: "yes" }, /--lines \(lines\) must be true or false: received yes/],
+  ];
+  for (const [options, message] of cases) await assert.rejects(startAgent(options), message);
+});
+
+test("renderDatagram() shows a datagram's size and lines, or one JSON line", () => {
+  assert.equal(
+    renderDatagram("c:requests:1\nt:latency:0.5", 28, false),
+    "datagram of 2 lines, 28 bytes:\n  c:requests:1\n  t:latency:0.5\n",
+  );
+  assert.equal(renderDatagram("c:requests:1", 12, false), "datagram of 1 line, 12 bytes:\n  c:requests:1\n");
+  assert.equal(renderDatagram("c:requests:1\nbad", 16, true), '{"datagram":["c:requests:1","bad"]}\n');
+});
+
+test("startAgent() runs in-process: prints datagrams as they arrive, waits for lines, reports on stop()", async () => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const agent = await startAgent(
+    { port: 0, lines: true },
+    { out: (text) => out.push(text), err: (text) => err.push(text), isTty: true },
+  );
+  assert.match(agent.locations[0], /^udp:\/\/127\.0\.0\.1:\d+$/);
+  assert.deepEqual(err, [`agent: listening on ${agent.locations[0]}, publishing every 5000 ms\n`]);
+  assert.equal(await agent.waitForLines(1, 20), false, "nothing has arrived yet");
+  const registry = new Registry(new Config({ location: agent.locations[0] }));
+  registry.counter("agent.requests").increment();
+  registry.timer("agent.latency").record(0.25);
+  await registry.close();
+  assert.equal(await agent.waitForLines(2), true);
+  assert.equal(agent.receivedLines, 2);
+  assert.equal(out.join(""), "datagram of 2 lines, 39 bytes:\n  c:agent.requests:1\n  t:agent.latency:0.25\n");
+  await agent.stop();
+  await agent.done;
+  const table = out.slice(1).join("");
+  assert.ok(!table.includes("\x1b[2J"), "the screen is not cleared when lines are printed");
+  assert.match(table, /^c\s+agent\.requests\s+\d/m);
+  assert.match(table, /^t\s+agent\.latency\s+1\s+0\.25\s+0\.25$/m);
+  await agent.stop(); // idempotent
 });
 
 test("listenUnix() binds a Unix datagram socket only on Deno with --unstable-net", async () => {

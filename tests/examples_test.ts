@@ -50,15 +50,18 @@ function assertExitedCleanly(result: FixtureResult): void {
   assert.equal(result.code, 0, `exit code ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`);
 }
 
-exampleTest("examples/demo.ts serves requests and prints the lines its listener received", ["deno"], async () => {
+exampleTest("examples/demo.ts serves requests and shows what the agent stand-in receives and would publish", [
+  "deno",
+], async () => {
   const result = await runExample("demo", ["--allow-net", "--allow-env"]);
   assertExitedCleanly(result);
-  assert.equal(result.stderr, "");
   const out = result.stdout;
-  assert.match(out, /registry closed: 21 lines sent in 7 datagrams, 0 dropped/);
-  assert.match(out, /the listener received 7 datagrams/);
+  assert.match(result.stderr, /^agent: listening on udp:\/\/127\.0\.0\.1:\d+, publishing every 5000 ms$/m);
+  assert.match(result.stderr, /^spectator\.registry: Atlas will drop MeterId\(name=server\.requestCount, .*title/m);
+  assert.match(out, /registry closed: 24 lines sent in 8 datagrams, 0 dropped/);
+  assert.equal(out.match(/^datagram of 3 lines, \d+ bytes:$/gm)?.length, 8, out);
   assert.match(out, /POST \/api\/v1\/play -> 405/);
-  assert.match(out, /GET {2}\/favicon\.ico -> 404/);
+  assert.match(out, /GET \/favicon\.ico -> 404/);
   for (
     const line of [
       "c:server.requestCount,country=us,nf.app=demo,status=200,title=Stranger_Things,version=v1:1",
@@ -68,9 +71,17 @@ exampleTest("examples/demo.ts serves requests and prints the lines its listener 
       "d:server.responseSize,nf.app=demo:51",
     ]
   ) {
-    assert.ok(out.includes(line), `missing ${line} in:\n${out}`);
+    assert.ok(out.includes(`  ${line}\n`), `missing ${line} in:\n${out}`);
   }
-  assert.match(out, /Timer +t:server\.requestLatency,nf\.app=demo:\d/);
+  const table = out.slice(out.indexOf("what SpectatorD would publish:"));
+  assert.match(table, /interval [\d.]+ s {2}24 lines {2}8 meters/);
+  assert.match(table, /^d {5}server\.responseSize,nf\.app=demo +8 +\d+ +\d+$/m);
+  assert.match(table, /^t {5}server\.requestLatency,nf\.app=demo +8 +[\d.e-]+ +[\d.e-]+$/m);
+  assert.match(table, /^c {5}server\.requestCount,nf\.app=demo,status=404,version=v1 +[\d.]+$/m);
+  assert.match(
+    table,
+    /Ids Atlas would reject:\n {2}server\.requestCount,country=de,.*: tag value of title must be 1 to 120/,
+  );
 });
 
 exampleTest("examples/simple.ts delivers its module-level meters at natural exit", ["deno"], async () => {

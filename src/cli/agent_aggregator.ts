@@ -127,6 +127,7 @@ export class AgentAggregator {
   #rejectedIds = new Map<string, RejectedId>();
   #checkedIds = new Map<string, string[]>();
   #lines = 0;
+  #totalLines = 0;
   #start: number;
 
   /**
@@ -153,6 +154,11 @@ export class AgentAggregator {
     }
   }
 
+  /** The lines taken since the aggregator was created, rejected ones included. */
+  get totalLines(): number {
+    return this.#totalLines;
+  }
+
   /**
    * Takes one protocol line (without its `\n`).
    *
@@ -160,6 +166,7 @@ export class AgentAggregator {
    */
   addLine(line: string): void {
     this.#lines++;
+    this.#totalLines++;
     const problem = spectatordProblem(line);
     if (problem !== undefined) {
       this.#reject(line, problem);

@@ -4,8 +4,8 @@
  * @module
  */
 
-/** What the command line asks for. */
-export interface CliOptions {
+/** How the agent stand-in listens and reports; see {@linkcode DEFAULT_AGENT_OPTIONS}. */
+export interface AgentOptions {
   /** The UDP port on 127.0.0.1; default 1234 (0 picks a free one). */
   port: number;
   /** The address to bind the UDP socket to; default `127.0.0.1`. */
@@ -20,9 +20,33 @@ export interface CliOptions {
   once: boolean;
   /** Print one JSON object per interval instead of a table. */
   json: boolean;
+  /** Also print every datagram's lines as they arrive. */
+  lines: boolean;
+}
+
+/** What the command line asks for: the agent's options, or the usage text. */
+export interface CliOptions extends AgentOptions {
   /** Print the usage text and exit. */
   help: boolean;
 }
+
+/**
+ * The agent's defaults: UDP on `127.0.0.1:1234` and a report every 5 seconds,
+ * as SpectatorD.
+ *
+ * @example
+ * ```ts ignore
+ * DEFAULT_AGENT_OPTIONS.intervalMs; // 5000
+ * ```
+ */
+export const DEFAULT_AGENT_OPTIONS: Readonly<AgentOptions> = Object.freeze({
+  port: 1234,
+  host: "127.0.0.1",
+  intervalMs: 5000,
+  once: false,
+  json: false,
+  lines: false,
+});
 
 /**
  * The usage text.
@@ -47,15 +71,75 @@ Options:
   --duration S     stop after S seconds
   --once           stop after the first interval
   --json           print one JSON object per interval
+  --lines          also print every datagram's lines as they arrive
   -h, --help       print this text
 `;
+
+/** The range of each numeric option: [least, most, whether it must be an integer]. */
+const NUMBER_RANGES = {
+  port: [0, 65535, true],
+  intervalMs: [10, 86_400_000, false],
+  durationSeconds: [0, 31_536_000, false],
+} as const;
+
+/** The command-line spelling of each option. */
+const FLAGS: Record<keyof AgentOptions, string> = {
+  port: "--port",
+  host: "--host",
+  unix: "--unix",
+  intervalMs: "--interval",
+  durationSeconds: "--duration",
+  once: "--once",
+  json: "--json",
+  lines: "--lines",
+};
+
+/**
+ * Completes options with {@linkcode DEFAULT_AGENT_OPTIONS} and checks them.
+ *
+ * @param options the options given, e.g. `{ port: 0 }`
+ * @returns every option
+ * @throws {RangeError} naming the option and the value when one is out of range or of the wrong type
+ *
+ * @example
+ * ```ts ignore
+ * agentOptions({ port: 0 }).intervalMs; // 5000
+ * agentOptions({ port: 70000 }); // throws RangeError: --port (port) must be an integer from 0 to 65535: received 70000
+ * ```
+ */
+export function agentOptions(options: Partial<AgentOptions>): AgentOptions {
+  const complete = { ...DEFAULT_AGENT_OPTIONS, ...options };
+  for (const key of Object.keys(NUMBER_RANGES) as (keyof typeof NUMBER_RANGES)[]) {
+    const value = complete[key];
+    if (value === undefined) continue;
+    const [min, max, integer] = NUMBER_RANGES[key];
+    if (typeof value !== "number" || !(value >= min && value <= max) || (integer && !Number.isInteger(value))) {
+      throw new RangeError(
+        `${FLAGS[key]} (${key}) must be ${integer ? "an integer" : "a number"} from ${min} to ${max}: ` +
+          `received ${typeof value === "string" ? JSON.stringify(value) : String(value)}`,
+      );
+    }
+  }
+  for (const key of ["host", "unix"] as const) {
+    const value = complete[key];
+    if (value !== undefined && (typeof value !== "string" || value === "")) {
+      throw new RangeError(`${FLAGS[key]} (${key}) must be a non-empty string: received ${String(value)}`);
+    }
+  }
+  for (const key of ["once", "json", "lines"] as const) {
+    if (typeof complete[key] !== "boolean") {
+      throw new RangeError(`${FLAGS[key]} (${key}) must be true or false: received ${String(complete[key])}`);
+    }
+  }
+  return complete;
+}
 
 /**
  * Parses the command-line arguments.
  *
  * @param args the arguments, e.g. `process.argv.slice(2)`
  * @returns the options
- * @throws {RangeError} for an unknown option or a value out of range
+ * @throws {RangeError} for an unknown option, a missing value or a value out of range
  *
  * @example
  * ```ts ignore
@@ -63,14 +147,8 @@ Options:
  * ```
  */
 export function parseCliArgs(args: readonly string[]): CliOptions {
-  const options: CliOptions = {
-    port: 1234,
-    host: "127.0.0.1",
-    intervalMs: 5000,
-    once: false,
-    json: false,
-    help: false,
-  };
+  const given: Partial<AgentOptions> = {};
+  let help = false;
   for (let i = 0; i < args.length; i++) {
     let arg = args[i];
     let inline: string | undefined;
@@ -84,50 +162,50 @@ export function parseCliArgs(args: readonly string[]): CliOptions {
       if (text === undefined) throw new RangeError(`Cannot parse arguments: ${arg} needs a value`);
       return text;
     };
-    const number = (min: number, max: number): number => {
+    const number = (): number => {
       const text = value();
-      const n = Number(text);
-      if (text.trim() === "" || !Number.isFinite(n) || n < min || n > max) {
-        throw new RangeError(
-          `Cannot parse arguments: ${arg} must be a number from ${min} to ${max}: received ${JSON.stringify(text)}`,
-        );
+      const n = text.trim() === "" ? NaN : Number(text);
+      if (Number.isNaN(n)) {
+        throw new RangeError(`Cannot parse arguments: ${arg} must be a number: received ${JSON.stringify(text)}`);
       }
       return n;
     };
     switch (arg) {
-      case "--port": {
-        const port = number(0, 65535);
-        if (!Number.isInteger(port)) {
-          throw new RangeError(`Cannot parse arguments: --port must be an integer: received ${port}`);
-        }
-        options.port = port;
+      case "--port":
+        given.port = number();
         break;
-      }
       case "--host":
-        options.host = value();
+        given.host = value();
         break;
       case "--unix":
-        options.unix = value();
+        given.unix = value();
         break;
       case "--interval":
-        options.intervalMs = number(10, 86_400_000);
+        given.intervalMs = number();
         break;
       case "--duration":
-        options.durationSeconds = number(0, 31_536_000);
+        given.durationSeconds = number();
         break;
       case "--once":
-        options.once = true;
+        given.once = true;
         break;
       case "--json":
-        options.json = true;
+        given.json = true;
+        break;
+      case "--lines":
+        given.lines = true;
         break;
       case "-h":
       case "--help":
-        options.help = true;
+        help = true;
         break;
       default:
         throw new RangeError(`Cannot parse arguments: unknown option: received ${JSON.stringify(args[i])}`);
     }
   }
-  return options;
+  try {
+    return { ...agentOptions(given), help };
+  } catch (error) {
+    throw new RangeError(`Cannot parse arguments: ${(error as Error).message}`);
+  }
 }

@@ -1,6 +1,7 @@
 /**
- * Rendering an interval's report of the local agent stand-in: a plain-text
- * table for people, or one JSON line for programs.
+ * Rendering what the local agent stand-in prints: an interval's report as a
+ * plain-text table for people or one JSON line for programs, and each
+ * datagram's lines as they arrive (`--lines`).
  *
  * @module
  */
@@ -83,4 +84,27 @@ export function renderTable(report: IntervalReport): string {
     for (const r of report.rejectedIds) out.push(`  ${r.id}: ${r.problems.join("; ")}`);
   }
   return out.join("\n") + "\n";
+}
+
+/**
+ * Renders a datagram as it arrived: a heading with its size, then one
+ * indented protocol line per line; with `json`, one JSON line
+ * `{"datagram":[...lines]}` instead.
+ *
+ * @param text the datagram, decoded as UTF-8
+ * @param byteLength its size in bytes
+ * @param json whether to render JSON
+ * @returns the text, ending with a newline
+ *
+ * @example
+ * ```ts ignore
+ * renderDatagram("c:requests:1\nt:latency:0.5", 28, false);
+ * // "datagram of 2 lines, 28 bytes:\n  c:requests:1\n  t:latency:0.5\n"
+ * ```
+ */
+export function renderDatagram(text: string, byteLength: number, json: boolean): string {
+  const lines = text.split("\n");
+  if (json) return JSON.stringify({ datagram: lines }) + "\n";
+  const heading = `datagram of ${lines.length} line${lines.length === 1 ? "" : "s"}, ${byteLength} bytes:`;
+  return [heading, ...lines.map((line) => `  ${line}`)].join("\n") + "\n";
 }

@@ -6,18 +6,19 @@
  * @module
  */
 
+import process from "node:process";
 import { AgentAggregator } from "./agent_aggregator.ts";
-import type { CliOptions } from "./args.ts";
+import { type AgentOptions, agentOptions } from "./args.ts";
 import { type DatagramListener, listenUdp, listenUnix } from "./listeners.ts";
-import { CLEAR_SCREEN, renderJson, renderTable } from "./render.ts";
+import { CLEAR_SCREEN, renderDatagram, renderJson, renderTable } from "./render.ts";
 
-/** Where the agent writes; defaults to the process's standard streams. */
+/** Where the agent writes; each part defaults to the process's standard streams. */
 export interface AgentIo {
   /** Writes report text. */
   out(text: string): void;
   /** Writes status and error messages. */
   err(text: string): void;
-  /** Whether `out` is a terminal (the screen is cleared before each table only then). */
+  /** Whether `out` is a terminal (the screen is cleared before each table only then, unless lines are printed). */
   isTty: boolean;
 }
 
@@ -29,54 +30,108 @@ export interface RunningAgent {
   readonly done: Promise<void>;
   /** Prints a last report if anything arrived since the previous one, then releases the sockets. */
   stop(): Promise<void>;
+  /** The protocol lines received so far, rejected ones included. */
+  readonly receivedLines: number;
+  /**
+   * Resolves once at least `count` lines have arrived (true), or after
+   * `timeoutMs` (false): datagrams travel asynchronously, so a program that
+   * has just flushed its registry waits with this before {@linkcode RunningAgent.stop}.
+   */
+  waitForLines(count: number, timeoutMs?: number): Promise<boolean>;
 }
 
 /**
- * Starts the agent stand-in with parsed options.
+ * Where the agent prints by default: standard output for reports (cleared
+ * before each table when it is a terminal), standard error for the rest.
+ */
+function processIo(): AgentIo {
+  return {
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    isTty: process.stdout.isTTY === true,
+  };
+}
+
+/**
+ * Starts the local agent stand-in: binds its sockets, then prints what
+ * SpectatorD would publish every interval (and, with `lines`, every datagram
+ * as it arrives) until it stops by itself (`once`, `durationSeconds`) or
+ * {@linkcode RunningAgent.stop} is called. The command line of `cli.ts` runs
+ * exactly this.
  *
- * @param options the parsed command line
- * @param io where to print
- * @returns the running agent
+ * @param options how to listen and report; unset options take {@linkcode DEFAULT_AGENT_OPTIONS}
+ * @param io where to print; unset parts print to the process's standard streams
+ * @returns the running agent, once its sockets are bound
+ * @throws {RangeError} for an option out of range, naming it and the value
  * @throws {Error} when a socket cannot be bound
  *
- * @example
+ * @example Listen on a free port, point a registry at it, print one report
  * ```ts ignore
- * const agent = await startAgent(parseCliArgs(["--port", "0", "--once"]), io);
- * await agent.done;
+ * import { startAgent } from "@spectator/client/cli";
+ * import { Config, Registry } from "@spectator/client";
+ *
+ * const agent = await startAgent({ port: 0 });
+ * const registry = new Registry(new Config({ location: agent.locations[0] }));
+ * registry.counter("requests").increment();
+ * await registry.close();
+ * await agent.stop(); // prints the table of what arrived
  * ```
  */
-export async function startAgent(options: CliOptions, io: AgentIo): Promise<RunningAgent> {
+export async function startAgent(
+  options: Partial<AgentOptions> = {},
+  io: Partial<AgentIo> = {},
+): Promise<RunningAgent> {
+  const settings = agentOptions(options);
+  const { out, err, isTty } = { ...processIo(), ...io };
+  // Clearing the screen would also wipe the lines printed as they arrived.
+  const clearScreen = isTty && !settings.lines;
   const aggregator = new AgentAggregator();
   const decoder = new TextDecoder();
-  let received = 0;
   const onDatagram = (bytes: Uint8Array) => {
     try {
-      received++;
-      aggregator.addDatagram(decoder.decode(bytes));
+      const text = decoder.decode(bytes);
+      if (settings.lines) out(renderDatagram(text, bytes.byteLength, settings.json));
+      aggregator.addDatagram(text);
+      for (const wake of waiters) wake();
     } catch (error) {
-      io.err(`agent: could not handle a datagram: ${error}\n`);
+      err(`agent: could not handle a datagram: ${error}\n`);
     }
   };
+  const waiters = new Set<() => void>();
+  const waitForLines = (count: number, timeoutMs = 2000) =>
+    new Promise<boolean>((resolve) => {
+      const settle = (arrived: boolean) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        resolve(arrived);
+      };
+      const check = () => {
+        if (aggregator.totalLines >= count) settle(true);
+      };
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      waiters.add(check);
+      check();
+    });
   const listeners: DatagramListener[] = [];
   try {
-    listeners.push(await listenUdp(options.host, options.port, onDatagram));
-    if (options.unix !== undefined) listeners.push(await listenUnix(options.unix, onDatagram));
+    listeners.push(await listenUdp(settings.host, settings.port, onDatagram));
+    if (settings.unix !== undefined) listeners.push(await listenUnix(settings.unix, onDatagram));
   } catch (error) {
     await Promise.all(listeners.map((l) => l.close()));
     throw error;
   }
   const locations = listeners.map((l) => l.location);
-  io.err(`agent: listening on ${locations.join(" and ")}, publishing every ${options.intervalMs} ms\n`);
+  err(`agent: listening on ${locations.join(" and ")}, publishing every ${settings.intervalMs} ms\n`);
 
   let sinceReport = 0;
   const report = () => {
     try {
       const interval = aggregator.publish();
-      sinceReport = received;
-      if (options.json) io.out(renderJson(interval) + "\n");
-      else io.out((io.isTty ? CLEAR_SCREEN : "") + renderTable(interval) + (io.isTty ? "" : "\n"));
+      sinceReport = aggregator.totalLines;
+      if (settings.json) out(renderJson(interval) + "\n");
+      else out((clearScreen ? CLEAR_SCREEN : "") + renderTable(interval) + (clearScreen ? "" : "\n"));
     } catch (error) {
-      io.err(`agent: could not report: ${error}\n`);
+      err(`agent: could not report: ${error}\n`);
     }
   };
 
@@ -87,7 +142,7 @@ export async function startAgent(options: CliOptions, io: AgentIo): Promise<Runn
     stopping ??= (async () => {
       clearInterval(ticker);
       clearTimeout(deadline);
-      if (received > sinceReport) report();
+      if (aggregator.totalLines > sinceReport) report();
       await Promise.all(listeners.map((l) => l.close()));
       resolveDone();
     })();
@@ -95,10 +150,18 @@ export async function startAgent(options: CliOptions, io: AgentIo): Promise<Runn
   };
   const ticker = setInterval(() => {
     report();
-    if (options.once) stop();
-  }, options.intervalMs);
-  const deadline = options.durationSeconds === undefined
+    if (settings.once) stop();
+  }, settings.intervalMs);
+  const deadline = settings.durationSeconds === undefined
     ? undefined
-    : setTimeout(() => stop(), options.durationSeconds * 1000);
-  return { locations, done, stop };
+    : setTimeout(() => stop(), settings.durationSeconds * 1000);
+  return {
+    locations,
+    done,
+    stop,
+    get receivedLines() {
+      return aggregator.totalLines;
+    },
+    waitForLines,
+  };
 }
