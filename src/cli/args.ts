@@ -35,7 +35,9 @@ export interface CliOptions extends AgentOptions {
  * as SpectatorD.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { DEFAULT_AGENT_OPTIONS } from "./args.ts";
+ *
  * DEFAULT_AGENT_OPTIONS.intervalMs; // 5000
  * ```
  */
@@ -52,7 +54,9 @@ export const DEFAULT_AGENT_OPTIONS: Readonly<AgentOptions> = Object.freeze({
  * The usage text.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { USAGE } from "./args.ts";
+ *
  * console.log(USAGE);
  * ```
  */
@@ -102,9 +106,15 @@ const FLAGS: Record<keyof AgentOptions, string> = {
  * @throws {RangeError} naming the option and the value when one is out of range or of the wrong type
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { agentOptions } from "./args.ts";
+ *
  * agentOptions({ port: 0 }).intervalMs; // 5000
- * agentOptions({ port: 70000 }); // throws RangeError: --port (port) must be an integer from 0 to 65535: received 70000
+ * try {
+ *   agentOptions({ port: 70000 });
+ * } catch (error) {
+ *   // RangeError: --port (port) must be an integer from 0 to 65535: received 70000
+ * }
  * ```
  */
 export function agentOptions(options: Partial<AgentOptions>): AgentOptions {
@@ -142,7 +152,9 @@ export function agentOptions(options: Partial<AgentOptions>): AgentOptions {
  * @throws {RangeError} for an unknown option, a missing value or a value out of range
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { parseCliArgs } from "./args.ts";
+ *
  * parseCliArgs(["--port", "0", "--json"]).port; // 0
  * ```
  */

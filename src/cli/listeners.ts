@@ -25,7 +25,9 @@ export interface DatagramListener {
  * @returns the bound listener
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { listenUdp } from "./listeners.ts";
+ *
  * const listener = await listenUdp("127.0.0.1", 0, (bytes) => console.log(bytes.length));
  * await listener.close();
  * ```

@@ -19,8 +19,13 @@ export const CLEAR_SCREEN = "\x1b[2J\x1b[H";
  * @returns the JSON text, without a newline
  *
  * @example
- * ```ts ignore
- * renderJson(aggregator.publish());
+ * ```ts
+ * import { AgentAggregator } from "./agent_aggregator.ts";
+ * import { renderJson } from "./render.ts";
+ *
+ * const aggregator = new AgentAggregator();
+ * aggregator.addLine("g:queue:NaN");
+ * renderJson(aggregator.publish()); // {"time":...,"meters":{"g:queue":{...,"value":"NaN"}},...}
  * ```
  */
 export function renderJson(report: IntervalReport): string {
@@ -48,8 +53,13 @@ function idText(meter: MeterSnapshot): string {
  * @returns the text, ending with a newline
  *
  * @example
- * ```ts ignore
- * process.stdout.write(renderTable(aggregator.publish()));
+ * ```ts
+ * import { AgentAggregator } from "./agent_aggregator.ts";
+ * import { renderTable } from "./render.ts";
+ *
+ * const aggregator = new AgentAggregator();
+ * aggregator.addDatagram("c:requests:1\nbad");
+ * console.log(renderTable(aggregator.publish())); // a row for c requests, then "bad" under the rejected lines
  * ```
  */
 export function renderTable(report: IntervalReport): string {
@@ -97,7 +107,9 @@ export function renderTable(report: IntervalReport): string {
  * @returns the text, ending with a newline
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { renderDatagram } from "./render.ts";
+ *
  * renderDatagram("c:requests:1\nt:latency:0.5", 28, false);
  * // "datagram of 2 lines, 28 bytes:\n  c:requests:1\n  t:latency:0.5\n"
  * ```

@@ -66,7 +66,7 @@ function processIo(): AgentIo {
  * @throws {Error} when a socket cannot be bound
  *
  * @example Listen on a free port, point a registry at it, print one report
- * ```ts ignore
+ * ```ts
  * import { startAgent } from "@spectator/client/cli";
  * import { Config, Registry } from "@spectator/client";
  *
@@ -74,6 +74,7 @@ function processIo(): AgentIo {
  * const registry = new Registry(new Config({ location: agent.locations[0] }));
  * registry.counter("requests").increment();
  * await registry.close();
+ * await agent.waitForLines(1);
  * await agent.stop(); // prints the table of what arrived
  * ```
  */

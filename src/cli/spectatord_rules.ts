@@ -27,7 +27,9 @@
  * The meter types a client may write (SpectatorD also knows `X`, which no client exposes).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { SPECTATORD_SYMBOLS } from "./spectatord_rules.ts";
+ *
  * SPECTATORD_SYMBOLS.has("c"); // true
  * ```
  */
@@ -58,7 +60,9 @@ const MAX_UINT64 = 2n ** 64n - 1n;
  * @returns `true` when `strtod` would consume all of it
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { isStrtodNumber } from "./spectatord_rules.ts";
+ *
  * isStrtodNumber("1e-7"); // true
  * isStrtodNumber("1,5"); // false
  * ```
@@ -74,7 +78,9 @@ export function isStrtodNumber(text: string): boolean {
  * @returns `true` for `0` to `18446744073709551615`
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { isUint64 } from "./spectatord_rules.ts";
+ *
  * isUint64("18446744073709551615"); // true
  * isUint64("-1"); // false
  * ```
@@ -91,7 +97,9 @@ export function isUint64(text: string): boolean {
  * @returns the reason, or `undefined`
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { spectatordProblem } from "./spectatord_rules.ts";
+ *
  * spectatordProblem("c:server.requestCount:1"); // undefined
  * spectatordProblem("x:name:1"); // 'unknown meter type "x"'
  * ```
