@@ -1,9 +1,11 @@
 // Runs the whole test suite on every runtime and totals the results:
 //   Deno with --unstable-net (native datagram sockets), Deno without it
-//   (node:dgram, FFI), Bun, Node 20 on the transpiled build, and the doc examples.
+//   (node:dgram, FFI), Bun, Node 20 on the transpiled build, the npm package
+//   (built, packed and installed into a fresh project, then used from Node, Bun,
+//   TypeScript and its spectator-agent bin), and the doc examples.
 // Prints each runner's output, a summary per run, and last a plain
 // "N passed, N failed" line; exits non-zero when anything failed.
-// Run with Node from the project root: node scripts/run_tests.mjs [deno|bun|node|doc ...]
+// Run with Node from the project root: node scripts/run_tests.mjs [deno|bun|node|npm|doc ...]
 import { spawnSync } from "node:child_process";
 
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
@@ -22,6 +24,12 @@ const runs = [
     group: "node",
     before: ["node", "scripts/build_node.mjs"],
     command: ["node", "--test", "--test-reporter=spec", "dist/tests/"],
+    parse: parseNode,
+  },
+  {
+    name: "npm package",
+    group: "npm",
+    command: ["node", "--test", "--test-reporter=spec", "tests/npm_package/npm_package.check.mjs"],
     parse: parseNode,
   },
   {
