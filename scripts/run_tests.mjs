@@ -35,7 +35,7 @@ const runs = [
   {
     name: "doc examples",
     group: "doc",
-    command: [bin("deno"), "test", "-A", "--doc", "mod.ts", "runtime_metrics.ts", "ipc.ts", "src/"],
+    command: [bin("deno"), "test", "-A", "--doc", "mod.ts", "cli.ts", "runtime_metrics.ts", "ipc.ts", "src/"],
     parse: parseDeno,
   },
 ];
