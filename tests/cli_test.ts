@@ -12,7 +12,7 @@ import dgram from "node:dgram";
 import { test } from "node:test";
 import { Config, Registry } from "../mod.ts";
 import { AgentAggregator, type IntervalReport } from "../src/cli/agent_aggregator.ts";
-import { startAgent } from "../cli.ts";
+import { DEFAULT_AGENT_OPTIONS, startAgent } from "../cli.ts";
 import { parseCliArgs } from "../src/cli/args.ts";
 import { listenUnix } from "../src/cli/listeners.ts";
 import { renderDatagram, renderJson, renderTable } from "../src/cli/render.ts";
@@ -175,15 +175,9 @@ test("renderTable() and renderJson() show meters and rejections", () => {
 });
 
 test("parseCliArgs() reads options and rejects bad ones", () => {
-  assert.deepEqual(parseCliArgs([]), {
-    port: 1234,
-    host: "127.0.0.1",
-    intervalMs: 5000,
-    once: false,
-    json: false,
-    lines: false,
-    help: false,
-  });
+  assert.deepEqual(parseCliArgs([]), { ...DEFAULT_AGENT_OPTIONS, help: false });
+  const { port, host, intervalMs } = DEFAULT_AGENT_OPTIONS;
+  assert.deepEqual([port, host, intervalMs], [1234, "127.0.0.1", 5000], "where and how often SpectatorD listens");
   const options = parseCliArgs([
     "--port=0",
     "--interval",
