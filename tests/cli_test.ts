@@ -174,6 +174,22 @@ test("renderTable() and renderJson() show meters and rejections", () => {
   assert.equal(json.meters["g:nan"].value, "NaN" as unknown as number);
 });
 
+test("renderTable() puts an id wider than its column on a line of its own, its values below in their columns", () => {
+  const { aggregator, advance } = clocked();
+  const long = `tags,key=${"v".repeat(90)}`;
+  aggregator.addDatagram(`c:${long}:5\nd:short:2`);
+  advance(5000);
+  const lines = renderTable(aggregator.publish()).split("\n");
+  const header = lines.find((line) => line.startsWith("type"))!;
+  const longRow = lines.findIndex((line) => line === `c     ${long}`);
+  assert.ok(longRow > 0, lines.join("\n"));
+  const values = lines[longRow + 1];
+  assert.equal(values.trim(), "1");
+  assert.equal(values.indexOf("1"), header.indexOf("rate/s"), "the rate sits in its column");
+  const short = lines.find((line) => line.startsWith("d     short"))!;
+  assert.equal(short.indexOf("1"), header.indexOf("count"));
+});
+
 test("parseCliArgs() reads options and rejects bad ones", () => {
   assert.deepEqual(parseCliArgs([]), { ...DEFAULT_AGENT_OPTIONS, help: false });
   const { port, host, intervalMs } = DEFAULT_AGENT_OPTIONS;

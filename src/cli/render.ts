@@ -41,6 +41,9 @@ function formatNumber(n: number | undefined): string {
   return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(6)));
 }
 
+/** The widest a column of the table gets. */
+const MAX_COLUMN = 80;
+
 function idText(meter: MeterSnapshot): string {
   return [meter.name, ...Object.entries(meter.tags).map(([k, v]) => `${k}=${v}`)].join(",");
 }
@@ -73,8 +76,13 @@ export function renderTable(report: IntervalReport): string {
     formatNumber(m.max),
     formatNumber(m.value),
   ]);
-  const widths = header.map((h, i) => Math.min(80, Math.max(h.length, ...rows.map((r) => r[i].length))));
-  const format = (row: string[]) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+  const widths = header.map((h, i) => Math.min(MAX_COLUMN, Math.max(h.length, ...rows.map((r) => r[i].length))));
+  const format = (row: string[]): string => {
+    const [type, id, ...values] = row;
+    // An id wider than its column gets a line of its own, its values below, in their columns.
+    if (id.length > widths[1]) return `${type.padEnd(widths[0])}  ${id}\n${format(["", "", ...values])}`;
+    return row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd();
+  };
   const out = [
     `${new Date(report.time).toISOString()}  interval ${formatNumber(report.intervalSeconds)} s  ` +
     `${report.lines} lines  ${rows.length} meters`,
