@@ -104,6 +104,15 @@ test("spectator-agent --help prints the usage", async () => {
   assert.match(stdout, /--port N/);
 });
 
+test("the README's one-liner for JSR installs runs the agent from the installed package", async () => {
+  // The README's route for Node users of JSR's npm layer, which installs the same files under the same name.
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const oneLiner = /^node --input-type=module -e '([^']+)' --/m.exec(readme);
+  assert.ok(oneLiner, "the README shows the one-liner");
+  const { stdout } = await succeed(process.execPath, ["--input-type=module", "-e", oneLiner[1], "--", "--help"]);
+  assert.match(stdout, /^Usage: /);
+});
+
 test("spectator-agent aggregates what a Registry sends over UDP and prints the interval as JSON", async () => {
   const agent = start(agentBin, ["--port", "0", "--json", "--interval", "300", "--once"]);
   let running = true;
