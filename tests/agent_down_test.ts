@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { Config, detectRuntime, LineWriter, type LineWriterStats, Registry } from "../mod.ts";
@@ -7,6 +9,7 @@ import { isGranted } from "../src/permissions.ts";
 import { denoDatagramApi } from "../src/transports/deno_udp.ts";
 import { runtimeTransport } from "../src/transports/select.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
+import { runFixture } from "./helpers/run_fixture.ts";
 import { withEnv } from "./helpers/env.ts";
 import { listenUdp } from "./helpers/udp_listener.ts";
 import { listenUnix, tempSocketDir } from "./helpers/unix_listener.ts";
@@ -21,7 +24,7 @@ const denoFfi = runtime === "deno" && isGranted({ name: "ffi" });
 const denoAsync = runtime === "deno" && !denoFfi;
 /** Where `unix://` locations reach a Unix socket: Bun, and Deno with FFI or --unstable-net; elsewhere they fall back to UDP. */
 const unixRoute = runtime === "bun" || denoFfi || (runtime === "deno" && denoDatagramApi() !== undefined);
-/** Root bypasses file permissions, so a socket the process may not write to cannot be made honestly. */
+/** Root bypasses file permissions: a socket the process may not write to needs another user. */
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 
 const WINDOW_MS = 1000;
@@ -195,26 +198,47 @@ test("a datagram the kernel refused (ECONNREFUSED) counts as dropped, not sent",
   assert.ok(stats.droppedLines > 0, JSON.stringify(stats));
 });
 
+/** The user the EACCES test sends as when the tests run as root, which file permissions never stop. */
+const NOBODY = { uid: 65534, gid: 65534 };
+
 test("a Unix socket the process may not write to (EACCES) never throws and is reported", {
-  // Root bypasses file permissions, so EACCES cannot be produced honestly there; the test above covers ENOTDIR and a
-  // directory path, the other ways a path cannot be sent to.
-  skip: isRoot ? "running as root, which bypasses file permissions" : unixRoute ? false : "no Unix route",
+  skip: unixRoute ? false : "no Unix route",
 }, async () => {
   const dir = tempSocketDir();
   const listener = await listenUnix(dir.path());
+  // The sender runs in a child: as nobody when we are root (the directory is root's, mode 0700), else as us with
+  // the directory closed to everyone. Its runtime caches go to a directory it may write.
+  const cache = mkdtempSync(join(tmpdir(), "spectator-eacces-cache-"));
   try {
-    chmodSync(dir.path(), 0o000);
-    const fault: Fault = { name: "Unix, no write permission", location: `unix://${dir.path()}`, visible: true };
-    const { logger, stats, thrown } = await drive(fault, Date.now() + 300);
+    if (isRoot) chmodSync(cache, 0o777);
+    else chmodSync(dir.dir, 0o000);
+    const result = await runFixture("unix_eacces_fixture", {
+      args: [dir.path()],
+      env: {
+        HOME: cache,
+        DENO_DIR: cache,
+        BUN_RUNTIME_TRANSPILER_CACHE_PATH: "0",
+        SPECTATOR_OUTPUT_LOCATION: undefined,
+      },
+      runAs: isRoot ? NOBODY : undefined,
+    });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const { thrown, stats, errors } = JSON.parse(result.stdout) as {
+      thrown: string[];
+      stats: LineWriterStats;
+      errors: string[];
+    };
     assert.deepEqual(thrown, []);
-    assert.ok(stats.errors > 0 && stats.droppedLines > 0, JSON.stringify(stats));
-    const errors = logger.messages("error");
+    assert.ok(stats.errors > 0 && stats.droppedLines > 0 && stats.sentLines === 0, JSON.stringify(stats));
     assert.equal(errors.length, 1, errors.join("\n"));
-    assert.match(errors[0], /EACCES|EPERM/);
+    assert.match(errors[0], /EACCES|EPERM|permission denied/i);
+    assert.equal(errors[0].split(dir.path()).length, 2, `the path is named once: ${errors[0]}`);
     assert.equal(listener.datagrams.length, 0);
   } finally {
+    chmodSync(dir.dir, 0o700);
     await listener.close();
     dir.remove();
+    rmSync(cache, { recursive: true, force: true });
   }
 });
 

@@ -477,7 +477,11 @@ export class LineWriter implements ValueWriter {
     const suppressed = this.#reports.take(action);
     if (suppressed === undefined) return;
     const more = suppressed > 0 ? ` (${suppressed} similar errors not shown)` : "";
-    this.logger.error(`spectator.writer: cannot ${action} ${this.#description}: ${describeError(error)}${more}`);
+    const said = `cannot ${action} ${this.#description}: `;
+    // Transport errors often start with what this line already says; say it once.
+    let detail = describeError(error);
+    if (detail.toLowerCase().startsWith(said.toLowerCase())) detail = detail.slice(said.length);
+    this.logger.error(`spectator.writer: ${said}${detail}${more}`);
   }
 }
 

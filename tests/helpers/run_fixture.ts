@@ -30,6 +30,12 @@ export interface RunFixtureOptions {
    * `tests/fixtures/`; Node runs its twin in `dist/`.
    */
   topLevel?: boolean;
+  /**
+   * Run the child as this user and group instead (through util-linux's
+   * `setpriv`; the tests must run as root), e.g. nobody's
+   * `{ uid: 65534, gid: 65534 }`.
+   */
+  runAs?: { uid: number; gid: number };
 }
 
 /** What a fixture did. */
@@ -84,25 +90,29 @@ export function runFixture(stem: string, options: RunFixtureOptions = {}): Promi
   const args = options.args ?? [];
   const env = childEnv(options.env ?? {});
   const timeoutMs = options.timeoutMs ?? 30_000;
+  const { runAs } = options;
+  const asUser = runAs === undefined
+    ? []
+    : ["setpriv", `--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, "--clear-groups"];
   const deno = (globalThis as { Deno?: typeof Deno }).Deno;
   // Deno's node:child_process rewrites the flags of a child Deno (it grants all
   // permissions), so Deno children are started with Deno.Command.
   if (deno !== undefined && !("Bun" in globalThis)) {
-    return runDeno(deno, ["run", ...(options.denoFlags ?? ["-A"]), script, ...args], env, timeoutMs, stem);
+    const argv = [...asUser, deno.execPath(), "run", ...(options.denoFlags ?? ["-A"]), script, ...args];
+    return runDeno(deno, argv, env, timeoutMs, stem);
   }
-  return runNode([script, ...args], env, timeoutMs, stem);
+  return runNode([...asUser, process.execPath, script, ...args], env, timeoutMs, stem);
 }
 
 async function runDeno(
   deno: typeof Deno,
-  args: string[],
+  [command, ...args]: string[],
   env: Record<string, string>,
   timeoutMs: number,
   stem: string,
 ): Promise<FixtureResult> {
   const signal = AbortSignal.timeout(timeoutMs);
-  const command = new deno.Command(deno.execPath(), { args, env, clearEnv: true, stdin: "null", signal });
-  const output = await command.output();
+  const output = await new deno.Command(command, { args, env, clearEnv: true, stdin: "null", signal }).output();
   if (signal.aborted) throw new Error(`fixture ${stem} ran longer than ${timeoutMs} ms`);
   const decoder = new TextDecoder();
   return {
@@ -112,9 +122,14 @@ async function runDeno(
   };
 }
 
-function runNode(args: string[], env: Record<string, string>, timeoutMs: number, stem: string): Promise<FixtureResult> {
+function runNode(
+  [command, ...args]: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+  stem: string,
+): Promise<FixtureResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
     const stdout: Uint8Array[] = [];
     const stderr: Uint8Array[] = [];
     child.stdout.on("data", (chunk: Uint8Array) => stdout.push(chunk));
