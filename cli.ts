@@ -12,12 +12,12 @@
  * ```sh
  * deno run -A jsr:@spectator/client/cli            # UDP 127.0.0.1:1234, a table every 5 s
  * deno run -A jsr:@spectator/client/cli --json --interval 1000 --duration 10
- * deno run -A --unstable-net jsr:@spectator/client/cli --unix /tmp/spectatord.unix
+ * deno run -A jsr:@spectator/client/cli --unix /tmp/spectatord.unix   # via the C library (FFI)
  * ```
  *
  * Options: `--port N`, `--host ADDR`, `--unix PATH` (Deno with
- * `--unstable-net` only), `--interval MS`, `--duration S`, `--once`, `--json`,
- * `--lines`, `--help`.
+ * `--unstable-net` or `--allow-ffi`, or Bun; not Node), `--interval MS`,
+ * `--duration S`, `--once`, `--json`, `--lines`, `--help`.
  *
  * From code, {@linkcode startAgent} runs the same agent with options as an
  * object, e.g. in a demo or an integration test.

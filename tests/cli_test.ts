@@ -1,23 +1,28 @@
 /**
  * Tests of the local agent stand-in (`cli.ts` and `src/cli/`): the
  * aggregation per meter type, the checker of lines and ids, the argument
- * parser, the renderers, and an end-to-end run of the CLI in a child process
- * with real UDP sockets.
+ * parser, the renderers, the Unix datagram listener on every runtime that can
+ * bind one, and end-to-end runs of the agent with real UDP and Unix sockets.
  *
  * @module
  */
 
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { spawn } from "node:child_process";
 import dgram from "node:dgram";
+import { existsSync, lstatSync } from "node:fs";
 import { test } from "node:test";
-import { Config, Registry } from "../mod.ts";
+import { Config, detectRuntime, Registry } from "../mod.ts";
 import { AgentAggregator, type IntervalReport } from "../src/cli/agent_aggregator.ts";
 import { DEFAULT_AGENT_OPTIONS, startAgent } from "../cli.ts";
 import { parseCliArgs } from "../src/cli/args.ts";
 import { listenUnix } from "../src/cli/listeners.ts";
 import { renderDatagram, renderJson, renderTable } from "../src/cli/render.ts";
+import { DatagramCollector, type ReceivedDatagrams } from "./helpers/datagram_collector.ts";
 import { random, randomInt } from "./helpers/random.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
+import { listenUnix as listenInPython, tempSocketDir } from "./helpers/unix_listener.ts";
 
 function clocked(): { aggregator: AgentAggregator; advance(ms: number): void } {
   let now = 1_000_000;
@@ -276,24 +281,142 @@ test("startAgent() runs in-process: prints datagrams as they arrive, waits for l
   await agent.stop(); // idempotent
 });
 
-test("listenUnix() binds a Unix datagram socket only on Deno with --unstable-net", async () => {
-  const deno = (globalThis as { Deno?: { listenDatagram?: unknown } }).Deno;
-  const supported = !("Bun" in globalThis) && deno?.listenDatagram !== undefined;
-  const path = `/tmp/spectator_cli_test_${Date.now()}_${Math.floor(Math.random() * 1e9)}.unix`;
-  if (!supported) {
-    await assert.rejects(listenUnix(path, () => {}), /need Deno run with --unstable-net/);
-    return;
-  }
-  const received: string[] = [];
-  const listener = await listenUnix(path, (bytes) => received.push(new TextDecoder().decode(bytes)));
+/** Whether this runtime can bind a Unix datagram socket: Deno (`-A` grants FFI) and Bun can, Node cannot. */
+const bindsUnix = detectRuntime() !== "node";
+
+/** What {@linkcode listenUnix} says on a runtime that cannot bind a Unix datagram socket, after the path. */
+const CANNOT_BIND_UNIX = "run with Deno --unstable-net or --allow-ffi, or Bun; " +
+  "Node cannot bind Unix datagram sockets without native addons (use --port for UDP)";
+
+/** A listener from {@linkcode listenUnix} at `path`, recording what it receives. */
+async function unixAgentSocket(path: string): Promise<ReceivedDatagrams & { close(): Promise<void> }> {
+  const collector = new DatagramCollector({ where: () => path, timeoutMs: 3000 });
+  const listener = await listenUnix(path, (bytes) => collector.add(bytes));
+  assert.equal(listener.location, `unix://${path}`);
+  return { ...collector.received, close: () => listener.close() };
+}
+
+/** Runs `use` with a listener from {@linkcode listenUnix} in a fresh directory, then closes it and removes the directory. */
+async function withUnixAgentSocket(use: (socket: ReceivedDatagrams, path: string) => Promise<void>): Promise<void> {
+  const dir = tempSocketDir();
   try {
-    const registry = new Registry(new Config({ location: `unix://${path}` }));
-    registry.counter("cli.unix").increment();
-    await registry.close();
-    for (let i = 0; i < 100 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    assert.deepEqual(received, ["c:cli.unix:1"]);
+    const socket = await unixAgentSocket(dir.path());
+    try {
+      await use(socket, dir.path());
+    } finally {
+      await socket.close();
+    }
   } finally {
-    await listener.close();
+    dir.remove();
+  }
+}
+
+/** Sends each datagram to `path` from a `python3` child, one right after another: a sender sharing no code with the library. */
+async function sendFromPython(path: string, datagrams: string[]): Promise<void> {
+  const script = "import socket, sys\n" +
+    "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)\n" +
+    "for line in sys.stdin: s.sendto(bytes.fromhex(line.strip()), sys.argv[1])\n";
+  const child = spawn("python3", ["-c", script, path], { stdio: ["pipe", "ignore", "inherit"] });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  child.stdin.end(datagrams.map((datagram) => `${Buffer.from(datagram).toString("hex")}\n`).join(""));
+  assert.equal(await exited, 0, "python3 sent every datagram");
+}
+
+/** `count` counter lines, `c:<prefix>.000000:1` and on. */
+function counterLines(prefix: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `c:${prefix}.${String(i).padStart(6, "0")}:1`);
+}
+
+test("listenUnix() receives a Registry's datagrams over a Unix socket: a burst split near 60 KiB, then one more", async () => {
+  if (!bindsUnix) return;
+  await withUnixAgentSocket(async (socket, path) => {
+    const registry = new Registry(new Config({ location: `unix://${path}` }));
+    const burst = counterLines("cli.unix.burst.counter", 2500); // 85 KB in one stretch: two datagrams, back to back
+    for (const line of burst) registry.counter(line.slice(2, -2)).increment();
+    await registry.flush();
+    registry.timer("cli.unix.latency").record(0.5);
+    await registry.close();
+    await socket.waitForDatagrams(3);
+    assert.deepEqual(socket.lines(), [...burst, "t:cli.unix.latency:0.5"]);
+    assert.equal(socket.datagrams.length, 3);
+    assert.ok(socket.sizes[0] > 60_000 && socket.sizes[0] <= 61_440, `the first datagram has ${socket.sizes[0]} bytes`);
+  });
+});
+
+test("listenUnix() receives datagrams from an independent sender exactly, a 60 KiB one and an empty one included", async () => {
+  if (!bindsUnix) return;
+  await withUnixAgentSocket(async (socket, path) => {
+    const sent = ["c:py.one:1", counterLines("py.big.datagram.counter", 1750).join("\n"), "", "g:py.last:2"];
+    assert.equal(sent[1].length, 61_249);
+    await sendFromPython(path, sent);
+    assert.deepEqual(await socket.waitForDatagrams(sent.length), sent);
+  });
+});
+
+test("listenUnix() replaces a stale socket file; close() removes the file and is idempotent", async () => {
+  if (!bindsUnix) return;
+  const dir = tempSocketDir();
+  const path = dir.path();
+  try {
+    await (await listenInPython(path)).close(); // killed: its socket file stays, as a crashed agent's does
+    assert.ok(lstatSync(path).isSocket(), "a stale socket file is there");
+    const socket = await unixAgentSocket(path);
+    await sendFromPython(path, ["c:cli.fresh:1"]);
+    assert.deepEqual(await socket.waitForDatagrams(1), ["c:cli.fresh:1"]);
+    await socket.close();
+    assert.equal(existsSync(path), false, "close() removed the socket file");
+    await socket.close();
+    assert.equal(existsSync(path), false);
+  } finally {
+    dir.remove();
+  }
+});
+
+test("listenUnix() rejects on Node, naming what can bind a Unix datagram socket", async () => {
+  if (bindsUnix) return;
+  const path = "/tmp/spectator-cli-test-never-bound.sock";
+  await assert.rejects(listenUnix(path, () => {}), { message: `Cannot listen on unix://${path}: ${CANNOT_BIND_UNIX}` });
+});
+
+test("listenUnix() on Deno: binds through the C library with --allow-ffi alone, else names the flags it needs", async () => {
+  if (detectRuntime() !== "deno") return;
+  const dir = tempSocketDir();
+  try {
+    const run = (flags: string[]) => runFixture("unix_listen_fixture", { args: [dir.path()], denoFlags: flags });
+    const [ffi, neither] = await Promise.all([
+      run(["--allow-ffi", "--allow-read", "--allow-write"]),
+      run(["--allow-read", "--allow-write"]),
+    ]);
+    assert.equal(ffi.stdout, "received c:cli.child:1\n", ffi.stderr);
+    assert.equal(neither.stdout, `error: Cannot listen on unix://${dir.path()}: ${CANNOT_BIND_UNIX}\n`, neither.stderr);
+  } finally {
+    dir.remove();
+  }
+});
+
+test("startAgent() with a unix path aggregates what a Registry sends over the Unix socket", async () => {
+  if (!bindsUnix) return;
+  const dir = tempSocketDir();
+  const out: string[] = [];
+  try {
+    const agent = await startAgent(
+      { port: 0, unix: dir.path() },
+      { out: (text) => out.push(text), err: () => {}, isTty: false },
+    );
+    assert.deepEqual(agent.locations.slice(1), [`unix://${dir.path()}`]);
+    const registry = new Registry(new Config({ location: agent.locations[1] }));
+    registry.counter("agent.unix.requests").increment();
+    registry.distributionSummary("agent.unix.bytes").record(512);
+    await registry.close();
+    assert.equal(await agent.waitForLines(2), true);
+    await agent.stop();
+    await agent.done;
+    const table = out.join("");
+    assert.match(table, /^c\s+agent\.unix\.requests\s+\d/m);
+    assert.match(table, /^d\s+agent\.unix\.bytes\s+1\s+512\s+512$/m);
+    assert.equal(existsSync(dir.path()), false, "stop() removed the socket file");
+  } finally {
+    dir.remove();
   }
 });
 

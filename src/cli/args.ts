@@ -70,7 +70,8 @@ reject.
 Options:
   --port N         UDP port on 127.0.0.1 (default 1234; 0 picks a free one)
   --host ADDR      address to bind the UDP socket to (default 127.0.0.1)
-  --unix PATH      also listen on a Unix datagram socket (Deno with --unstable-net)
+  --unix PATH      also listen on a Unix datagram socket (Deno with --unstable-net
+                   or --allow-ffi, or Bun; not Node)
   --interval MS    publish interval in milliseconds (default 5000)
   --duration S     stop after S seconds
   --once           stop after the first interval

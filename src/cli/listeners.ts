@@ -1,12 +1,17 @@
 /**
  * The sockets of the local agent stand-in: UDP through `node:dgram` (Deno,
  * Bun and Node), and a Unix datagram socket through `Deno.listenDatagram`
- * (Deno with `--unstable-net` only).
+ * (Deno with `--unstable-net`) or the C library (Bun, and Deno with
+ * `--allow-ffi`).
  *
  * @module
  */
 
 import { createSocket } from "node:dgram";
+import { isGranted } from "../permissions.ts";
+import { detectRuntime } from "../runtime.ts";
+import { loadLibc } from "../transports/_libc_ffi.ts";
+import { listenUnixDatagram } from "../transports/_libc_unix.ts";
 
 /** A bound socket that hands each datagram to a callback. */
 export interface DatagramListener {
@@ -71,30 +76,62 @@ interface DenoDatagramConn {
 
 type ListenDatagram = (options: { transport: "unixpacket"; path: string }) => DenoDatagramConn;
 
+interface DenoUnixApi {
+  listenDatagram: ListenDatagram;
+  remove(path: string): Promise<void>;
+}
+
 /**
  * Binds a Unix datagram socket at `path` and calls `onDatagram` for every
- * datagram. Only Deno run with `--unstable-net` can do that.
+ * datagram. Deno run with `--unstable-net` binds it with
+ * `Deno.listenDatagram`; Bun, and Deno run with `--allow-ffi` (without
+ * `--unstable-net`), through the C library (`socket`, `bind`, and a
+ * non-blocking `recv` every few milliseconds). Node cannot bind one without a
+ * native addon. Either way the listener keeps the process alive until
+ * closed, like the UDP one, and `close()` removes the socket file.
  *
  * @param path the socket's path; an existing socket file there is replaced
  * @param onDatagram called with each datagram's bytes; must not throw
  * @returns the bound listener
- * @throws {Error} when the runtime cannot bind a Unix datagram socket
+ * @throws {Error} on Node, and on Deno without `--unstable-net` or
+ * `--allow-ffi`, with a message naming what is needed
  *
- * @example
+ * @example Listen on a Unix datagram socket (Deno `--unstable-net` or `--allow-ffi`, or Bun)
  * ```ts ignore
+ * import { listenUnix } from "./listeners.ts";
+ *
  * const listener = await listenUnix("/tmp/spectatord.unix", (bytes) => console.log(bytes.length));
  * await listener.close();
  * ```
  */
-export async function listenUnix(path: string, onDatagram: (bytes: Uint8Array) => void): Promise<DatagramListener> {
-  const deno = (globalThis as { Deno?: { listenDatagram?: ListenDatagram; remove(path: string): Promise<void> } })
-    .Deno;
-  if ("Bun" in globalThis || deno?.listenDatagram === undefined) {
-    throw new Error(
-      `Cannot listen on unix://${path}: Unix datagram sockets need Deno run with --unstable-net; ` +
-        "this runtime cannot bind one (use --port for UDP)",
-    );
+export function listenUnix(path: string, onDatagram: (bytes: Uint8Array) => void): Promise<DatagramListener> {
+  const runtime = detectRuntime();
+  const deno = (globalThis as { Deno?: Partial<DenoUnixApi> }).Deno;
+  if (runtime === "deno" && deno?.listenDatagram !== undefined) {
+    return listenDenoUnix(deno as DenoUnixApi, path, onDatagram);
   }
+  if (runtime === "bun" || (runtime === "deno" && isGranted({ name: "ffi" }))) {
+    try {
+      const receiver = listenUnixDatagram(loadLibc("Unix sockets"), path, onDatagram);
+      return Promise.resolve({ location: `unix://${path}`, close: () => Promise.resolve(receiver.close()) });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+  return Promise.reject(
+    new Error(
+      `Cannot listen on unix://${path}: run with Deno --unstable-net or --allow-ffi, or Bun; ` +
+        "Node cannot bind Unix datagram sockets without native addons (use --port for UDP)",
+    ),
+  );
+}
+
+/** Binds with `Deno.listenDatagram` (`--unstable-net`), replacing a stale socket file. */
+async function listenDenoUnix(
+  deno: DenoUnixApi,
+  path: string,
+  onDatagram: (bytes: Uint8Array) => void,
+): Promise<DatagramListener> {
   await deno.remove(path).catch(() => {});
   const conn = deno.listenDatagram({ transport: "unixpacket", path });
   let open = true;

@@ -4,7 +4,8 @@
  * runtime glue binds, errno codes, socket address headers, and a transport
  * that sends without blocking and waits out a full buffer on a timer. The
  * address formats live in `_libc_unix.ts` (`sockaddr_un`) and
- * `_libc_inet.ts` (`sockaddr_in`, `sockaddr_in6`); the glue in `_libc_ffi.ts`.
+ * `_libc_inet.ts` (`sockaddr_in`, `sockaddr_in6`); the glue in `_libc_ffi.ts`;
+ * receiving in `_libc_datagram_receiver.ts`.
  *
  * @module
  */
@@ -34,6 +35,12 @@ export interface Libc {
   sendto(fd: number, data: Uint8Array, flags: number, address: Uint8Array | null): number;
   /** `close(fd)`: 0, or `-errno`. */
   close(fd: number): number;
+  /** `bind(fd, address, address.length)`: 0, or `-errno`. */
+  bind(fd: number, address: Uint8Array): number;
+  /** `recv(fd, buffer, buffer.length, flags)`: the datagram's size, or `-errno`. */
+  recv(fd: number, buffer: Uint8Array, flags: number): number;
+  /** `unlink(path)`, with `path` NUL-terminated: 0, or `-errno`. */
+  unlink(path: Uint8Array): number;
 }
 
 /** Options for {@linkcode openDatagramSocket}. */
@@ -61,7 +68,8 @@ export interface DatagramDestination {
   where: string;
 }
 
-interface PlatformConstants {
+/** The socket constants of one operating system. */
+export interface PlatformConstants {
   /** `SOCK_CLOEXEC`, or 0 where `socket()` takes no flags in its type. */
   sockCloexec: number;
   /** `MSG_DONTWAIT`. */
@@ -155,9 +163,28 @@ const DESCRIPTIONS: Record<string, string> = {
   ENFILE: "too many open files in the system",
   EAFNOSUPPORT: "the address family is not supported",
   EADDRNOTAVAIL: "the address is not available",
+  EADDRINUSE: "the address is already in use",
   ENETUNREACH: "the network is unreachable",
   EHOSTUNREACH: "the host is unreachable",
 };
+
+/** Returns the socket constants of `platform`, e.g. its `MSG_DONTWAIT`. */
+export function platformConstants(platform: LibcPlatform): PlatformConstants {
+  return CONSTANTS[platform];
+}
+
+/**
+ * Opens a `SOCK_DGRAM` socket of the address family `domain`, closed on
+ * `exec` where `socket()` can say so.
+ *
+ * @returns the file descriptor
+ * @throws {Error} with the errno name as `code` when `socket()` fails
+ */
+export function openDatagramFd(libc: Libc, domain: number, where: string): number {
+  const fd = libc.socket(domain, SOCK_DGRAM | CONSTANTS[libc.platform].sockCloexec, 0);
+  if (fd < 0) throw errnoError(-fd, "create a socket for", where, libc.platform);
+  return fd;
+}
 
 /** Names an errno value, e.g. `ENOENT`; unknown values become `errno <n>`. */
 export function errnoName(errno: number, platform: LibcPlatform): string {
@@ -235,8 +262,7 @@ export function openDatagramSocket(
   const { where } = destination;
   const stallMs = options.stallMs ?? 1000;
   const flags = constants.msgDontwait;
-  const fd = libc.socket(destination.domain, SOCK_DGRAM | constants.sockCloexec, 0);
-  if (fd < 0) throw errnoError(-fd, "create a socket for", where, platform);
+  const fd = openDatagramFd(libc, destination.domain, where);
   const address = destination.connect ? null : destination.address;
   if (destination.connect) {
     const connected = libc.connect(fd, destination.address);

@@ -33,6 +33,9 @@ interface RawLibc {
   connect(fd: number, address: Uint8Array, size: number): number;
   sendto(fd: number, data: Uint8Array, length: number, flags: number, address: Uint8Array | null, size: number): number;
   close(fd: number): number;
+  bind(fd: number, address: Uint8Array, size: number): number;
+  recv(fd: number, buffer: Uint8Array, length: number, flags: number): number;
+  unlink(path: Uint8Array): number;
 }
 
 let loaded: Libc | undefined;
@@ -55,9 +58,11 @@ function platformOf(os: string, purpose: string): LibcPlatform {
   throw new Error(`Cannot load the C library for ${purpose} on ${os}: only Linux and macOS are supported`);
 }
 
-// `sendto` returns `ssize_t`; its low 32 bits (`i32`) hold every result it can
-// give here (a datagram is at most 64 KiB, or -1), and a 32-bit result avoids
-// a BigInt allocation between the call and the read of errno.
+// `sendto` and `recv` return `ssize_t`; its low 32 bits (`i32`) hold every
+// result they can give here (a datagram's size, far below 2 GiB, or -1), and a
+// 32-bit result avoids a BigInt allocation between the call and the read of
+// errno. The receiving calls (bind, recv, unlink) are bound with the sending
+// ones: one more symbol each at load time, nothing per send.
 
 function bindBun(purpose: string): Libc {
   const process = (globalThis as unknown as {
@@ -73,6 +78,9 @@ function bindBun(purpose: string): Libc {
     connect: { args: ["i32", "ptr", "u32"], returns: "i32" },
     sendto: { args: ["i32", "ptr", "usize", "i32", "ptr", "u32"], returns: "i32" },
     close: { args: ["i32"], returns: "i32" },
+    bind: { args: ["i32", "ptr", "u32"], returns: "i32" },
+    recv: { args: ["i32", "ptr", "usize", "i32"], returns: "i32" },
+    unlink: { args: ["ptr"], returns: "i32" },
     [errnoLocation]: { args: [], returns: "ptr" },
   }).symbols as unknown as RawLibc & Record<string, () => number>;
   const errno = lib[errnoLocation]();
@@ -91,6 +99,9 @@ function bindDeno(purpose: string): Libc {
     connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
     sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "i32" },
     close: { parameters: ["i32"], result: "i32" },
+    bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+    recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+    unlink: { parameters: ["buffer"], result: "i32" },
     errnoLocation: { name: errnoLocation, parameters: [], result: "pointer" },
   }).symbols;
   const location = lib.errnoLocation();
@@ -118,5 +129,11 @@ function checked(platform: LibcPlatform, lib: RawLibc, readErrno: () => number):
       return sent < 0 ? -readErrno() : sent;
     },
     close: (fd) => (lib.close(fd) < 0 ? -readErrno() : 0),
+    bind: (fd, address) => (lib.bind(fd, address, address.length) < 0 ? -readErrno() : 0),
+    recv: (fd, buffer, flags) => {
+      const size = lib.recv(fd, buffer, buffer.length, flags);
+      return size < 0 ? -readErrno() : size;
+    },
+    unlink: (path) => (lib.unlink(path) < 0 ? -readErrno() : 0),
   };
 }
