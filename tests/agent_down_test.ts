@@ -221,6 +221,8 @@ test("a Unix socket the process may not write to (EACCES) never throws and is re
         SPECTATOR_OUTPUT_LOCATION: undefined,
       },
       runAs: isRoot ? NOBODY : undefined,
+      // Under --unstable-net the child takes Deno's own Unix sockets; otherwise the C library.
+      denoFlags: denoDatagramApi() === undefined ? ["-A"] : ["-A", "--unstable-net", "--deny-ffi"],
     });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const { thrown, stats, errors } = JSON.parse(result.stdout) as {
