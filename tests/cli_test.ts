@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { spawn } from "node:child_process";
 import dgram from "node:dgram";
-import { existsSync, lstatSync } from "node:fs";
+import { existsSync, lstatSync, readFileSync, writeFileSync } from "node:fs";
 import { test } from "node:test";
 import { Config, detectRuntime, Registry } from "../mod.ts";
 import { AgentAggregator, type IntervalReport } from "../src/cli/agent_aggregator.ts";
@@ -283,6 +283,8 @@ test("startAgent() runs in-process: prints datagrams as they arrive, waits for l
 
 /** Whether this runtime can bind a Unix datagram socket: Deno (`-A` grants FFI) and Bun can, Node cannot. */
 const bindsUnix = detectRuntime() !== "node";
+/** For the tests of a runtime that binds Unix datagram sockets (all but Node). */
+const UNIX_LISTENER = { skip: bindsUnix ? false : "Node cannot bind Unix datagram sockets" };
 
 /** What {@linkcode listenUnix} says on a runtime that cannot bind a Unix datagram socket, after the path. */
 const CANNOT_BIND_UNIX = "run with Deno --unstable-net or --allow-ffi, or Bun; " +
@@ -327,59 +329,88 @@ function counterLines(prefix: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `c:${prefix}.${String(i).padStart(6, "0")}:1`);
 }
 
-test("listenUnix() receives a Registry's datagrams over a Unix socket: a burst split near 60 KiB, then one more", async () => {
-  if (!bindsUnix) return;
-  await withUnixAgentSocket(async (socket, path) => {
-    const registry = new Registry(new Config({ location: `unix://${path}` }));
-    const burst = counterLines("cli.unix.burst.counter", 2500); // 85 KB in one stretch: two datagrams, back to back
-    for (const line of burst) registry.counter(line.slice(2, -2)).increment();
-    await registry.flush();
-    registry.timer("cli.unix.latency").record(0.5);
-    await registry.close();
-    await socket.waitForDatagrams(3);
-    assert.deepEqual(socket.lines(), [...burst, "t:cli.unix.latency:0.5"]);
-    assert.equal(socket.datagrams.length, 3);
-    assert.ok(socket.sizes[0] > 60_000 && socket.sizes[0] <= 61_440, `the first datagram has ${socket.sizes[0]} bytes`);
-  });
-});
+test(
+  "listenUnix() receives a Registry's datagrams over a Unix socket: a burst split near 60 KiB, then one more",
+  UNIX_LISTENER,
+  async () => {
+    await withUnixAgentSocket(async (socket, path) => {
+      const registry = new Registry(new Config({ location: `unix://${path}` }));
+      const burst = counterLines("cli.unix.burst.counter", 2500); // 85 KB in one stretch: two datagrams, back to back
+      for (const line of burst) registry.counter(line.slice(2, -2)).increment();
+      await registry.flush();
+      registry.timer("cli.unix.latency").record(0.5);
+      await registry.close();
+      await socket.waitForDatagrams(3);
+      assert.deepEqual(socket.lines(), [...burst, "t:cli.unix.latency:0.5"]);
+      assert.equal(socket.datagrams.length, 3);
+      assert.ok(
+        socket.sizes[0] > 60_000 && socket.sizes[0] <= 61_440,
+        `the first datagram has ${socket.sizes[0]} bytes`,
+      );
+    });
+  },
+);
 
-test("listenUnix() receives datagrams from an independent sender exactly, a 60 KiB one and an empty one included", async () => {
-  if (!bindsUnix) return;
-  await withUnixAgentSocket(async (socket, path) => {
-    const sent = ["c:py.one:1", counterLines("py.big.datagram.counter", 1750).join("\n"), "", "g:py.last:2"];
-    assert.equal(sent[1].length, 61_249);
-    await sendFromPython(path, sent);
-    assert.deepEqual(await socket.waitForDatagrams(sent.length), sent);
-  });
-});
+test(
+  "listenUnix() receives datagrams from an independent sender exactly, a 60 KiB one and an empty one included",
+  UNIX_LISTENER,
+  async () => {
+    await withUnixAgentSocket(async (socket, path) => {
+      const sent = ["c:py.one:1", counterLines("py.big.datagram.counter", 1750).join("\n"), "", "g:py.last:2"];
+      assert.equal(sent[1].length, 61_249);
+      await sendFromPython(path, sent);
+      assert.deepEqual(await socket.waitForDatagrams(sent.length), sent);
+    });
+  },
+);
 
-test("listenUnix() replaces a stale socket file; close() removes the file and is idempotent", async () => {
-  if (!bindsUnix) return;
+test(
+  "listenUnix() replaces a stale socket file; close() removes the file and is idempotent",
+  UNIX_LISTENER,
+  async () => {
+    const dir = tempSocketDir();
+    const path = dir.path();
+    try {
+      await (await listenInPython(path)).close(); // killed: its socket file stays, as a crashed agent's does
+      assert.ok(lstatSync(path).isSocket(), "a stale socket file is there");
+      const socket = await unixAgentSocket(path);
+      await sendFromPython(path, ["c:cli.fresh:1"]);
+      assert.deepEqual(await socket.waitForDatagrams(1), ["c:cli.fresh:1"]);
+      await socket.close();
+      assert.equal(existsSync(path), false, "close() removed the socket file");
+      await socket.close();
+      assert.equal(existsSync(path), false);
+    } finally {
+      dir.remove();
+    }
+  },
+);
+
+test("listenUnix() refuses to replace a file that is not a socket, and leaves it alone", UNIX_LISTENER, async () => {
   const dir = tempSocketDir();
-  const path = dir.path();
   try {
-    await (await listenInPython(path)).close(); // killed: its socket file stays, as a crashed agent's does
-    assert.ok(lstatSync(path).isSocket(), "a stale socket file is there");
-    const socket = await unixAgentSocket(path);
-    await sendFromPython(path, ["c:cli.fresh:1"]);
-    assert.deepEqual(await socket.waitForDatagrams(1), ["c:cli.fresh:1"]);
-    await socket.close();
-    assert.equal(existsSync(path), false, "close() removed the socket file");
-    await socket.close();
-    assert.equal(existsSync(path), false);
+    const path = dir.path("not-a-socket.txt");
+    writeFileSync(path, "keep me");
+    await assert.rejects(listenUnix(path, () => {}), {
+      message:
+        `Cannot listen on unix://${path}: something that is not a socket is there; remove it or pick another path`,
+    });
+    assert.equal(readFileSync(path, "utf8"), "keep me");
   } finally {
     dir.remove();
   }
 });
 
-test("listenUnix() rejects on Node, naming what can bind a Unix datagram socket", async () => {
-  if (bindsUnix) return;
+test("listenUnix() rejects on Node, naming what can bind a Unix datagram socket", {
+  skip: bindsUnix ? "this runtime binds Unix datagram sockets" : false,
+}, async () => {
   const path = "/tmp/spectator-cli-test-never-bound.sock";
   await assert.rejects(listenUnix(path, () => {}), { message: `Cannot listen on unix://${path}: ${CANNOT_BIND_UNIX}` });
 });
 
-test("listenUnix() on Deno: binds through the C library with --allow-ffi alone, else names the flags it needs", async () => {
-  if (detectRuntime() !== "deno") return;
+test("listenUnix() on Deno: binds through the C library with --allow-ffi alone, else names the flags it needs", {
+  skip: detectRuntime() === "deno" ? false : "Deno only",
+}, async () => {
   const dir = tempSocketDir();
   try {
     const run = (flags: string[]) => runFixture("unix_listen_fixture", { args: [dir.path()], denoFlags: flags });
@@ -394,8 +425,7 @@ test("listenUnix() on Deno: binds through the C library with --allow-ffi alone, 
   }
 });
 
-test("startAgent() with a unix path aggregates what a Registry sends over the Unix socket", async () => {
-  if (!bindsUnix) return;
+test("startAgent() with a unix path aggregates what a Registry sends over the Unix socket", UNIX_LISTENER, async () => {
   const dir = tempSocketDir();
   const out: string[] = [];
   try {

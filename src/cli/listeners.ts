@@ -8,6 +8,7 @@
  */
 
 import { createSocket } from "node:dgram";
+import { lstatSync, unlinkSync } from "node:fs";
 import { isGranted } from "../permissions.ts";
 import { detectRuntime } from "../runtime.ts";
 import { loadLibc } from "../transports/_libc_ffi.ts";
@@ -90,7 +91,7 @@ interface DenoUnixApi {
  * native addon. Either way the listener keeps the process alive until
  * closed, like the UDP one, and `close()` removes the socket file.
  *
- * @param path the socket's path; an existing socket file there is replaced
+ * @param path the socket's path; a socket file there is replaced, anything else is left alone (and it rejects)
  * @param onDatagram called with each datagram's bytes; must not throw
  * @returns the bound listener
  * @throws {Error} on Node, and on Deno without `--unstable-net` or
@@ -107,11 +108,11 @@ interface DenoUnixApi {
 export function listenUnix(path: string, onDatagram: (bytes: Uint8Array) => void): Promise<DatagramListener> {
   const runtime = detectRuntime();
   const deno = (globalThis as { Deno?: Partial<DenoUnixApi> }).Deno;
-  if (runtime === "deno" && deno?.listenDatagram !== undefined) {
-    return listenDenoUnix(deno as DenoUnixApi, path, onDatagram);
-  }
-  if (runtime === "bun" || (runtime === "deno" && isGranted({ name: "ffi" }))) {
+  const denoNative = runtime === "deno" && deno?.listenDatagram !== undefined;
+  if (denoNative || runtime === "bun" || (runtime === "deno" && isGranted({ name: "ffi" }))) {
     try {
+      removeStaleSocket(path);
+      if (denoNative) return Promise.resolve(listenDenoUnix(deno as DenoUnixApi, path, onDatagram));
       const receiver = listenUnixDatagram(loadLibc("Unix sockets"), path, onDatagram);
       return Promise.resolve({ location: `unix://${path}`, close: () => Promise.resolve(receiver.close()) });
     } catch (error) {
@@ -126,13 +127,33 @@ export function listenUnix(path: string, onDatagram: (bytes: Uint8Array) => void
   );
 }
 
-/** Binds with `Deno.listenDatagram` (`--unstable-net`), replacing a stale socket file. */
-async function listenDenoUnix(
+/**
+ * Removes the socket file a crashed agent left at `path`, as SpectatorD does
+ * before binding; refuses to remove anything else there.
+ *
+ * @throws {Error} when `path` is a file that is not a socket, or cannot be removed
+ */
+function removeStaleSocket(path: string): void {
+  let isSocket: boolean;
+  try {
+    isSocket = lstatSync(path).isSocket();
+  } catch {
+    return; // Nothing there, or nothing this process may see: bind() tells.
+  }
+  if (!isSocket) {
+    throw new Error(
+      `Cannot listen on unix://${path}: something that is not a socket is there; remove it or pick another path`,
+    );
+  }
+  unlinkSync(path);
+}
+
+/** Binds with `Deno.listenDatagram` (`--unstable-net`). */
+function listenDenoUnix(
   deno: DenoUnixApi,
   path: string,
   onDatagram: (bytes: Uint8Array) => void,
-): Promise<DatagramListener> {
-  await deno.remove(path).catch(() => {});
+): DatagramListener {
   const conn = deno.listenDatagram({ transport: "unixpacket", path });
   let open = true;
   (async () => {

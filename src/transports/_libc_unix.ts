@@ -55,10 +55,10 @@ export function openUnixDatagram(libc: Libc, path: string, options: DatagramOpti
 }
 
 /**
- * Binds an `AF_UNIX`/`SOCK_DGRAM` socket at `path`, first removing a stale
- * socket file there, and hands each datagram to `onDatagram` (see
- * {@linkcode receiveDatagrams}). `close()` closes the socket and removes its
- * file; it is idempotent.
+ * Binds an `AF_UNIX`/`SOCK_DGRAM` socket at `path` (where nothing may be:
+ * the caller removes a stale socket file first) and hands each datagram to
+ * `onDatagram` (see {@linkcode receiveDatagrams}). `close()` closes the
+ * socket and removes its file; it is idempotent.
  *
  * @param libc the C calls, bound by the runtime
  * @param path where to bind
@@ -73,7 +73,6 @@ export function listenUnixDatagram(
 ): DatagramReceiver {
   const address = sockaddrUn(path, libc.platform);
   const file = address.slice(2); // sun_path: the path, NUL-terminated
-  libc.unlink(file); // ENOENT when nothing is there
   const receiver = receiveDatagrams(libc, { domain: AF_UNIX, address, where: `unix://${path}` }, onDatagram);
   let open = true;
   return {
