@@ -26,7 +26,7 @@
  */
 
 export { type Aggregation, Aggregator } from "./src/aggregator.ts";
-export { atlasLimitProblems } from "./src/atlas_limits.ts";
+export { type AtlasLimitOptions, atlasLimitProblems } from "./src/atlas_limits.ts";
 export { type Clock, ManualClock, SystemClock } from "./src/clock.ts";
 export { type AggregateOptions, Config, type ConfigOptions } from "./src/config.ts";
 export { GlobalRegistry } from "./src/global_registry.ts";

@@ -10,6 +10,15 @@
 /** Name plus user tags: keys with a reserved prefix do not count. */
 const MAX_USER_TAGS = 20;
 
+/** Options for {@linkcode atlasLimitProblems}. */
+export interface AtlasLimitOptions {
+  /**
+   * Whether the meter publishes percentiles (percentile timers and
+   * distribution summaries): SpectatorD then adds a `percentile` tag too.
+   */
+  percentiles?: boolean;
+}
+
 /** Keys under a reserved prefix that Atlas accepts; any other key with the prefix is rejected. */
 const ALLOWED_RESERVED_KEYS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ["atlas.", new Set(["aggr", "dstype", "offset", "legacy"])],
@@ -47,10 +56,16 @@ function reservedPrefix(key: string): string | undefined {
 
 /**
  * Lists what Atlas would reject about a name and its tags; empty when
- * nothing. Atlas counts the name and every tag outside the reserved prefixes
- * `nf.` and `atlas.` against its limit of 20 user tags, and accepts only its
- * own keys under those prefixes (`nf.app`, `nf.cluster`, `nf.region`,
- * `atlas.dstype` and the like).
+ * nothing. Atlas allows 20 user tags, counting the name, the `statistic` tag
+ * SpectatorD adds to every measurement, the `percentile` tag it adds to
+ * percentile meters, and every tag outside the reserved prefixes `nf.` and
+ * `atlas.`; under those prefixes it accepts only its own keys (`nf.app`,
+ * `nf.cluster`, `nf.region`, `atlas.dstype` and the like).
+ *
+ * @param name the meter's name
+ * @param tags all of its tags, common tags included
+ * @param options whether the meter publishes percentiles
+ * @returns what Atlas would reject, one sentence each
  *
  * @example
  * ```ts
@@ -61,24 +76,31 @@ function reservedPrefix(key: string): string | undefined {
  * // ["name must be 2 to 255 characters: received 1", "tag key nf.color is not one of Atlas's keys under the reserved prefix nf."]
  * ```
  */
-export function atlasLimitProblems(name: string, tags: Record<string, string>): string[] {
+export function atlasLimitProblems(
+  name: string,
+  tags: Record<string, string>,
+  options: AtlasLimitOptions = {},
+): string[] {
   const problems: string[] = [];
   if (name.length < 2 || name.length > 255) {
     problems.push(`name must be 2 to 255 characters: received ${name.length}`);
   }
-  let userTags = 1;
+  const userKeys = new Set(["name", "statistic", ...(options.percentiles ? ["percentile"] : [])]);
   for (const key of Object.keys(tags)) {
     if (key.length < 2 || key.length > 60) problems.push(`tag key ${key} must be 2 to 60 characters`);
     const value = tags[key];
     if (value.length > 120) problems.push(`tag value of ${key} must be 1 to 120 characters: received ${value.length}`);
     const prefix = reservedPrefix(key);
-    if (prefix === undefined) userTags++;
+    if (prefix === undefined) userKeys.add(key);
     else if (!ALLOWED_RESERVED_KEYS.get(prefix)!.has(key.slice(prefix.length))) {
       problems.push(`tag key ${key} is not one of Atlas's keys under the reserved prefix ${prefix}`);
     }
   }
-  if (userTags > MAX_USER_TAGS) {
-    problems.push(`at most ${MAX_USER_TAGS} user tags (the name included) are allowed: received ${userTags}`);
+  if (userKeys.size > MAX_USER_TAGS) {
+    problems.push(
+      `at most ${MAX_USER_TAGS} user tags are allowed, counting the name and the tags SpectatorD adds ` +
+        `(${options.percentiles ? "statistic, percentile" : "statistic"}): received ${userKeys.size}`,
+    );
   }
   return problems;
 }

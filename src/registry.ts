@@ -97,12 +97,17 @@ export class Registry implements AsyncDisposable {
    * same key), warning once per id that Atlas would reject.
    */
   newId(name: string, tags: Record<string, string> = {}): MeterId {
-    const id = new MeterId(name, tags, { logger: this.#logger });
-    const problems = atlasLimitProblems(id.name(), id.tags());
+    return this.#checkedId(false, name, tags);
+  }
+
+  /** {@linkcode newId}, for a meter that publishes percentiles when `percentiles` (one more tag in Atlas). */
+  #checkedId(percentiles: boolean, name: string, tags?: Record<string, string>): MeterId {
+    const id = new MeterId(name, tags, { logger: this.#logger }).withTags(this.#config.extraCommonTags);
+    const problems = atlasLimitProblems(id.name(), id.tags(), { percentiles });
     if (problems.length > 0 && limitWarnings.first(id.spectatordId)) {
       this.#logger.warn(`spectator.registry: Atlas will drop ${id}: ${problems.join("; ")}`);
     }
-    return id.withTags(this.#config.extraCommonTags);
+    return id;
   }
 
   /** Returns an {@linkcode AgeGauge} named `name`. */
@@ -212,7 +217,7 @@ export class Registry implements AsyncDisposable {
         type,
         name,
         tags,
-        new PercentileDistributionSummary(this.newId(name, tags), this.#writer, this.#meterOptions),
+        new PercentileDistributionSummary(this.#checkedId(true, name, tags), this.#writer, this.#meterOptions),
       );
   }
 
@@ -225,7 +230,12 @@ export class Registry implements AsyncDisposable {
   pctTimer(name: string, tags?: Record<string, string>): PercentileTimer {
     const type = "T";
     return (this.#cache.get(type, name, tags) as PercentileTimer | undefined) ??
-      this.#cache.set(type, name, tags, new PercentileTimer(this.newId(name, tags), this.#writer, this.#meterOptions));
+      this.#cache.set(
+        type,
+        name,
+        tags,
+        new PercentileTimer(this.#checkedId(true, name, tags), this.#writer, this.#meterOptions),
+      );
   }
 
   /** Returns a {@linkcode PercentileTimer} for `id` as given. */

@@ -10,12 +10,14 @@ test("atlasLimitProblems() finds nothing wrong with ids inside Atlas's limits", 
     ["ab", {}],
     ["n".repeat(255), {}],
     ["requests", { ab: "v", ["k".repeat(60)]: "v".repeat(120) }],
-    ["requests", manyTags(19)],
+    ["requests", manyTags(18)],
+    ["requests", { ...manyTags(17), statistic: "a user's own statistic tag is the one SpectatorD would add" }],
     ["requests", { nf: "not a prefix", "atlas-x": "neither" }],
     ["requests", { "nf.app": "checkout", "nf.country.rollup": "us", "nf.zone": "us-east-1a", "atlas.dstype": "gauge" }],
-    ["requests", { ...manyTags(19), "nf.app": "reserved keys do not count", "nf.region": "us-east-1" }],
+    ["requests", { ...manyTags(18), "nf.app": "reserved keys do not count", "nf.region": "us-east-1" }],
   ];
   for (const [name, tags] of ok) assert.deepEqual(atlasLimitProblems(name, tags), [], name);
+  assert.deepEqual(atlasLimitProblems("latency", manyTags(17), { percentiles: true }), []);
 });
 
 test("atlasLimitProblems() lists every limit an id breaks", () => {
@@ -25,7 +27,9 @@ test("atlasLimitProblems() lists every limit an id breaks", () => {
     ["requests", { k: "v" }, ["tag key k must be 2 to 60 characters"]],
     ["requests", { ["k".repeat(61)]: "v" }, [`tag key ${"k".repeat(61)} must be 2 to 60 characters`]],
     ["requests", { key: "v".repeat(121) }, ["tag value of key must be 1 to 120 characters: received 121"]],
-    ["requests", manyTags(20), ["at most 20 user tags (the name included) are allowed: received 21"]],
+    ["requests", manyTags(19), [
+      "at most 20 user tags are allowed, counting the name and the tags SpectatorD adds (statistic): received 21",
+    ]],
     ["requests", { "nf.color": "a" }, ["tag key nf.color is not one of Atlas's keys under the reserved prefix nf."]],
     ["requests", { "nf.": "a" }, ["tag key nf. is not one of Atlas's keys under the reserved prefix nf."]],
     ["requests", { "atlas.max": "1" }, [
@@ -37,6 +41,10 @@ test("atlasLimitProblems() lists every limit an id breaks", () => {
     ]],
   ];
   for (const [name, tags, problems] of cases) assert.deepEqual(atlasLimitProblems(name, tags), problems);
+  assert.deepEqual(atlasLimitProblems("latency", manyTags(18), { percentiles: true }), [
+    "at most 20 user tags are allowed, counting the name and the tags SpectatorD adds (statistic, percentile): " +
+    "received 21",
+  ]);
 });
 
 test("Registry still writes ids that break Atlas's limits, warning once per id", () => {
@@ -53,8 +61,18 @@ test("Registry still writes ids that break Atlas's limits, warning once per id",
   assert.equal(logger.messages("warn").length, 2, "another id warns again");
 });
 
-test("Registry does not hold the configured common tags to the user-tag limits", () => {
-  const { registry, logger } = memoryRegistry({ extraCommonTags: { "nf.app": "checkout" } });
-  registry.counter("limits.common.tags").increment();
+test("Registry counts the common tags and, for percentile meters, the percentile tag against Atlas's limit", () => {
+  const common = { "nf.app": "checkout", region: "eu" };
+  const { registry, logger } = memoryRegistry({ extraCommonTags: common });
+  registry.counter("limits.fits", manyTags(17)).increment(); // name, statistic, region and 17 tags: 20
+  registry.timer("limits.fits", manyTags(17)).record(1);
   assert.deepEqual(logger.messages("warn"), []);
+  registry.counter("limits.over", manyTags(18)).increment();
+  registry.pctTimer("limits.pct", manyTags(17)).record(1);
+  registry.pctDistributionSummary("limits.pctSummary", manyTags(17)).record(1);
+  const warnings = logger.messages("warn");
+  assert.equal(warnings.length, 3, warnings.join("\n"));
+  assert.match(warnings[0], /MeterId\(name=limits\.over, .*'region': 'eu'.*\(statistic\): received 21$/);
+  assert.match(warnings[1], /MeterId\(name=limits\.pct, .*\(statistic, percentile\): received 21$/);
+  assert.match(warnings[2], /MeterId\(name=limits\.pctSummary, .*\(statistic, percentile\): received 21$/);
 });
