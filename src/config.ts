@@ -174,9 +174,13 @@ export class Config {
       if (!deniedVariables.first(variable)) return;
       this.logger.warn(`spectator.config: cannot read ${variable}: run Deno with --allow-env to use it`);
     };
+    // The configured location is checked even when the environment overrides it (as spectator-py does), so a
+    // typo cannot hide behind SPECTATOR_OUTPUT_LOCATION=memory in tests and surface in production.
+    const configured = orDefault(options.location, "udp");
+    const configuredTarget = parseLocation(configured, "location");
     const override = readEnv("SPECTATOR_OUTPUT_LOCATION", warnDenied);
-    this.location = override ?? orDefault(options.location, "udp");
-    this.target = parseLocation(this.location, override === undefined ? "location" : "SPECTATOR_OUTPUT_LOCATION");
+    this.location = override ?? configured;
+    this.target = override === undefined ? configuredTarget : parseLocation(override, "SPECTATOR_OUTPUT_LOCATION");
     this.extraCommonTags = Object.freeze(commonTags(options.extraCommonTags, this.logger, warnDenied));
     this.bufferSize = checkInteger("bufferSize", orDefault(options.bufferSize, 0), 0, 2 ** 30);
     this.flushIntervalMs = checkInteger("flushIntervalMs", orDefault(options.flushIntervalMs, 1000), 1, 2 ** 31 - 1);

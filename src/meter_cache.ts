@@ -74,7 +74,7 @@ export class MeterCache {
    */
   get(type: string, name: string, tags: Record<string, string> | undefined): Meter | undefined {
     let node = this.#root.children.get(type)?.children.get(name);
-    if (node === undefined || (tags !== undefined && !isPlainObject(tags))) return undefined;
+    if (node === undefined || (tags != null && !isPlainObject(tags))) return undefined; // null: no tags
     try {
       for (const key in tags) {
         node = node.children.get(key)?.children.get(tags[key]);
@@ -150,7 +150,7 @@ function isPlainObject(tags: unknown): boolean {
 function cachePath(type: string, name: unknown, tags: Record<string, unknown> | undefined): string[] | undefined {
   if (typeof name !== "string") return undefined;
   const path = [type, name];
-  if (tags === undefined) return path;
+  if (tags === undefined || tags === null) return path; // null: no tags, as spectator-py's None
   if (!isPlainObject(tags)) return undefined;
   try {
     for (const key in tags) {

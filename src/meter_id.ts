@@ -155,8 +155,10 @@ export class MeterId {
 function validTags(name: string, tags: unknown, logger?: Logger): Record<string, string> {
   // No prototype: a tag named __proto__ is a tag like any other.
   const valid: Record<string, string> = Object.create(null);
-  if (tags === null || typeof tags !== "object") {
-    if (tags !== undefined) warnInvalidTags(name, {}, valid, logger, safeString(tags));
+  // No tags: undefined, or null (spectator-py's None), quietly.
+  if (tags === undefined || tags === null) return valid;
+  if (typeof tags !== "object") {
+    warnInvalidTags(name, {}, valid, logger, safeString(tags));
     return valid;
   }
   let entries: [string, unknown][];

@@ -66,6 +66,13 @@ test("SPECTATOR_OUTPUT_LOCATION overrides the configured location", () => {
   assert.equal((registry.writer() as MemoryWriter).lastLine(), "c:overridden:1");
 });
 
+test("An invalid configured location throws even when SPECTATOR_OUTPUT_LOCATION overrides it", () => {
+  assert.throws(() => configWith({ location: "foo" }, { SPECTATOR_OUTPUT_LOCATION: "memory" }), {
+    name: "TypeError",
+    message: `Cannot create Config: location must be one of ${LOCATION_FORMS}: received "foo"`,
+  });
+});
+
 test("An invalid SPECTATOR_OUTPUT_LOCATION throws, naming the variable and its value", () => {
   assert.throws(() => configWith({ location: "memory" }, { SPECTATOR_OUTPUT_LOCATION: "foo" }), {
     name: "TypeError",

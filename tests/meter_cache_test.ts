@@ -203,8 +203,8 @@ test("MeterCache with capacity 0 caches nothing", () => {
 
 /** Values of every type but string, as untyped JavaScript may pass them. */
 const NOT_STRINGS: unknown[] = [42, undefined, null, Symbol("s"), {}, Object.create(null), [], true, 1n, () => 1];
-/** Tags that are not an object (undefined, meaning no tags, is left out). */
-const NOT_TAGS: unknown[] = [42, null, "a=1", Symbol("s"), true, 1n, () => 1];
+/** Tags that are not an object (undefined and null, meaning no tags, are left out). */
+const NOT_TAGS: unknown[] = [42, "a=1", Symbol("s"), true, 1n, () => 1];
 
 /** The cases of untyped names and tags: a name that is not a string, tags that are not an object, a tag value that is not a string. */
 function untypedCases(): [name: unknown, tags: unknown][] {
@@ -214,6 +214,14 @@ function untypedCases(): [name: unknown, tags: unknown][] {
   for (const value of NOT_STRINGS) cases.push(["odd.value", { a: value }], ["odd.value", { a: "1", b: value }]);
   return cases;
 }
+
+test("MeterCache takes null tags as no tags, as spectator-py takes None", () => {
+  const cache = new MeterCache(100);
+  const get = cache.get.bind(cache) as (type: string, name: unknown, tags: unknown) => Meter | undefined;
+  const counter = meter();
+  cache.set("c", "no.tags", undefined, counter);
+  assert.equal(get("c", "no.tags", null), counter);
+});
 
 test("MeterCache never throws for names and tags that are not strings, and caches none of them", () => {
   const cache = new MeterCache(100);

@@ -252,13 +252,12 @@ describe("MeterId with invalid tags", () => {
     assert.equal(logger.messages("warn").length, values.length);
   });
 
-  test("MeterId treats tags that are not an object as no tags, with a warning", () => {
+  test("MeterId treats tags that are not an object as no tags, with a warning; null quietly, as spectator-py's None", () => {
     const logger = new CollectingLogger();
     for (const tags of [null, "a=b", 42]) {
       assert.deepEqual(untypedId(`not.an.object.${String(tags)}`, tags, logger).tags(), {});
     }
     assert.deepEqual(logger.messages("warn").map((m) => m.slice(0, m.indexOf(" is invalid"))), [
-      "spectator.meter.meter_id: MeterId(name=not.an.object.null, tags=null)",
       "spectator.meter.meter_id: MeterId(name=not.an.object.a=b, tags=a=b)",
       "spectator.meter.meter_id: MeterId(name=not.an.object.42, tags=42)",
     ]);
