@@ -1,10 +1,11 @@
 /**
- * HTTP server metrics after Netflix's Common IPC Metrics:
- * `ipc.server.call` (a percentile timer tagged `http.method`, `http.status`,
- * `ipc.result`, `ipc.status` and `ipc.endpoint` when known) and
- * `ipc.server.inflight` (a distribution summary of the requests in flight),
- * for fetch-style handlers (`Deno.serve`, `Bun.serve`, Hono) and `node:http`
- * or Express.
+ * HTTP server metrics after Netflix's Common IPC Metrics, tagged as
+ * Netflix's Java servers tag them: `ipc.server.call` (a percentile timer
+ * tagged `owner`, `http.method`, `http.status`, `ipc.endpoint`,
+ * `ipc.result`, `ipc.status` and, for a thrown error, `ipc.status.detail`)
+ * and `ipc.server.inflight` (a distribution summary of the registry's
+ * requests in flight, tagged `owner`), for fetch-style handlers
+ * (`Deno.serve`, `Bun.serve`, Hono) and `node:http` or Express.
  *
  * @example Instrument a fetch handler
  * ```ts

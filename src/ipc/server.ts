@@ -1,23 +1,32 @@
 /**
  * Server-side Common IPC Metrics for HTTP servers: `ipc.server.call`, a
  * percentile timer per response, and `ipc.server.inflight`, a distribution
- * summary of the requests being processed.
+ * summary of the requests being processed, tagged as Netflix's Java
+ * servers tag them.
  *
  * @module
  */
 
 import type { Registry } from "../registry.ts";
-import { ipcResultForStatus, type IpcStatus, ipcStatusForHttpStatus } from "./status.ts";
+import { type Call, type CallOutcome, type CallRecorder, NO_HTTP_STATUS, recorderFor } from "./_recorder.ts";
 
-/** Options for {@linkcode instrumentHandler}, {@linkcode instrumentNodeRequest} and {@linkcode ipcMiddleware}. */
+/** Options for {@linkcode instrumentHandler}, {@linkcode instrumentNodeRequest}, {@linkcode ipcRecorder} and {@linkcode ipcMiddleware}. */
 export interface IpcServerOptions<R> {
   /**
    * Returns the `ipc.endpoint` tag for a request (e.g. the route pattern,
-   * never the raw path with ids in it), or `undefined` to leave it out. An
-   * exception it throws leaves the tag out. Like every tag value it is
-   * sanitized to the Atlas character set (`/api` is written `_api`).
+   * never the raw path with ids in it), or `undefined` for `unknown`, which
+   * is also used when there is no function or it throws. At most 25
+   * distinct values are kept per registry; later new ones are written
+   * `--others--`. Like every tag value it is sanitized to the Atlas
+   * character set (`/api` is written `_api`).
    */
   endpoint?: (request: R) => string | undefined;
+  /**
+   * The `owner` tag, naming the library that records the metrics; default
+   * `spectator`, as Netflix's Java servlet filter writes it. Requests are
+   * counted in flight per owner.
+   */
+  owner?: string;
 }
 
 /** A fetch-style handler, as `Deno.serve`, `Bun.serve` and Hono's `app.fetch` take it. */
@@ -36,83 +45,70 @@ export interface NodeRequestLike {
 export interface NodeResponseLike {
   /** The response's status code. */
   statusCode: number;
+  /** Whether the status line was sent (a cancelled request keeps its status only then). */
+  headersSent?: boolean;
   /** Registers a one-time listener (`finish`, `close`). */
   once(event: "finish" | "close", listener: () => void): unknown;
 }
 
-const CALL = "ipc.server.call";
-const INFLIGHT = "ipc.server.inflight";
+const DEFAULT_OWNER = "spectator";
 
-const METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"]);
-
-/** The `http.method` tag: a standard method in upper case, else `OTHER` (keeps the tag's values bounded). */
-function methodTag(method: string | undefined): string {
-  const upper = (method ?? "").toUpperCase();
-  return METHODS.has(upper) ? upper : "OTHER";
+/**
+ * Returns the `owner` tag of the options.
+ *
+ * @throws {TypeError} when `owner` is given but is not a non-empty string
+ */
+function ownerOf<R>(options: IpcServerOptions<R> | undefined): string {
+  const owner = options?.owner ?? DEFAULT_OWNER;
+  if (typeof owner !== "string" || owner === "") {
+    throw new TypeError(
+      `Cannot instrument the server: owner must be a non-empty string: received ${JSON.stringify(owner)}`,
+    );
+  }
+  return owner;
 }
 
-function endpointOf<R>(options: IpcServerOptions<R> | undefined, request: R): string | undefined {
-  if (options?.endpoint === undefined) return undefined;
+/** Starts recording a request: names its endpoint (never throwing) and counts it in flight. */
+function startCall<R>(
+  recorder: CallRecorder,
+  owner: string,
+  options: IpcServerOptions<R> | undefined,
+  request: R,
+  method: string | undefined,
+): Call {
+  let endpoint: string | undefined;
   try {
-    const endpoint = options.endpoint(request);
-    return typeof endpoint === "string" && endpoint !== "" ? endpoint : undefined;
+    const named = options?.endpoint?.(request);
+    endpoint = typeof named === "string" && named !== "" ? named : undefined;
   } catch {
-    return undefined;
+    endpoint = undefined;
   }
+  return recorder.start(owner, method, endpoint);
 }
 
-/** Counts one instrumented server's requests in flight and records both meters; never throws. */
-class CallRecorder {
-  readonly #registry: Registry;
-  #inflight = 0;
-
-  constructor(registry: Registry) {
-    this.#registry = registry;
-  }
-
-  /** Counts a request in and records the new in-flight count; returns the start time. */
-  start(endpoint: string | undefined): number {
-    this.#inflight++;
-    try {
-      this.#registry.pctDistributionSummary(INFLIGHT, endpoint === undefined ? {} : { "ipc.endpoint": endpoint })
-        .record(this.#inflight);
-    } catch {
-      // metrics never break the server
-    }
-    return performance.now();
-  }
-
-  /** Counts a request out and records its latency with the tags of its outcome. */
-  end(start: number, method: string, httpStatus: number, endpoint: string | undefined, status?: IpcStatus): void {
-    this.#inflight--;
-    try {
-      const ipcStatus = status ?? ipcStatusForHttpStatus(httpStatus);
-      const tags: Record<string, string> = {
-        "http.method": method,
-        "http.status": String(httpStatus),
-        "ipc.result": ipcResultForStatus(ipcStatus),
-        "ipc.status": ipcStatus,
-      };
-      if (endpoint !== undefined) tags["ipc.endpoint"] = endpoint;
-      this.#registry.pctTimer(CALL, tags).record((performance.now() - start) / 1000);
-    } catch {
-      // metrics never break the server
-    }
-  }
+/** A fetch-style call's outcome: `cancelled` if the client went away (the request's signal aborted) before it settled. */
+function fetchOutcome(request: Request, outcome: CallOutcome): CallOutcome {
+  return request.signal?.aborted === true ? { httpStatus: NO_HTTP_STATUS, status: "cancelled" } : outcome;
 }
 
 /**
  * Wraps a fetch-style handler so that every call records `ipc.server.call`
- * (a percentile timer, tagged `http.method`, `http.status`, `ipc.result`,
- * `ipc.status` and, when known, `ipc.endpoint`) and `ipc.server.inflight` (a
- * distribution summary of the requests in flight, recorded as each one
- * starts). A handler that throws or rejects is recorded as `http.status`
- * 500, `ipc.status` `unexpected_error`, and its error is rethrown.
+ * (a percentile timer tagged `owner`, `http.method`, `http.status`,
+ * `ipc.endpoint`, `ipc.result`, `ipc.status` and, for a thrown error,
+ * `ipc.status.detail`) and `ipc.server.inflight` (a distribution summary
+ * of the registry's requests in flight for the owner, recorded as each one
+ * starts). The call is timed until the handler's `Response` (or error) is
+ * ready, not until a streamed body ends. A handler that throws or rejects is
+ * recorded as `http.status` 500, `ipc.status` `unexpected_error` with the
+ * error's class as `ipc.status.detail`, and its error is rethrown. A
+ * request whose `signal` aborted (the client went away) before the handler
+ * settled is recorded as `http.status` -1, `ipc.status` `cancelled`.
  *
  * @param registry where the meters go
  * @param handler the handler to wrap
- * @param options how to name the endpoint
+ * @param options how to name the endpoint and the owner
  * @returns a handler with the same signature
+ * @throws {TypeError} when `options.owner` is not a non-empty string
  *
  * @example With Deno.serve
  * ```ts ignore
@@ -134,7 +130,7 @@ class CallRecorder {
  * const handler = instrumentHandler(registry, () => new Response("no", { status: 404 }));
  * await handler(new Request("http://localhost/x"));
  * (registry.writer() as MemoryWriter).lastLine();
- * // T:ipc.server.call,http.method=GET,http.status=404,ipc.result=failure,ipc.status=bad_request:<seconds>
+ * // T:ipc.server.call,http.method=get,http.status=404,ipc.endpoint=unknown,ipc.result=success,ipc.status=success,owner=spectator:<seconds>
  * ```
  */
 // deno-lint-ignore no-explicit-any
@@ -143,29 +139,28 @@ export function instrumentHandler<A extends any[]>(
   handler: FetchHandler<A>,
   options?: IpcServerOptions<Request>,
 ): FetchHandler<A> {
-  const recorder = new CallRecorder(registry);
+  const owner = ownerOf(options);
+  const recorder = recorderFor(registry);
   return (request: Request, ...rest: A): Response | Promise<Response> => {
-    const method = methodTag(request.method);
-    const endpoint = endpointOf(options, request);
-    const start = recorder.start(endpoint);
+    const call = startCall(recorder, owner, options, request, request.method);
     let result: Response | Promise<Response>;
     try {
       result = handler(request, ...rest);
     } catch (error) {
-      recorder.end(start, method, 500, endpoint, "unexpected_error");
+      recorder.end(call, fetchOutcome(request, { httpStatus: 500, error }));
       throw error;
     }
     if (result instanceof Response || typeof (result as Promise<Response>)?.then !== "function") {
-      recorder.end(start, method, (result as Response)?.status ?? 500, endpoint);
+      recorder.end(call, fetchOutcome(request, { httpStatus: (result as Response)?.status ?? 500 }));
       return result;
     }
     return (result as Promise<Response>).then(
       (response) => {
-        recorder.end(start, method, response?.status ?? 500, endpoint);
+        recorder.end(call, fetchOutcome(request, { httpStatus: response?.status ?? 500 }));
         return response;
       },
       (error) => {
-        recorder.end(start, method, 500, endpoint, "unexpected_error");
+        recorder.end(call, fetchOutcome(request, { httpStatus: 500, error }));
         throw error;
       },
     );
@@ -173,28 +168,26 @@ export function instrumentHandler<A extends any[]>(
 }
 
 /**
- * Records one `node:http` (or Express) request: counts it in flight now and
- * records `ipc.server.call` when the response finishes, with the response's
- * status code. A response closed before it finished (the client went away)
- * is recorded with `ipc.status` `cancelled`. Call it as the request arrives;
- * it never throws. Use {@linkcode ipcRecorder} to share the in-flight count
- * between calls (this function counts each request alone).
+ * Records one `node:http` (or Express) request as {@linkcode ipcRecorder}
+ * does: counts it in flight now and records `ipc.server.call` when the
+ * response finishes. The in-flight count is the registry's, shared with
+ * every other instrumented server on it. Call it as the request arrives; it
+ * never throws (an invalid `owner` records nothing).
  *
  * @param registry where the meters go
  * @param request the incoming request
  * @param response its response
- * @param options how to name the endpoint
+ * @param options how to name the endpoint and the owner
  *
  * @example With node:http
  * ```ts ignore
  * import { createServer } from "node:http";
  * import { Registry } from "@spectator/client";
- * import { ipcRecorder } from "@spectator/client/ipc";
+ * import { instrumentNodeRequest } from "@spectator/client/ipc";
  *
  * const registry = new Registry();
- * const record = ipcRecorder(registry);
  * createServer((req, res) => {
- *   record(req, res);
+ *   instrumentNodeRequest(registry, req, res);
  *   res.end("hi");
  * }).listen(8080);
  * ```
@@ -205,16 +198,26 @@ export function instrumentNodeRequest<R extends NodeRequestLike>(
   response: NodeResponseLike,
   options?: IpcServerOptions<R>,
 ): void {
-  ipcRecorder(registry, options)(request, response);
+  try {
+    ipcRecorder(registry, options)(request, response);
+  } catch {
+    // metrics never break the server
+  }
 }
 
 /**
- * Returns a function that records `node:http` requests as
- * {@linkcode instrumentNodeRequest} does, sharing one in-flight count.
+ * Returns a function that records `node:http` requests: each is counted in
+ * flight (per registry and owner) as it arrives, and `ipc.server.call` is
+ * recorded with the response's status code when the response finishes,
+ * tagged as {@linkcode instrumentHandler} tags it. A response closed before
+ * it finished (the client went away) is recorded with `ipc.status`
+ * `cancelled` and `http.status` -1, or the status code if the status line
+ * was already sent.
  *
  * @param registry where the meters go
- * @param options how to name the endpoint
- * @returns `(request, response) => void`, to call as each request arrives
+ * @param options how to name the endpoint and the owner
+ * @returns `(request, response) => void`, to call as each request arrives; it never throws
+ * @throws {TypeError} when `options.owner` is not a non-empty string
  *
  * @example
  * ```ts
@@ -229,23 +232,23 @@ export function ipcRecorder<R extends NodeRequestLike>(
   registry: Registry,
   options?: IpcServerOptions<R>,
 ): (request: R, response: NodeResponseLike) => void {
-  const recorder = new CallRecorder(registry);
+  const owner = ownerOf(options);
+  const recorder = recorderFor(registry);
   return (request, response) => {
     try {
-      const method = methodTag(request.method);
-      const endpoint = endpointOf(options, request);
-      const start = recorder.start(endpoint);
+      const call = startCall(recorder, owner, options, request, request.method);
       let done = false;
-      response.once("finish", () => {
+      const end = (outcome: CallOutcome) => {
         if (done) return;
         done = true;
-        recorder.end(start, method, response.statusCode, endpoint);
-      });
-      response.once("close", () => {
-        if (done) return;
-        done = true;
-        recorder.end(start, method, response.statusCode, endpoint, "cancelled");
-      });
+        recorder.end(call, outcome);
+      };
+      response.once("finish", () => end({ httpStatus: response.statusCode }));
+      response.once("close", () =>
+        end({
+          httpStatus: response.headersSent === true ? response.statusCode : NO_HTTP_STATUS,
+          status: "cancelled",
+        }));
     } catch {
       // metrics never break the server
     }
@@ -259,7 +262,9 @@ export function ipcRecorder<R extends NodeRequestLike>(
  * @param registry where the meters go
  * @param options how to name the endpoint (with Express, `req.route` is
  *   not known yet when middleware runs; prefer a function of `req.path`)
+ *   and the owner
  * @returns the middleware
+ * @throws {TypeError} when `options.owner` is not a non-empty string
  *
  * @example With Express
  * ```ts ignore

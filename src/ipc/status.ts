@@ -1,6 +1,9 @@
 /**
  * The mapping from an HTTP status code to the `ipc.status` and `ipc.result`
- * tags of Netflix's Common IPC Metrics.
+ * tags of Netflix's Common IPC Metrics, the same as the Java reference's
+ * default (`IpcStatus.forHttpStatus` in Netflix/spectator's
+ * spectator-ext-ipc), so that a dashboard sees the same values for the same
+ * status from Java and JavaScript services.
  *
  * @module
  */
@@ -20,11 +23,25 @@ export type IpcStatus =
 /** The allowed values of the `ipc.result` tag. */
 export type IpcResult = "success" | "failure";
 
+/** The statuses with their own `ipc.status`; the others follow their class (1xx-3xx, 4xx, 5xx). */
+const SPECIAL: ReadonlyMap<number, IpcStatus> = new Map<number, IpcStatus>([
+  [401, "access_denied"],
+  [402, "access_denied"],
+  [403, "access_denied"],
+  [404, "success"], // a lookup that found nothing was still served as asked
+  [407, "access_denied"],
+  [408, "timeout"],
+  [429, "throttled"],
+  [503, "throttled"], // Netflix's historical convention: 503 means the server shed load
+  [511, "access_denied"],
+]);
+
 /**
- * Returns the `ipc.status` for an HTTP status code: below 400 `success`;
- * 401, 403 and 407 `access_denied`; 408 and 504 `timeout`; 429 `throttled`;
- * 499 `cancelled`; 503 `unavailable`; other 4xx `bad_request`; everything
- * else `unexpected_error`.
+ * Returns the `ipc.status` for an HTTP status code, as Netflix's Java
+ * servers tag it: 404 `success`; 401, 402, 403, 407 and 511
+ * `access_denied`; 408 `timeout`; 429 and 503 `throttled`; otherwise below
+ * 100 `unexpected_error`, below 400 `success`, other 4xx `bad_request` and
+ * everything else `unexpected_error`.
  *
  * @param httpStatus the response's status code
  * @returns the `ipc.status` tag value
@@ -34,28 +51,15 @@ export type IpcResult = "success" | "failure";
  * import { ipcStatusForHttpStatus } from "@spectator/client/ipc";
  *
  * ipcStatusForHttpStatus(200); // "success"
- * ipcStatusForHttpStatus(404); // "bad_request"
- * ipcStatusForHttpStatus(429); // "throttled"
- * ipcStatusForHttpStatus(500); // "unexpected_error"
+ * ipcStatusForHttpStatus(404); // "success"
+ * ipcStatusForHttpStatus(503); // "throttled"
+ * ipcStatusForHttpStatus(504); // "unexpected_error"
  * ```
  */
 export function ipcStatusForHttpStatus(httpStatus: number): IpcStatus {
+  const special = SPECIAL.get(httpStatus);
+  if (special !== undefined) return special;
   if (httpStatus >= 100 && httpStatus < 400) return "success";
-  switch (httpStatus) {
-    case 401:
-    case 403:
-    case 407:
-      return "access_denied";
-    case 408:
-    case 504:
-      return "timeout";
-    case 429:
-      return "throttled";
-    case 499:
-      return "cancelled";
-    case 503:
-      return "unavailable";
-  }
   return httpStatus >= 400 && httpStatus < 500 ? "bad_request" : "unexpected_error";
 }
 
