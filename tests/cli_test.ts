@@ -47,17 +47,17 @@ test("AgentAggregator publishes counters as rates per second", () => {
 });
 
 test("AgentAggregator publishes timers and distribution summaries as count, total and max", () => {
-  for (const symbol of ["t", "T", "d"]) {
+  for (const [symbol, key] of [["t", "t"], ["T", "t"], ["d", "d"]]) {
     const { aggregator, advance } = clocked();
     aggregator.addDatagram(`${symbol}:latency:0.5\n${symbol}:latency:1.5\n${symbol}:latency:-1`);
     advance(5000);
-    const meter = aggregator.publish().meters[`${symbol}:latency`];
-    assert.deepEqual([meter.count, meter.total, meter.max], [2, 2, 1.5], symbol);
+    const meter = aggregator.publish().meters[`${key}:latency`];
+    assert.deepEqual([meter.symbol, meter.count, meter.total, meter.max], [symbol, 2, 2, 1.5], symbol);
   }
   const { aggregator, advance } = clocked();
   aggregator.addDatagram("D:bytes:2.9\nD:bytes:1.2");
   advance(5000);
-  const meter = aggregator.publish().meters["D:bytes"];
+  const meter = aggregator.publish().meters["d:bytes"];
   assert.deepEqual([meter.count, meter.total, meter.max], [2, 3, 2], "D amounts are truncated to integers");
 });
 
@@ -102,19 +102,19 @@ test("AgentAggregator publishes monotonic counters as their rate of change", () 
     const { aggregator, advance } = clocked();
     aggregator.addLine(`${symbol}:bytesSent:100`);
     advance(5000);
-    assert.equal(aggregator.publish().meters[`${symbol}:bytesSent`].rate, undefined, "no rate from one sample");
+    assert.equal(aggregator.publish().meters[`${symbol}:bytesSent`], undefined, "no rate from one sample");
     aggregator.addLine(`${symbol}:bytesSent:150`);
     advance(5000);
     assert.equal(aggregator.publish().meters[`${symbol}:bytesSent`].rate, 10, symbol);
     advance(5000);
-    assert.equal(aggregator.publish().meters[`${symbol}:bytesSent`].rate, 0, "no change, no rate");
+    assert.equal(aggregator.publish().meters[`${symbol}:bytesSent`], undefined, "no change: nothing published");
   }
 });
 
 test("AgentAggregator reports lines SpectatorD would reject, and does not aggregate them", () => {
   const { aggregator, advance } = clocked();
   aggregator.addDatagram(
-    "x:name:1\nc::1\nc:name,k:1\nc:name:abc\nc:name:abc\ng,0:name:1\nU:name:-1\nc:ok:1\0c:after_nul:1",
+    "x:name:1\nc::1\nc:name,k:1\nc:name:abc\nc:name:abc\ng,0:name:1\nX,0:name:1\nc:ok:1\0c:after_nul:1",
   );
   advance(5000);
   const report = aggregator.publish();
@@ -125,7 +125,7 @@ test("AgentAggregator reports lines SpectatorD would reject, and does not aggreg
     ["c:name,k:1", 1],
     ["c:name:abc", 2],
     ["g,0:name:1", 1],
-    ["U:name:-1", 1],
+    ["X,0:name:1", 1],
   ]);
   assert.match(report.rejectedLines[0].problem, /unknown meter type/);
   advance(5000);
@@ -145,6 +145,79 @@ test("AgentAggregator reports ids Atlas would reject, still aggregating them", (
       "tag key nf.color is not one of Atlas's keys under the reserved prefix nf.",
     ],
   }]);
+});
+
+test("AgentAggregator keeps a gauge's TTL when a line has none, as SpectatorD does", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram("g,5:gauge.name:1.234\ng,15:gauge.name:1.234\ng:gauge.name:1.234");
+  advance(15_000);
+  assert.equal(aggregator.publish().meters["g:gauge.name"].value, 1.234, "within the TTL of 15 s");
+  advance(1000);
+  assert.equal(aggregator.publish().meters["g:gauge.name"], undefined, "not the default 900 s: expired after 15 s");
+});
+
+test("AgentAggregator keys meters by the id SpectatorD builds: sanitized, tags sorted, the last of a key winning", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram("c:n,a=1,b=2:1\nc:n,b=2,a=1:1\nc:a b:1\nc:a_b:1\nc:n,a=0,b=2,a=1:1\nc:\u00e9:1");
+  advance(1000);
+  const report = aggregator.publish();
+  assert.deepEqual(Object.keys(report.meters), ["c:__", "c:a_b", "c:n,a=1,b=2"]);
+  assert.deepEqual(report.meters["c:n,a=1,b=2"], { symbol: "c", name: "n", tags: { a: "1", b: "2" }, rate: 3 });
+  assert.equal(report.meters["c:a_b"].rate, 2);
+  assert.deepEqual(report.rejectedIds.map((r) => r.id), ["n,a=1,b=2"], "Atlas checks __, not the 1-character \u00e9");
+});
+
+test("AgentAggregator shows nothing where SpectatorD publishes nothing", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram("c:zero:0\nc:negative:-1\nt:negative:-1\nd:negative:-1\ng:nan:NaN\nC:flat:5\nU:flat:5");
+  advance(5000);
+  assert.deepEqual(aggregator.publish().meters, {});
+  aggregator.addDatagram("C:flat:4\nU:flat:5");
+  advance(5000);
+  assert.deepEqual(aggregator.publish().meters, {}, "a monotonic counter whose delta is not positive");
+});
+
+test("AgentAggregator accepts what SpectatorD's parser accepts, warning where it warns", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram("c:x:1\r\nc:x:1 \nc:n,k=a=b:1\nU:u:10\nc:x:1abc\nS:dcs.name:YQ==");
+  aggregator.addDatagram("X,1000:sampled:10\nX,3000:sampled:30");
+  advance(5000);
+  let report = aggregator.publish();
+  assert.equal(report.meters["c:x"].rate, 0.6);
+  assert.deepEqual(report.meters["c:n,k=a_b"].tags, { k: "a_b" });
+  assert.deepEqual(report.warnedLines.map((r) => r.line), ["c:x:1abc"]);
+  assert.deepEqual(report.rejectedLines.map((r) => r.line), ["S:dcs.name:YQ=="]);
+  assert.match(report.rejectedLines[0].problem, /distinct-count sketch/);
+  aggregator.addDatagram("U:u:21.5\nX,5000:sampled:70");
+  advance(5000);
+  report = aggregator.publish();
+  assert.equal(report.meters["U:u"].rate, 11 / 5, "21.5 is read as 21");
+  assert.equal(report.meters["X:sampled"].rate, 20, "40 more in the 2 s between the samples");
+  aggregator.addLine("U:u:-1");
+  advance(5000);
+  assert.equal(aggregator.publish().meters["U:u"].rate, Number(2n ** 64n - 22n) / 5, "-1 rolls over to 2^64 - 1");
+});
+
+test("AgentAggregator shows T and t (D and d) lines with one id as one meter", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram("t:lat:1\nT:lat:3\nd:size:1\nD:size:2.5");
+  advance(5000);
+  const meters = aggregator.publish().meters;
+  assert.deepEqual(Object.keys(meters), ["d:size", "t:lat"]);
+  assert.deepEqual([meters["t:lat"].symbol, meters["t:lat"].count, meters["t:lat"].total], ["T", 2, 4]);
+  assert.deepEqual([meters["d:size"].symbol, meters["d:size"].count, meters["d:size"].total], ["D", 2, 3]);
+});
+
+test("AgentAggregator computes U deltas exactly and across the wrap past 2^64", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram("U:wrap:18446744073709551615\nU:big:9007199254740993");
+  advance(5000);
+  aggregator.publish();
+  aggregator.addDatagram("U:wrap:4\nU:big:9007199254740998");
+  advance(5000);
+  const meters = aggregator.publish().meters;
+  assert.equal(meters["U:wrap"].rate, 1, "5 more, past 2^64");
+  assert.equal(meters["U:big"].rate, 1, "5 more, beyond 2^53");
 });
 
 test("AgentAggregator never throws on random input", () => {
@@ -169,14 +242,15 @@ test("AgentAggregator never throws on random input", () => {
 
 test("renderTable() and renderJson() show meters and rejections", () => {
   const { aggregator, advance } = clocked();
-  aggregator.addDatagram("c:requests:5\ng:nan:NaN\nbad");
+  aggregator.addDatagram("c:requests:5\nA:old:-inf\nbad\nc:requests:1x");
   advance(5000);
   const report = aggregator.publish();
   const table = renderTable(report);
-  assert.match(table, /^c\s+requests\s+1\b/m);
+  assert.match(table, /^c\s+requests\s+1\.2\b/m);
   assert.match(table, /Lines SpectatorD would reject:\n {2}"bad": /);
+  assert.match(table, /Lines SpectatorD accepts with a warning:\n {2}"c:requests:1x": ignoring "x" after the value 1/);
   const json = JSON.parse(renderJson(report)) as IntervalReport;
-  assert.equal(json.meters["g:nan"].value, "NaN" as unknown as number);
+  assert.equal(json.meters["A:old"].value, "Infinity" as unknown as number);
 });
 
 test("renderTable() puts an id wider than its column on a line of its own, its values below in their columns", () => {

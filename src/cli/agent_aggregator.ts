@@ -1,25 +1,34 @@
 /**
  * The aggregation of the local agent stand-in: it takes protocol lines the
- * way SpectatorD does and, once per interval, turns them into what the agent
- * would publish to Atlas. Lines SpectatorD would reject and ids Atlas would
- * reject are collected, not aggregated silently.
+ * way SpectatorD does (see `spectatord_rules.ts` for the parser and the
+ * SpectatorD version followed) and, once per interval, turns them into what
+ * the agent would publish to Atlas. Meters are keyed by the id SpectatorD
+ * builds: names and tags sanitized, tags sorted, a repeated key's last value
+ * winning. Lines SpectatorD would reject, lines it warns about and ids Atlas
+ * would reject are collected, not aggregated silently.
  *
- * What each meter type publishes per interval:
+ * What each meter type publishes per interval; a meter with nothing to
+ * publish is not shown, as SpectatorD sends nothing for it:
  *
- * | symbol | meter | published |
- * | --- | --- | --- |
- * | `c` | Counter | `rate`: the sum of increments per second |
- * | `t` `T` `d` `D` | timers, distribution summaries | `count`, `total`, `max` |
- * | `g` | Gauge | `value`: the last value; kept until its TTL (default 900 s, at least 5 s) passes |
- * | `m` | MaxGauge | `value`: the largest value of the interval |
- * | `A` | AgeGauge | `value`: seconds since the last success (`0` means now) |
- * | `C` `U` | monotonic counters | `rate`: the increase per second since the previous interval |
+ * | symbol | meter | published | nothing when |
+ * | --- | --- | --- | --- |
+ * | `c` | Counter | `rate`: the sum of increments per second | the sum is not above 0 |
+ * | `t` `T` `d` `D` | timers, distribution summaries | `count`, `total`, `max` | the count is 0 |
+ * | `g` | Gauge | `value`: the last value, kept until its TTL (default 900 s, at least 5 s; a line without one keeps the gauge's TTL) passes | the value is NaN |
+ * | `m` | MaxGauge | `value`: the largest value of the interval | not updated |
+ * | `A` | AgeGauge | `value`: seconds since the last success (`0` means now) | never |
+ * | `C` `U` | monotonic counters | `rate`: the increase per second since the previous interval (`U` wraps past 2^64) | the increase is not above 0 |
+ * | `X` | monotonic counter with sample times | `rate`: the increase per second between its last two samples | the increase is not above 0 |
+ *
+ * `T` and `t` lines with the same id record into one timer, as in SpectatorD
+ * (a percentile timer records into the timer of its id); `D` and `d` into one
+ * distribution summary. It is shown as `T` (`D`) once a percentile line came.
  *
  * @module
  */
 
 import { atlasLimitProblems } from "../atlas_limits.ts";
-import { spectatordProblem } from "./spectatord_rules.ts";
+import { parseSpectatordLine, type SpectatordLine } from "./spectatord_rules.ts";
 
 /** One meter as the agent would publish it for an interval. */
 export interface MeterSnapshot {
@@ -41,11 +50,11 @@ export interface MeterSnapshot {
   value?: number;
 }
 
-/** A line SpectatorD would reject, with the reason. */
+/** A line SpectatorD would reject or warn about, with the reason. */
 export interface RejectedLine {
   /** The line as received (at most 200 characters). */
   line: string;
-  /** Why SpectatorD would reject it. */
+  /** Why SpectatorD would reject it, or its warning. */
   problem: string;
   /** How many times it arrived in the interval. */
   times: number;
@@ -53,7 +62,7 @@ export interface RejectedLine {
 
 /** An id Atlas would reject, with the reasons. */
 export interface RejectedId {
-  /** The id as written in the line: `name,key=value,...`. */
+  /** The id as SpectatorD builds it: `name,key=value,...`. */
   id: string;
   /** What Atlas would reject about it. */
   problems: string[];
@@ -67,10 +76,15 @@ export interface IntervalReport {
   intervalSeconds: number;
   /** Lines received in the interval. */
   lines: number;
-  /** Meters by `<symbol>:<id>`, sorted by that key. */
+  /**
+   * Meters by `<symbol>:<id>`, sorted by that key, with the id as SpectatorD
+   * builds it; `T` counts as `t` and `D` as `d` here, since they share a meter.
+   */
   meters: Record<string, MeterSnapshot>;
   /** Lines SpectatorD would reject. */
   rejectedLines: RejectedLine[];
+  /** Lines SpectatorD accepts but logs a warning about (the characters after the value it ignores). */
+  warnedLines: RejectedLine[];
   /** Ids Atlas would reject. */
   rejectedIds: RejectedId[];
 }
@@ -94,12 +108,21 @@ interface State {
   updatedMs: number;
   ttlSeconds: number;
   previous?: number;
+  /** `U` and `X`: the current and previous unsigned 64-bit values. */
+  uint: bigint;
+  previousUint?: bigint;
+  /** `X`: the current and previous sample times, epoch milliseconds. */
+  sampledMs: number;
+  previousSampledMs?: number;
 }
 
 const DEFAULT_GAUGE_TTL_SECONDS = 900;
 const MIN_GAUGE_TTL_SECONDS = 5;
+/** SpectatorD's default `--meter_ttl`: a meter not updated for this long is dropped. */
+const METER_TTL_MS = 900_000;
 const MAX_SHOWN_LINE = 200;
 const MAX_CHECKED_IDS = 100_000;
+const TWO_TO_64 = 2n ** 64n;
 
 /**
  * Aggregates protocol lines per interval the way SpectatorD does before it
@@ -118,12 +141,22 @@ const MAX_CHECKED_IDS = 100_000;
  * // report.meters["t:latency"].count === 1
  * // report.rejectedLines[0].line === "x:bad:1"
  * ```
+ *
+ * @example One meter per id SpectatorD builds
+ * ```ts
+ * import { AgentAggregator } from "./agent_aggregator.ts";
+ *
+ * const aggregator = new AgentAggregator();
+ * aggregator.addDatagram("c:n,b=2,a=1:1\nc:n,a=1,b=2:1\nc:a b:1\nc:a_b:1");
+ * Object.keys(aggregator.publish().meters); // ["c:a_b", "c:n,a=1,b=2"]
+ * ```
  */
 export class AgentAggregator {
   #now: () => number;
   #maxRejected: number;
   #states = new Map<string, State>();
   #rejectedLines = new Map<string, RejectedLine>();
+  #warnedLines = new Map<string, RejectedLine>();
   #rejectedIds = new Map<string, RejectedId>();
   #checkedIds = new Map<string, string[]>();
   #lines = 0;
@@ -167,97 +200,111 @@ export class AgentAggregator {
   addLine(line: string): void {
     this.#lines++;
     this.#totalLines++;
-    const problem = spectatordProblem(line);
-    if (problem !== undefined) {
-      this.#reject(line, problem);
+    const parsed = parseSpectatordLine(line);
+    if (typeof parsed === "string") {
+      this.#collect(this.#rejectedLines, line, parsed);
       return;
     }
-    const symbol = line[0];
-    let ttlSeconds = DEFAULT_GAUGE_TTL_SECONDS;
-    let rest = line.slice(1);
-    if (rest.startsWith(",")) {
-      const colon = rest.indexOf(":");
-      ttlSeconds = Math.max(MIN_GAUGE_TTL_SECONDS, Number(rest.slice(1, colon)));
-      rest = rest.slice(colon);
-    }
-    rest = rest.slice(1);
-    const colon = rest.indexOf(":");
-    const idText = rest.slice(0, colon);
-    const valueText = rest.slice(colon + 1);
-    const value = symbol === "U" ? Number(BigInt(valueText)) : parseStrtod(valueText);
-    const key = `${symbol}:${idText}`;
+    if (parsed.warning !== undefined) this.#collect(this.#warnedLines, line, parsed.warning);
+    const family = parsed.symbol === "T" ? "t" : parsed.symbol === "D" ? "d" : parsed.symbol;
+    const key = `${family}:${parsed.id}`;
     let state = this.#states.get(key);
     if (state === undefined) {
-      const [name, ...tagTexts] = idText.split(",");
-      const tags: Record<string, string> = {};
-      for (const tag of tagTexts) {
-        const equals = tag.indexOf("=");
-        tags[tag.slice(0, equals)] = tag.slice(equals + 1);
-      }
-      state = { symbol, name, tags, count: 0, total: 0, max: -Infinity, last: NaN, updatedMs: 0, ttlSeconds };
+      state = {
+        symbol: parsed.symbol,
+        name: parsed.name,
+        tags: parsed.tags,
+        count: 0,
+        total: 0,
+        max: -Infinity,
+        last: NaN,
+        updatedMs: 0,
+        ttlSeconds: DEFAULT_GAUGE_TTL_SECONDS,
+        uint: 0n,
+        sampledMs: 0,
+      };
       this.#states.set(key, state);
     }
-    this.#checkId(idText, state.name, state.tags);
-    this.#update(state, symbol, symbol === "D" ? Math.trunc(value) : value, ttlSeconds);
+    if (parsed.symbol === "T" || parsed.symbol === "D") state.symbol = parsed.symbol;
+    this.#checkId(parsed);
+    this.#update(state, parsed);
   }
 
-  #update(state: State, symbol: string, value: number, ttlSeconds: number): void {
+  #update(state: State, parsed: SpectatordLine): void {
     state.updatedMs = this.#now();
+    const { symbol, value, option } = parsed;
+    if (typeof value === "bigint") { // U
+      state.uint = value;
+      return;
+    }
     switch (symbol) {
       case "c":
-        if (value > 0) state.total += value;
+        if (!(value < 0)) state.total += value; // a NaN spoils the interval's sum, as in SpectatorD
         break;
       case "t":
       case "T":
       case "d":
-      case "D":
-        if (value >= 0) {
+      case "D": {
+        const amount = symbol === "D" ? Math.trunc(value) : value;
+        if (amount >= 0) {
           state.count++;
-          state.total += value;
-          if (value > state.max) state.max = value;
+          state.total += amount;
+          if (amount > state.max) state.max = amount;
         }
         break;
+      }
       case "m":
         if (!(value <= state.max)) state.max = value;
         break;
       case "g":
-        state.ttlSeconds = ttlSeconds;
+        if (option !== undefined) state.ttlSeconds = Math.max(MIN_GAUGE_TTL_SECONDS, option);
         state.last = value;
         break;
       case "A":
         state.last = value === 0 ? state.updatedMs / 1000 : value;
         break;
-      default: // C, U
+      case "X":
+        if (option! < state.sampledMs) break; // an older sample is ignored
+        if (state.previousSampledMs !== undefined) { // after the first interval, the previous sample is the one before
+          state.previousUint = state.uint;
+          state.previousSampledMs = state.sampledMs;
+        }
+        // SpectatorD converts the double to uint64; out of range, that is undefined behaviour: read as 0.
+        state.uint = value >= 0 && value < 2 ** 64 ? BigInt(Math.trunc(value)) : 0n;
+        state.sampledMs = option!;
+        break;
+      default: // C
         state.last = value;
     }
   }
 
-  #reject(line: string, problem: string): void {
+  #collect(lines: Map<string, RejectedLine>, line: string, problem: string): void {
     const shown = line.length > MAX_SHOWN_LINE ? `${line.slice(0, MAX_SHOWN_LINE)}...` : line;
-    const known = this.#rejectedLines.get(shown);
+    const known = lines.get(shown);
     if (known !== undefined) known.times++;
-    else if (this.#rejectedLines.size < this.#maxRejected) {
-      this.#rejectedLines.set(shown, { line: shown, problem, times: 1 });
-    }
+    else if (lines.size < this.#maxRejected) lines.set(shown, { line: shown, problem, times: 1 });
   }
 
-  #checkId(idText: string, name: string, tags: Record<string, string>): void {
-    let problems = this.#checkedIds.get(idText);
+  #checkId({ symbol, id, name, tags }: SpectatordLine): void {
+    const percentiles = symbol === "T" || symbol === "D";
+    const checked = `${percentiles ? "%" : ""}${id}`;
+    let problems = this.#checkedIds.get(checked);
     if (problems === undefined) {
       if (this.#checkedIds.size >= MAX_CHECKED_IDS) this.#checkedIds.clear();
-      problems = atlasLimitProblems(name, tags);
-      this.#checkedIds.set(idText, problems);
+      problems = atlasLimitProblems(name, tags, { percentiles });
+      this.#checkedIds.set(checked, problems);
     }
-    if (problems.length > 0 && !this.#rejectedIds.has(idText) && this.#rejectedIds.size < this.#maxRejected) {
-      this.#rejectedIds.set(idText, { id: idText, problems });
+    if (problems.length > 0 && !this.#rejectedIds.has(id) && this.#rejectedIds.size < this.#maxRejected) {
+      this.#rejectedIds.set(id, { id, problems });
     }
   }
 
   /**
    * Ends the interval: returns what the agent would publish and starts the
    * next interval. Counters, timers and max gauges start from zero again;
-   * gauges are kept until their TTL passes; age gauges and monotonic
-   * counters are kept.
+   * age gauges are kept; gauges and monotonic counters are kept until not
+   * updated for SpectatorD's meter TTL of 15 minutes (a gauge: or its own
+   * TTL, if longer), so a gauge keeps its TTL across lines without one.
    *
    * @returns the interval's report
    */
@@ -268,10 +315,14 @@ export class AgentAggregator {
     for (const key of [...this.#states.keys()].sort()) {
       const state = this.#states.get(key)!;
       const snapshot: MeterSnapshot = { symbol: state.symbol, name: state.name, tags: state.tags };
-      let keep = false;
+      const idleMs = now - state.updatedMs;
+      let published = false;
+      let keep = idleMs < METER_TTL_MS;
       switch (state.symbol) {
         case "c":
           snapshot.rate = state.total / seconds;
+          published = state.total > 0;
+          keep = false;
           break;
         case "t":
         case "T":
@@ -279,35 +330,48 @@ export class AgentAggregator {
         case "D":
           snapshot.count = state.count;
           snapshot.total = state.total;
-          snapshot.max = state.count > 0 ? state.max : 0;
+          snapshot.max = state.max;
+          published = state.count > 0;
+          keep = false;
           break;
         case "m":
           snapshot.value = state.max;
+          published = true;
+          keep = false;
           break;
         case "g":
           snapshot.value = state.last;
-          keep = now - state.updatedMs < state.ttlSeconds * 1000;
+          published = idleMs <= state.ttlSeconds * 1000 && !Number.isNaN(state.last);
+          keep = idleMs < Math.max(METER_TTL_MS, state.ttlSeconds * 1000); // SpectatorD keeps the TTL as long as the meter
           break;
         case "A":
           snapshot.value = now / 1000 - state.last;
+          published = true;
           keep = true;
           break;
-        default: { // C, U
-          const previous = state.previous;
-          if (previous !== undefined) snapshot.rate = Math.max(0, state.last - previous) / seconds;
+        case "C":
+          if (state.previous !== undefined) snapshot.rate = (state.last - state.previous) / seconds;
           state.previous = state.last;
-          keep = true;
-        }
+          published = snapshot.rate! > 0;
+          break;
+        case "U":
+          if (state.previousUint !== undefined) {
+            snapshot.rate = Number((state.uint - state.previousUint + TWO_TO_64) % TWO_TO_64) / seconds;
+          }
+          state.previousUint = state.uint;
+          published = snapshot.rate! > 0;
+          break;
+        default: // X
+          if (state.previousSampledMs !== undefined) {
+            const delta = Number((state.uint - state.previousUint! + TWO_TO_64) % TWO_TO_64);
+            snapshot.rate = delta / ((state.sampledMs - state.previousSampledMs) / 1000);
+          }
+          state.previousUint = state.uint;
+          state.previousSampledMs = state.sampledMs;
+          published = snapshot.rate! > 0;
       }
-      const updatedThisInterval = state.updatedMs >= this.#start;
-      if (updatedThisInterval || keep) meters[key] = snapshot;
-      if (keep) {
-        state.count = 0;
-        state.total = 0;
-        state.max = -Infinity;
-      } else {
-        this.#states.delete(key);
-      }
+      if (published) meters[key] = snapshot;
+      if (!keep) this.#states.delete(key);
     }
     const report: IntervalReport = {
       time: now,
@@ -315,30 +379,14 @@ export class AgentAggregator {
       lines: this.#lines,
       meters,
       rejectedLines: [...this.#rejectedLines.values()],
+      warnedLines: [...this.#warnedLines.values()],
       rejectedIds: [...this.#rejectedIds.values()],
     };
     this.#rejectedLines.clear();
+    this.#warnedLines.clear();
     this.#rejectedIds.clear();
     this.#lines = 0;
     this.#start = now;
     return report;
   }
-}
-
-/** Reads a value that passed {@linkcode spectatordProblem} the way `strtod` does. */
-function parseStrtod(text: string): number {
-  const trimmed = text.trim();
-  if (/^[+-]?0x/i.test(trimmed)) {
-    const negative = trimmed.startsWith("-");
-    const body = trimmed.replace(/^[+-]?0x/i, "");
-    const [mantissa, exponent = "0"] = body.split(/p/i);
-    const [whole, fraction = ""] = mantissa.split(".");
-    let value = 0;
-    for (const digit of whole + fraction) value = value * 16 + parseInt(digit, 16);
-    value = value * 2 ** (Number(exponent) - 4 * fraction.length);
-    return negative ? -value : value;
-  }
-  if (/^[+-]?nan/i.test(trimmed)) return NaN;
-  if (/^[+-]?inf/i.test(trimmed)) return trimmed.startsWith("-") ? -Infinity : Infinity;
-  return Number(trimmed);
 }

@@ -50,7 +50,7 @@ function idText(meter: MeterSnapshot): string {
 
 /**
  * Renders a report as a plain-text table: one row per meter, then the lines
- * SpectatorD would reject and the ids Atlas would reject.
+ * SpectatorD would reject or warn about and the ids Atlas would reject.
  *
  * @param report the interval's report
  * @returns the text, ending with a newline
@@ -91,11 +91,14 @@ export function renderTable(report: IntervalReport): string {
     format(widths.map((w) => "-".repeat(w))),
     ...rows.map(format),
   ];
-  if (report.rejectedLines.length > 0) {
-    out.push("", "Lines SpectatorD would reject:");
-    for (const r of report.rejectedLines) {
-      out.push(`  ${JSON.stringify(r.line)}${r.times > 1 ? ` (x${r.times})` : ""}: ${r.problem}`);
-    }
+  for (
+    const [heading, lines] of [
+      ["Lines SpectatorD would reject:", report.rejectedLines],
+      ["Lines SpectatorD accepts with a warning:", report.warnedLines],
+    ] as const
+  ) {
+    if (lines.length > 0) out.push("", heading);
+    for (const r of lines) out.push(`  ${JSON.stringify(r.line)}${r.times > 1 ? ` (x${r.times})` : ""}: ${r.problem}`);
   }
   if (report.rejectedIds.length > 0) {
     out.push("", "Ids Atlas would reject:");

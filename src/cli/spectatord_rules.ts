@@ -1,24 +1,39 @@
 /**
  * SpectatorD's rules for one protocol line, restated from its parser
- * (`Server::parse_line` and `get_measurement` in Netflix-Skunkworks/spectatord,
- * `server/spectatord.cc`), so tests can check that every line a meter writes
- * is one the agent accepts, and the local agent stand-in CLI can report the
- * lines the agent would reject. What the agent does:
+ * (`Server::parse_line` and `get_measurement` in Netflix-Skunkworks/spectatord).
+ *
+ * {@linkcode parseSpectatordLine} reads a line as SpectatorD does; the local
+ * agent stand-in CLI aggregates what it returns. The sources followed: the
+ * parser in `server/spectatord.cc` (the newest stored version, commit
+ * 075b86e), which knows `c d t g m C D T X`; `A` and `U` come from the newer
+ * `lib/server/spectatord_test.cc` (commit 688028c) and the atlas-docs
+ * `docs/spectator/agent/usage.md`, whose parser is not stored. So:
  *
  * - a datagram is split into lines at `\n`; a NUL ends the datagram (C string);
  * - the first character is the meter type;
- * - an optional `,` is followed by a number read with `strtoll(.., 10)`; a
- *   gauge rejects it unless it is above zero (other types ignore it);
+ * - an optional `,` is followed by a number read with `strtoll(.., 10)`; `g`
+ *   (a TTL in seconds) and `X` (a timestamp in epoch milliseconds) reject it
+ *   unless it is above zero, other types ignore it;
  * - then a `:`, the name up to the first `,` or `:` (empty: "Missing name");
- * - after each `,` a tag `key=value`, the value ending at the next `,` or `:`;
- * - after the `:` the value, read with `strtod`; characters left after it only
- *   give a warning, but the value read is then not what was meant.
+ * - after each `,` a tag: the key up to the next `=` (even past a `:`), the
+ *   value up to the next `,` or `:`; a segment without `=` ends the tags;
+ * - the value, read with `strtod` (`U`: `strtoull`, assumed from the test
+ *   that truncates `21.5` and the docs' "negative values roll over", as the
+ *   parser of that version is not stored); characters left after it give
+ *   only a warning in SpectatorD's log, and none when the first is white space;
+ * - every byte of the name, tag keys and tag values outside `-._A-Za-z0-9~^`
+ *   becomes `_` (the string pool's interning), and the tags are a map sorted
+ *   by key where a repeated key's last value wins.
  *
- * These rules are deliberately a little stricter than the agent where the
- * agent is lenient about input no client should send: the option is allowed
- * only for `g`, and must be plain digits; tag keys and values must be
- * non-empty; the whole value must be consumed. `U` values must be an
- * unsigned 64-bit decimal.
+ * The newest stored test also has `S` and `s` (distinct-count sketches, an
+ * HLL per id): the stand-in does not aggregate them and says so.
+ *
+ * {@linkcode spectatordProblem} is stricter: besides what SpectatorD
+ * rejects, it reports what SpectatorD accepts only by being lenient and no
+ * client should write (an option on a type other than `g`, a tag that is not
+ * `key=value` with a non-empty key and value, characters after the value, a
+ * `U` value that is not an unsigned 64-bit decimal). Tests use it to check
+ * every line a meter writes.
  *
  * @module
  */
@@ -36,22 +51,32 @@
 export const SPECTATORD_SYMBOLS: ReadonlySet<string> = new Set(["c", "d", "t", "g", "m", "C", "D", "T", "A", "U"]);
 
 /**
- * What C's `strtod` accepts as a whole string: leading white space, a sign,
- * then a decimal or hexadecimal floating-point number, `inf`/`infinity` or
- * `nan`/`nan(chars)`, case-insensitively.
+ * The longest start of a string that C's `strtod` reads: leading white
+ * space, a sign, then a decimal or hexadecimal floating-point number,
+ * `inf`/`infinity` or `nan`/`nan(chars)`, case-insensitively.
  */
-const STRTOD = new RegExp(
+const STRTOD_PREFIX = new RegExp(
   "^[ \\t\\n\\v\\f\\r]*[+-]?(?:" +
-    "(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:e[+-]?[0-9]+)?" +
-    "|0x(?:[0-9a-f]+\\.?[0-9a-f]*|\\.[0-9a-f]+)(?:p[+-]?[0-9]+)?" +
+    "0x(?:[0-9a-f]+\\.?[0-9a-f]*|\\.[0-9a-f]+)(?:p[+-]?[0-9]+)?" +
+    "|(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:e[+-]?[0-9]+)?" +
     "|inf(?:inity)?" +
     "|nan(?:\\([0-9a-z_]*\\))?" +
-    ")$",
+    ")",
   "i",
 );
 
+/** The longest start of a string that C's `strtoull(.., 10)` and `strtoll(.., 10)` read. */
+const STRTOULL_PREFIX = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)/;
+
+/** What SpectatorD accepts in names, tag keys and tag values; every other byte becomes `_`. */
+const INVALID_CHAR = /[^\-._A-Za-z0-9~^]/gu;
+
+/** The meter types SpectatorD aggregates (`X`, no client exposes it, included). */
+const KNOWN_SYMBOLS: ReadonlySet<string> = new Set([...SPECTATORD_SYMBOLS, "X"]);
+
 const MAX_INT64 = 2n ** 63n - 1n;
 const MAX_UINT64 = 2n ** 64n - 1n;
+const TWO_TO_64 = 2n ** 64n;
 
 /**
  * Returns whether `text`, all of it, is a number to C's `strtod`.
@@ -68,7 +93,7 @@ const MAX_UINT64 = 2n ** 64n - 1n;
  * ```
  */
 export function isStrtodNumber(text: string): boolean {
-  return STRTOD.test(text);
+  return STRTOD_PREFIX.exec(text)?.[0].length === text.length;
 }
 
 /**
@@ -90,8 +115,9 @@ export function isUint64(text: string): boolean {
 }
 
 /**
- * Returns why SpectatorD would reject (or misread) `line`, or `undefined`
- * when it accepts it.
+ * Returns why a client should not write `line`: SpectatorD rejects it, or
+ * reads it only by being lenient (see the module doc); `undefined` when the
+ * line is one a client may write.
  *
  * @param line one line, without its `\n`
  * @returns the reason, or `undefined`
@@ -102,13 +128,15 @@ export function isUint64(text: string): boolean {
  *
  * spectatordProblem("c:server.requestCount:1"); // undefined
  * spectatordProblem("x:name:1"); // 'unknown meter type "x"'
+ * spectatordProblem("c:name:1 "); // 'value "1 " is not a number to strtod' (SpectatorD reads 1)
  * ```
  */
 export function spectatordProblem(line: string): string | undefined {
   if (line.length === 0) return "the line is empty";
   if (/[\n\0]/.test(line)) return "the line contains a newline or a NUL, which end it early";
   const symbol = line[0];
-  if (!SPECTATORD_SYMBOLS.has(symbol)) return `unknown meter type ${JSON.stringify(symbol)}`;
+  if (!KNOWN_SYMBOLS.has(symbol)) return `unknown meter type ${JSON.stringify(symbol)}`;
+  if (!SPECTATORD_SYMBOLS.has(symbol)) return `meter type ${symbol} is not one a client writes`;
   let position = 1;
   if (line[position] === ",") {
     if (symbol !== "g") return `an option after ${symbol}: only gauges take one (a TTL)`;
@@ -135,4 +163,144 @@ export function spectatordProblem(line: string): string | undefined {
     return isUint64(value) ? undefined : `value ${JSON.stringify(value)} is not an unsigned 64-bit integer`;
   }
   return isStrtodNumber(value) ? undefined : `value ${JSON.stringify(value)} is not a number to strtod`;
+}
+
+/** A line as SpectatorD reads it. */
+export interface SpectatordLine {
+  /** The meter type, e.g. `c`. */
+  symbol: string;
+  /** The number after `<type>,`: a gauge's TTL in seconds, an `X` sample's epoch milliseconds. */
+  option?: number;
+  /** The name, sanitized. */
+  name: string;
+  /** The tags, sanitized, sorted by key; a repeated key's last value wins. */
+  tags: Record<string, string>;
+  /** The id SpectatorD builds: `name,key=value,...`, sanitized, tags sorted by key. */
+  id: string;
+  /** The value: a `bigint` from 0 to 2^64 - 1 for `U`, else what `strtod` read. */
+  value: number | bigint;
+  /** What SpectatorD logs as a warning about the line (characters ignored after the value). */
+  warning?: string;
+}
+
+/**
+ * Reads `line` as SpectatorD does, or returns why SpectatorD rejects it.
+ *
+ * @param line one line, without its `\n`
+ * @returns the line as read, or the reason it is rejected
+ *
+ * @example
+ * ```ts
+ * import { parseSpectatordLine } from "./spectatord_rules.ts";
+ *
+ * parseSpectatordLine("c:a b,z=1,k=x=y,z=2:1 ");
+ * // { symbol: "c", name: "a_b", tags: { k: "x_y", z: "2" }, id: "a_b,k=x_y,z=2", value: 1 }
+ * parseSpectatordLine("U:bytes:-1"); // value: 18446744073709551615n
+ * parseSpectatordLine("c:n:1,5"); // value 1, warning: ignoring ",5" after the value
+ * parseSpectatordLine("g,0:queue:1"); // "the gauge TTL is not above zero"
+ * ```
+ */
+export function parseSpectatordLine(line: string): SpectatordLine | string {
+  if (line.length === 0) return "the line is empty";
+  const symbol = line[0];
+  if (symbol === "S" || symbol === "s") {
+    return `a distinct-count sketch (${symbol}), known only to the newest SpectatorD: the stand-in does not aggregate it`;
+  }
+  if (!KNOWN_SYMBOLS.has(symbol)) return `unknown meter type ${JSON.stringify(symbol)}`;
+  let position = 1;
+  let option: number | undefined;
+  if (line[position] === ",") {
+    position++;
+    const read = STRTOULL_PREFIX.exec(line.slice(position));
+    const magnitude = read === null ? 0n : BigInt(read[2]);
+    const signed = read?.[1] === "-" ? -magnitude : magnitude;
+    const clamped = signed > MAX_INT64 ? MAX_INT64 : signed < -MAX_INT64 - 1n ? -MAX_INT64 - 1n : signed;
+    if (clamped <= 0n && symbol === "g") return "the gauge TTL is not above zero";
+    if (clamped <= 0n && symbol === "X") return "the X timestamp is not above zero";
+    if (clamped > 0n) option = Number(clamped);
+    position += read?.[0].length ?? 0;
+  }
+  if (line[position] !== ":") return `expected ':' at index ${position}`;
+  return readMeasurement(symbol, option, line.slice(position + 1));
+}
+
+/** SpectatorD's `get_measurement`: the id and value after `<type>[,option]:`. */
+function readMeasurement(symbol: string, option: number | undefined, text: string): SpectatordLine | string {
+  let position = firstOf(text, 0);
+  if (position <= 0) return "the name is empty";
+  const name = sanitizeBytes(text.slice(0, position));
+  const tags = new Map<string, string>();
+  if (text[position] === ",") {
+    while (text[position] !== ":") {
+      position++;
+      const equals = text.indexOf("=", position);
+      if (equals < 0) break;
+      const end = firstOf(text, equals + 1);
+      if (end < 0) return "a tag value has no ',' or ':' after it";
+      tags.set(sanitizeBytes(text.slice(position, equals)), sanitizeBytes(text.slice(equals + 1, end)));
+      position = end;
+    }
+  }
+  const valueText = text.slice(position + 1);
+  const read = symbol === "U" ? readUint64(valueText) : readStrtod(valueText);
+  if (read === undefined) {
+    return `value ${JSON.stringify(valueText)} is not a number to ${symbol === "U" ? "strtoull" : "strtod"}`;
+  }
+  const sorted = [...tags].sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+  const parsed: SpectatordLine = {
+    symbol,
+    name,
+    tags: Object.fromEntries(sorted),
+    id: [name, ...sorted.map(([k, v]) => `${k}=${v}`)].join(","),
+    value: read.value,
+  };
+  if (option !== undefined) parsed.option = option;
+  const rest = valueText.slice(read.length);
+  if (rest !== "" && !/^[ \t\n\v\f\r]/.test(rest)) {
+    parsed.warning = `ignoring ${JSON.stringify(rest)} after the value ${String(read.value)}`;
+  }
+  return parsed;
+}
+
+/** The index of the first `,` or `:` at or after `from`, or -1. */
+function firstOf(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) if (text[i] === "," || text[i] === ":") return i;
+  return -1;
+}
+
+/** Replaces each UTF-8 byte of each character SpectatorD does not allow with `_`, as its string pool does. */
+function sanitizeBytes(text: string): string {
+  return text.replace(INVALID_CHAR, (char) => {
+    const code = char.codePointAt(0)!;
+    return "_".repeat(code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4);
+  });
+}
+
+/** What `strtoull(.., 10)` reads from the start of `text`: negative values roll over, too large ones clamp. */
+function readUint64(text: string): { value: bigint; length: number } | undefined {
+  const read = STRTOULL_PREFIX.exec(text);
+  if (read === null) return undefined;
+  const magnitude = BigInt(read[2]);
+  if (magnitude > MAX_UINT64) return { value: MAX_UINT64, length: read[0].length };
+  return { value: read[1] === "-" ? (TWO_TO_64 - magnitude) % TWO_TO_64 : magnitude, length: read[0].length };
+}
+
+/** What `strtod` reads from the start of `text`. */
+function readStrtod(text: string): { value: number; length: number } | undefined {
+  const read = STRTOD_PREFIX.exec(text)?.[0];
+  if (read === undefined) return undefined;
+  const trimmed = read.trim();
+  const negative = trimmed.startsWith("-");
+  const unsigned = trimmed.replace(/^[+-]/, "");
+  let value: number;
+  if (/^0x/i.test(unsigned)) {
+    const [mantissa, exponent = "0"] = unsigned.slice(2).split(/p/i);
+    const [whole, fraction = ""] = mantissa.split(".");
+    value = 0;
+    for (const digit of whole + fraction) value = value * 16 + parseInt(digit, 16);
+    if (value !== 0) value *= 2 ** (Number(exponent) - 4 * fraction.length);
+  } else if (/^nan/i.test(unsigned)) value = NaN;
+  else if (/^inf/i.test(unsigned)) value = Infinity;
+  else value = Number(unsigned);
+  return { value: negative ? -value : value, length: read.length };
 }
