@@ -1,10 +1,11 @@
 /**
  * Runtime metrics for Deno, Bun and Node, without native code: memory, CPU,
- * event-loop lag and utilization, garbage-collection pauses and open file
- * descriptors, reported under the names of Netflix's Node.js runtime metrics
- * (`nodejs.rss`, `nodejs.cpuUsage`, `nodejs.gc.pause`, ...) and tagged with
- * `runtime` and `runtime.version`. Nothing starts at import; sampling runs on
- * a timer that never keeps the process alive.
+ * V8 heap statistics, event-loop lag, turn time and utilization, garbage
+ * collection (pauses, allocation and promotion, live and maximum data size)
+ * and file descriptors, reported under the names of Netflix's Node.js runtime
+ * metrics (`nodejs.rss`, `nodejs.cpuUsage`, `nodejs.gc.pause`, ...) and tagged
+ * with `runtime`, `runtime.version` and `nodejs.version`. Nothing starts at
+ * import; sampling runs on timers that never keep the process alive.
  *
  * @example Report runtime metrics every minute
  * ```ts
@@ -23,6 +24,7 @@
 
 export {
   DEFAULT_RUNTIME_METRICS_INTERVAL_MS,
+  type RuntimeCounter,
   type RuntimeGauge,
   type RuntimeMetrics,
   type RuntimeMetricsOptions,

@@ -1,13 +1,12 @@
 /**
- * Feature-detected reads of the running process, one per metric family, that
- * use only globals (no native code, no static `node:` import): memory, CPU
- * time, event-loop utilization, open file descriptors and garbage collection.
- * Each returns `undefined` (or does nothing) where the runtime lacks the API.
+ * Feature-detected reads of the running process that use only globals (no
+ * native code, no `node:` import): the runtime's tags, memory, CPU time and
+ * event-loop utilization. Each returns `undefined` where the runtime lacks
+ * the API.
  *
  * @module
  */
 
-import { isGranted } from "../permissions.ts";
 import { detectRuntime, type RuntimeName } from "../runtime.ts";
 
 /** Memory use in bytes, as `process.memoryUsage()` reports it. */
@@ -34,15 +33,13 @@ export interface LoopSample {
 interface ProcessLike {
   memoryUsage?: () => MemorySample;
   cpuUsage?: () => CpuSample;
+  version?: string;
   versions?: Record<string, string | undefined>;
-  platform?: string;
 }
 
 interface DenoLike {
   memoryUsage?: () => MemorySample;
   version?: { deno?: string };
-  build?: { os?: string };
-  readDirSync?: (path: string) => Iterable<unknown>;
 }
 
 const g = globalThis as unknown as {
@@ -50,17 +47,41 @@ const g = globalThis as unknown as {
   Deno?: DenoLike;
   Bun?: { version?: string };
   performance?: { eventLoopUtilization?: (a?: LoopSample, b?: LoopSample) => LoopSample };
-  PerformanceObserver?: PerformanceObserverLike;
 };
 
-/** The runtime's name and version, for the `runtime` and `runtime.version` tags. */
-export function runtimeTags(): { runtime: string; "runtime.version": string } {
+/** The tags of every runtime meter. */
+export interface RuntimeTags {
+  /** `deno`, `bun`, `node` or `other`. */
+  runtime: string;
+  /** The runtime's own version, e.g. `2.9.6` on Deno. */
+  "runtime.version": string;
+  /**
+   * `process.version`, as spectator's Node.js metrics tag every meter: Node's
+   * version on Node, the Node.js version Bun and Deno are compatible with on
+   * those (e.g. `v26.3.0`).
+   */
+  "nodejs.version": string;
+}
+
+/**
+ * The runtime's name and version, and the Node.js version it reports.
+ *
+ * @returns the tags; a version the runtime does not report is `unknown`
+ *
+ * @example
+ * ```ts
+ * import { runtimeTags } from "./_probes.ts";
+ *
+ * runtimeTags(); // e.g. { runtime: "node", "runtime.version": "20.20.2", "nodejs.version": "v20.20.2" }
+ * ```
+ */
+export function runtimeTags(): RuntimeTags {
   const runtime: RuntimeName = detectRuntime();
   let version: string | undefined;
   if (runtime === "deno") version = g.Deno?.version?.deno;
   else if (runtime === "bun") version = g.Bun?.version;
   else if (runtime === "node") version = g.process?.versions?.node;
-  return { runtime, "runtime.version": version || "unknown" };
+  return { runtime, "runtime.version": version || "unknown", "nodejs.version": g.process?.version || "unknown" };
 }
 
 /** Reads memory use: `Deno.memoryUsage()` on Deno, `process.memoryUsage()` elsewhere. */
@@ -88,85 +109,4 @@ export function loopUtilization(current: LoopSample, previous: LoopSample): numb
   const idle = current.idle - previous.idle;
   const total = active + idle;
   return total > 0 ? active / total : 0;
-}
-
-/** Whether this is Linux, where `/proc/self/fd` lists the open file descriptors. */
-function isLinux(): boolean {
-  if (detectRuntime() === "deno") return g.Deno?.build?.os === "linux";
-  return g.process?.platform === "linux";
-}
-
-/** Lists a directory's entries with `node:fs`, loaded by {@linkcode loadFdReader}. */
-export type ReadDir = (path: string) => unknown[];
-
-/**
- * Prepares the open-file-descriptor count: resolves to a function that counts
- * the entries of `/proc/self/fd`, or `undefined` off Linux or, on Deno,
- * without read permission for that directory.
- */
-export async function loadFdReader(): Promise<(() => number) | undefined> {
-  if (!isLinux()) return undefined;
-  const path = "/proc/self/fd";
-  if (detectRuntime() === "deno") {
-    const deno = g.Deno;
-    if (typeof deno?.readDirSync !== "function" || !isGranted({ name: "read", path })) return undefined;
-    return () => {
-      let count = 0;
-      for (const _ of deno.readDirSync!(path)) count++;
-      return count;
-    };
-  }
-  try {
-    const fs = await import("node:fs") as { readdirSync: ReadDir };
-    return () => fs.readdirSync(path).length;
-  } catch {
-    return undefined;
-  }
-}
-
-interface PerformanceObserverLike {
-  new (callback: (list: { getEntries(): GcEntry[] }) => void): { observe(o: object): void; disconnect(): void };
-  supportedEntryTypes?: readonly string[];
-}
-
-interface GcEntry {
-  duration: number;
-  kind?: number;
-  detail?: { kind?: number };
-}
-
-/** V8's GC kinds (perf_hooks `NODE_PERFORMANCE_GC_*`) as spectator's Node metrics name them. */
-const GC_KINDS: Record<number, string> = {
-  1: "scavenge",
-  2: "minorMarkSweep",
-  4: "markSweepCompact",
-  8: "incrementalMarking",
-  16: "processWeakCallbacks",
-};
-
-/** The `id` tag of a GC entry's kind. */
-export function gcKindName(kind: number | undefined): string {
-  return (kind !== undefined && GC_KINDS[kind]) || "unknown";
-}
-
-/**
- * Observes garbage collections where `PerformanceObserver` supports entries of
- * type `gc` (Node; Bun where it does), calling `onPause` with each pause's
- * kind and duration in seconds. Returns a function that stops observing, or
- * `undefined` where GC is not observable.
- */
-export function observeGc(onPause: (kind: string, seconds: number) => void): (() => void) | undefined {
-  const Observer = g.PerformanceObserver;
-  if (typeof Observer !== "function" || !Observer.supportedEntryTypes?.includes("gc")) return undefined;
-  try {
-    const observer = new Observer((list) => {
-      for (const entry of list.getEntries()) {
-        onPause(gcKindName(entry.detail?.kind ?? entry.kind), entry.duration / 1000);
-      }
-    });
-    observer.observe({ entryTypes: ["gc"] });
-    return () => observer.disconnect();
-  } catch {
-    return undefined;
-  }
 }
