@@ -207,9 +207,12 @@ async function assertConsumerWorks(command, runtime) {
     ]);
     const { status, lines } = JSON.parse(stdout);
     assert.equal(status, 200);
-    const call = "T:ipc.server.call,http.method=GET,http.status=200,ipc.result=success,ipc.status=success:";
+    const call = "T:ipc.server.call,http.method=get,http.status=200,ipc.endpoint=unknown,ipc.result=success," +
+      "ipc.status=success,owner=spectator:";
     assert.ok(lines.some((line) => line.startsWith(call)), lines.join("\n"));
-    const rss = new RegExp(`^g:nodejs\\.rss,runtime=${runtime},runtime\\.version=[^,:]+:\\d+$`);
+    const rss = new RegExp(
+      `^g:nodejs\\.rss,nodejs\\.version=v[^,:]+,runtime=${runtime},runtime\\.version=[^,:]+:\\d+$`,
+    );
     assert.ok(lines.some((line) => rss.test(line)), lines.join("\n"));
   } finally {
     await new Promise((resolve) => socket.close(resolve));
