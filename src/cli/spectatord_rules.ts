@@ -28,12 +28,8 @@
  * The newest stored test also has `S` and `s` (distinct-count sketches, an
  * HLL per id): the stand-in does not aggregate them and says so.
  *
- * {@linkcode spectatordProblem} is stricter: besides what SpectatorD
- * rejects, it reports what SpectatorD accepts only by being lenient and no
- * client should write (an option on a type other than `g`, a tag that is not
- * `key=value` with a non-empty key and value, characters after the value, a
- * `U` value that is not an unsigned 64-bit decimal). Tests use it to check
- * every line a meter writes.
+ * The tests hold a stricter checker of what a client may write
+ * (`tests/helpers/spectatord_rules.ts`), built on the constants exported here.
  *
  * @module
  */
@@ -54,8 +50,15 @@ export const SPECTATORD_SYMBOLS: ReadonlySet<string> = new Set(["c", "d", "t", "
  * The longest start of a string that C's `strtod` reads: leading white
  * space, a sign, then a decimal or hexadecimal floating-point number,
  * `inf`/`infinity` or `nan`/`nan(chars)`, case-insensitively.
+ *
+ * @example
+ * ```ts
+ * import { STRTOD_PREFIX } from "./spectatord_rules.ts";
+ *
+ * STRTOD_PREFIX.exec("0x1p-2 rest")?.[0]; // "0x1p-2"
+ * ```
  */
-const STRTOD_PREFIX = new RegExp(
+export const STRTOD_PREFIX: RegExp = new RegExp(
   "^[ \\t\\n\\v\\f\\r]*[+-]?(?:" +
     "0x(?:[0-9a-f]+\\.?[0-9a-f]*|\\.[0-9a-f]+)(?:p[+-]?[0-9]+)?" +
     "|(?:[0-9]+\\.?[0-9]*|\\.[0-9]+)(?:e[+-]?[0-9]+)?" +
@@ -71,99 +74,41 @@ const STRTOULL_PREFIX = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)/;
 /** What SpectatorD accepts in names, tag keys and tag values; every other byte becomes `_`. */
 const INVALID_CHAR = /[^\-._A-Za-z0-9~^]/gu;
 
-/** The meter types SpectatorD aggregates (`X`, no client exposes it, included). */
-const KNOWN_SYMBOLS: ReadonlySet<string> = new Set([...SPECTATORD_SYMBOLS, "X"]);
+/**
+ * The meter types SpectatorD aggregates (`X`, no client exposes it, included).
+ *
+ * @example
+ * ```ts
+ * import { KNOWN_SYMBOLS } from "./spectatord_rules.ts";
+ *
+ * KNOWN_SYMBOLS.has("X"); // true
+ * ```
+ */
+export const KNOWN_SYMBOLS: ReadonlySet<string> = new Set([...SPECTATORD_SYMBOLS, "X"]);
 
-const MAX_INT64 = 2n ** 63n - 1n;
-const MAX_UINT64 = 2n ** 64n - 1n;
+/**
+ * The largest signed 64-bit integer (`strtoll`'s clamp).
+ *
+ * @example
+ * ```ts
+ * import { MAX_INT64 } from "./spectatord_rules.ts";
+ *
+ * MAX_INT64; // 9223372036854775807n
+ * ```
+ */
+export const MAX_INT64: bigint = 2n ** 63n - 1n;
+/**
+ * The largest unsigned 64-bit integer (`strtoull`'s clamp).
+ *
+ * @example
+ * ```ts
+ * import { MAX_UINT64 } from "./spectatord_rules.ts";
+ *
+ * MAX_UINT64; // 18446744073709551615n
+ * ```
+ */
+export const MAX_UINT64: bigint = 2n ** 64n - 1n;
 const TWO_TO_64 = 2n ** 64n;
-
-/**
- * Returns whether `text`, all of it, is a number to C's `strtod`.
- *
- * @param text the value part of a line
- * @returns `true` when `strtod` would consume all of it
- *
- * @example
- * ```ts
- * import { isStrtodNumber } from "./spectatord_rules.ts";
- *
- * isStrtodNumber("1e-7"); // true
- * isStrtodNumber("1,5"); // false
- * ```
- */
-export function isStrtodNumber(text: string): boolean {
-  return STRTOD_PREFIX.exec(text)?.[0].length === text.length;
-}
-
-/**
- * Returns whether `text` is an unsigned 64-bit decimal integer.
- *
- * @param text the value part of a `U` line
- * @returns `true` for `0` to `18446744073709551615`
- *
- * @example
- * ```ts
- * import { isUint64 } from "./spectatord_rules.ts";
- *
- * isUint64("18446744073709551615"); // true
- * isUint64("-1"); // false
- * ```
- */
-export function isUint64(text: string): boolean {
-  return /^[0-9]+$/.test(text) && BigInt(text) <= MAX_UINT64;
-}
-
-/**
- * Returns why a client should not write `line`: SpectatorD rejects it, or
- * reads it only by being lenient (see the module doc); `undefined` when the
- * line is one a client may write.
- *
- * @param line one line, without its `\n`
- * @returns the reason, or `undefined`
- *
- * @example
- * ```ts
- * import { spectatordProblem } from "./spectatord_rules.ts";
- *
- * spectatordProblem("c:server.requestCount:1"); // undefined
- * spectatordProblem("x:name:1"); // 'unknown meter type "x"'
- * spectatordProblem("c:name:1 "); // 'value "1 " is not a number to strtod' (SpectatorD reads 1)
- * ```
- */
-export function spectatordProblem(line: string): string | undefined {
-  if (line.length === 0) return "the line is empty";
-  if (/[\n\0]/.test(line)) return "the line contains a newline or a NUL, which end it early";
-  const symbol = line[0];
-  if (!KNOWN_SYMBOLS.has(symbol)) return `unknown meter type ${JSON.stringify(symbol)}`;
-  if (!SPECTATORD_SYMBOLS.has(symbol)) return `meter type ${symbol} is not one a client writes`;
-  let position = 1;
-  if (line[position] === ",") {
-    if (symbol !== "g") return `an option after ${symbol}: only gauges take one (a TTL)`;
-    const digits = /^[0-9]+/.exec(line.slice(position + 1))?.[0] ?? "";
-    if (digits === "" || BigInt(digits) === 0n || BigInt(digits) > MAX_INT64) {
-      return "the gauge TTL is not an integer from 1 to 2^63 - 1";
-    }
-    position += 1 + digits.length;
-  }
-  if (line[position] !== ":") return `expected ':' at index ${position}`;
-  const rest = line.slice(position + 1);
-  const idEnd = rest.indexOf(":");
-  if (idEnd < 0) return "no ':' before the value";
-  const [name, ...tags] = rest.slice(0, idEnd).split(",");
-  if (name === "") return "the name is empty";
-  for (const tag of tags) {
-    const equals = tag.indexOf("=");
-    if (equals <= 0 || equals === tag.length - 1 || tag.indexOf("=", equals + 1) >= 0) {
-      return `tag ${JSON.stringify(tag)} is not key=value with a non-empty key and value`;
-    }
-  }
-  const value = rest.slice(idEnd + 1);
-  if (symbol === "U") {
-    return isUint64(value) ? undefined : `value ${JSON.stringify(value)} is not an unsigned 64-bit integer`;
-  }
-  return isStrtodNumber(value) ? undefined : `value ${JSON.stringify(value)} is not a number to strtod`;
-}
 
 /** A line as SpectatorD reads it. */
 export interface SpectatordLine {
