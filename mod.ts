@@ -45,7 +45,6 @@ export { PercentileTimer, Timer } from "./src/meters/timer.ts";
 export { MeterCache } from "./src/meter_cache.ts";
 export { getMeterClass, type MeterClass, parseProtocolLine } from "./src/protocol_parser.ts";
 export { Registry } from "./src/registry.ts";
-export { detectRuntime, type RuntimeName } from "./src/runtime.ts";
 export { StopWatch } from "./src/stopwatch.ts";
 export type { SocketTarget, Transport, TransportContext, TransportFactory } from "./src/transports/transport.ts";
 export { type FileTarget, FileWriter } from "./src/writers/file_writer.ts";

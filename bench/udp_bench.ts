@@ -44,8 +44,9 @@ import process from "node:process";
 import { createInterface } from "node:readline";
 import { setImmediate, setTimeout as unrefableTimeout } from "node:timers";
 import { fileURLToPath } from "node:url";
-import { Config, type ConfigOptions, detectRuntime, type LineWriter, Registry } from "../mod.ts";
+import { Config, type ConfigOptions, type LineWriter, Registry } from "../mod.ts";
 import { argument, integerArgument } from "./_args.ts";
+import { platform } from "../src/_platform.ts";
 
 /** The clients this script can measure. */
 type ClientKind = "spectator" | "hot-shots" | "hot-shots-buffered";
@@ -151,7 +152,7 @@ for (const name of selectedCases) {
 
 // ---------------------------------------------------------------- runtime facts
 
-const runtime = detectRuntime();
+const runtime = platform().runtime;
 const globals = globalThis as {
   gc?: () => void;
   Bun?: { gc(force: boolean): void; version: string };

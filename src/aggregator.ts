@@ -6,8 +6,7 @@
  * @module
  */
 
-import { onNaturalExit } from "./exit_hook.ts";
-import { unrefTimeout } from "./timers.ts";
+import { platform } from "./_platform.ts";
 import type { EncodedPrefix, Writer } from "./writers/writer.ts";
 
 /**
@@ -72,7 +71,7 @@ export class Aggregator {
    */
   constructor(intervalMs: number) {
     this.#intervalMs = intervalMs;
-    this.#removeExitHook = onNaturalExit(() => this.flush());
+    this.#removeExitHook = platform().onNaturalExit(() => this.flush());
   }
 
   /**
@@ -155,7 +154,7 @@ export class Aggregator {
   #mark(slot: Slot): void {
     slot.dirty = true;
     this.#dirty.push(slot);
-    this.#cancelTimer ??= unrefTimeout(() => {
+    this.#cancelTimer ??= platform().unrefTimeout(() => {
       this.#cancelTimer = undefined;
       this.flush();
     }, this.#intervalMs);

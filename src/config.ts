@@ -4,11 +4,19 @@
  * @module
  */
 
-import { readEnv } from "./env.ts";
 import { defaultLogger, levelFiltered, LOG_LEVELS, type Logger, type LogLevel } from "./logger.ts";
 import { type Location, parseLocation } from "./location.ts";
 import { MeterId } from "./meter_id.ts";
 import { OnceSet } from "./once_set.ts";
+import {
+  DEFAULT_BUFFER_SIZE,
+  DEFAULT_FLUSH_INTERVAL_MS,
+  DEFAULT_LOCATION,
+  DEFAULT_MAX_DATAGRAM_BYTES,
+  DEFAULT_MAX_PENDING_BYTES,
+  DEFAULT_METER_CACHE_SIZE,
+} from "./_defaults.ts";
+import { platform } from "./_platform.ts";
 import type { TransportFactory } from "./transports/transport.ts";
 
 /**
@@ -176,18 +184,28 @@ export class Config {
     };
     // The configured location is checked even when the environment overrides it (as spectator-py does), so a
     // typo cannot hide behind SPECTATOR_OUTPUT_LOCATION=memory in tests and surface in production.
-    const configured = orDefault(options.location, "udp");
+    const configured = orDefault(options.location, DEFAULT_LOCATION);
     const configuredTarget = parseLocation(configured, "location");
-    const override = readEnv("SPECTATOR_OUTPUT_LOCATION", warnDenied);
+    const override = platform().readEnv("SPECTATOR_OUTPUT_LOCATION", warnDenied);
     this.location = override ?? configured;
     this.target = override === undefined ? configuredTarget : parseLocation(override, "SPECTATOR_OUTPUT_LOCATION");
     this.extraCommonTags = Object.freeze(commonTags(options.extraCommonTags, this.logger, warnDenied));
-    this.bufferSize = checkInteger("bufferSize", orDefault(options.bufferSize, 0), 0, 2 ** 30);
-    this.flushIntervalMs = checkInteger("flushIntervalMs", orDefault(options.flushIntervalMs, 1000), 1, 2 ** 31 - 1);
-    this.maxDatagramBytes = checkInteger("maxDatagramBytes", orDefault(options.maxDatagramBytes, 61440), 512, 65507);
+    this.bufferSize = checkInteger("bufferSize", orDefault(options.bufferSize, DEFAULT_BUFFER_SIZE), 0, 2 ** 30);
+    this.flushIntervalMs = checkInteger(
+      "flushIntervalMs",
+      orDefault(options.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS),
+      1,
+      2 ** 31 - 1,
+    );
+    this.maxDatagramBytes = checkInteger(
+      "maxDatagramBytes",
+      orDefault(options.maxDatagramBytes, DEFAULT_MAX_DATAGRAM_BYTES),
+      512,
+      65507,
+    );
     this.maxPendingBytes = checkInteger(
       "maxPendingBytes",
-      orDefault(options.maxPendingBytes, 4 * 1024 * 1024),
+      orDefault(options.maxPendingBytes, DEFAULT_MAX_PENDING_BYTES),
       this.maxDatagramBytes,
       2 ** 31,
     );
@@ -198,7 +216,12 @@ export class Config {
     }
     this.transport = options.transport;
     this.aggregateIntervalMs = checkAggregate(options.aggregate);
-    this.meterCacheSize = checkInteger("meterCacheSize", orDefault(options.meterCacheSize, 10_000), 0, 10_000_000);
+    this.meterCacheSize = checkInteger(
+      "meterCacheSize",
+      orDefault(options.meterCacheSize, DEFAULT_METER_CACHE_SIZE),
+      0,
+      10_000_000,
+    );
   }
 }
 
@@ -209,7 +232,7 @@ function commonTags(
 ): Record<string, string> {
   const tags = new MeterId("config", configured ?? {}, { logger }).tags();
   for (const [tag, variable] of ENV_COMMON_TAGS) {
-    const value = readEnv(variable, warnDenied)?.trim();
+    const value = platform().readEnv(variable, warnDenied)?.trim();
     if (value) tags[tag] = value;
   }
   return tags;

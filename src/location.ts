@@ -5,13 +5,8 @@
  * @module
  */
 
+import { DEFAULT_UDP, DEFAULT_UNIX_PATH } from "./_defaults.ts";
 import { safeString } from "./meter_id.ts";
-
-/** The default SpectatorD UDP address. */
-export const DEFAULT_UDP = { host: "127.0.0.1", port: 1234 } as const;
-
-/** The default SpectatorD Unix datagram socket. */
-export const DEFAULT_UNIX_PATH = "/run/spectatord/spectatord.unix";
 
 /**
  * Where lines go, as parsed from a location string.

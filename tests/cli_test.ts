@@ -13,7 +13,7 @@ import { spawn } from "node:child_process";
 import dgram from "node:dgram";
 import { existsSync, lstatSync, readFileSync, writeFileSync } from "node:fs";
 import { test } from "node:test";
-import { Config, detectRuntime, Registry } from "../mod.ts";
+import { Config, Registry } from "../mod.ts";
 import { AgentAggregator, type IntervalReport } from "../src/cli/agent_aggregator.ts";
 import { DEFAULT_AGENT_OPTIONS, startAgent } from "../cli.ts";
 import { parseCliArgs } from "../src/cli/args.ts";
@@ -23,6 +23,7 @@ import { DatagramCollector, type ReceivedDatagrams } from "./helpers/datagram_co
 import { random, randomInt } from "./helpers/random.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { listenUnix as listenInPython, tempSocketDir } from "./helpers/unix_listener.ts";
+import { platform } from "../src/_platform.ts";
 
 function clocked(): { aggregator: AgentAggregator; advance(ms: number): void } {
   let now = 1_000_000;
@@ -356,7 +357,7 @@ test("startAgent() runs in-process: prints datagrams as they arrive, waits for l
 });
 
 /** Whether this runtime can bind a Unix datagram socket: Deno (`-A` grants FFI) and Bun can, Node cannot. */
-const bindsUnix = detectRuntime() !== "node";
+const bindsUnix = platform().runtime !== "node";
 /** For the tests of a runtime that binds Unix datagram sockets (all but Node). */
 const UNIX_LISTENER = { skip: bindsUnix ? false : "Node cannot bind Unix datagram sockets" };
 
@@ -483,7 +484,7 @@ test("listenUnix() rejects on Node, naming what can bind a Unix datagram socket"
 });
 
 test("listenUnix() on Deno: binds through the C library with --allow-ffi alone, else names the flags it needs", {
-  skip: detectRuntime() === "deno" ? false : "Deno only",
+  skip: platform().runtime === "deno" ? false : "Deno only",
 }, async () => {
   const dir = tempSocketDir();
   try {

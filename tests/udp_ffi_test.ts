@@ -2,20 +2,20 @@ import assert from "node:assert/strict";
 import dns from "node:dns";
 import { existsSync, readdirSync } from "node:fs";
 import { test } from "node:test";
-import { Config, type ConfigOptions, detectRuntime, type LineWriter, Registry } from "../mod.ts";
-import { isGranted } from "../src/permissions.ts";
+import { Config, type ConfigOptions, type LineWriter, Registry } from "../mod.ts";
 import { errnoError, errnoName, socketAddress } from "../src/transports/_libc_datagram.ts";
 import { ipv4Bytes, ipv6Bytes, sockaddrIn } from "../src/transports/_libc_inet.ts";
-import { runtimeTransport } from "../src/transports/select.ts";
+import { runtimeTransport } from "../src/transports/_routes.ts";
 import type { Transport } from "../src/transports/transport.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { withEnv } from "./helpers/env.ts";
 import { listenUdp, listenUdpInChild, type UdpListener } from "./helpers/udp_listener.ts";
 import { until } from "./helpers/wait.ts";
+import { platform } from "../src/_platform.ts";
 
-const runtime = detectRuntime();
+const runtime = platform().runtime;
 /** Where the C library can be reached: Bun, and Deno with --allow-ffi (the suite runs Deno with -A). */
-const ffi = runtime === "bun" || (runtime === "deno" && isGranted({ name: "ffi" }));
+const ffi = runtime === "bun" || (runtime === "deno" && platform().isGranted({ name: "ffi" }));
 const noFfi = ffi ? false : `${runtime} has no FFI here`;
 /** Deno without FFI sends through its own sockets: later, and blind to ICMP errors. */
 const denoOwnSockets = runtime === "deno" && !ffi ? "Deno's own UDP sockets send only when the event loop runs" : false;

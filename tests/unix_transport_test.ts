@@ -2,21 +2,21 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { test } from "node:test";
-import { Config, type ConfigOptions, detectRuntime, type LineWriter, Registry, type Transport } from "../mod.ts";
-import { isGranted } from "../src/permissions.ts";
+import { Config, type ConfigOptions, type LineWriter, Registry, type Transport } from "../mod.ts";
 import { denoDatagramApi } from "../src/transports/deno_udp.ts";
-import { runtimeTransport } from "../src/transports/select.ts";
+import { runtimeTransport } from "../src/transports/_routes.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { withEnv } from "./helpers/env.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { listenUnix, tempSocketDir, type UnixListener } from "./helpers/unix_listener.ts";
 import { tick, until } from "./helpers/wait.ts";
+import { platform } from "../src/_platform.ts";
 
-const runtime = detectRuntime();
+const runtime = platform().runtime;
 /** Deno with --unstable-net, where `unix` locations use Deno.listenDatagram. */
 const denoNet = runtime === "deno" && denoDatagramApi() !== undefined;
 /** Where the C library can be reached: Bun, and Deno with --allow-ffi. */
-const ffi = runtime === "bun" || (runtime === "deno" && isGranted({ name: "ffi" }));
+const ffi = runtime === "bun" || (runtime === "deno" && platform().isGranted({ name: "ffi" }));
 /** The route a `unix://` location takes with the default Config on this runtime, if any. */
 const route = ffi ? "ffi" : denoNet ? "deno" : undefined;
 const noRoute = route === undefined ? `${runtime} has no Unix datagram route here` : false;

@@ -9,8 +9,7 @@
 
 import { createSocket } from "node:dgram";
 import { lstatSync, unlinkSync } from "node:fs";
-import { isGranted } from "../permissions.ts";
-import { detectRuntime } from "../runtime.ts";
+import { platform } from "../_platform.ts";
 import { loadLibc } from "../transports/_libc_ffi.ts";
 import { listenUnixDatagram } from "../transports/_libc_unix.ts";
 
@@ -106,10 +105,10 @@ interface DenoUnixApi {
  * ```
  */
 export function listenUnix(path: string, onDatagram: (bytes: Uint8Array) => void): Promise<DatagramListener> {
-  const runtime = detectRuntime();
   const deno = (globalThis as { Deno?: Partial<DenoUnixApi> }).Deno;
-  const denoNative = runtime === "deno" && deno?.listenDatagram !== undefined;
-  if (denoNative || runtime === "bun" || (runtime === "deno" && isGranted({ name: "ffi" }))) {
+  const denoNative = typeof deno?.listenDatagram === "function";
+  const { openLibrary, isGranted } = platform();
+  if (denoNative || (openLibrary !== undefined && isGranted({ name: "ffi" }))) {
     try {
       removeStaleSocket(path);
       if (denoNative) return Promise.resolve(listenDenoUnix(deno as DenoUnixApi, path, onDatagram));

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { detectRuntime } from "../runtime.ts";
+import { platform } from "../_platform.ts";
 import { quietly, repeat } from "./_schedule.ts";
 import type { GcRecord, GcSnapshot, V8Module } from "./_v8.ts";
 
@@ -57,7 +57,7 @@ export function gcKindName(gcType: string): string {
  * Deno 2.9 nanoseconds.
  */
 function costUnit(): number {
-  return detectRuntime() === "deno" ? 1e-9 : 1e-6;
+  return platform().runtime === "deno" ? 1e-9 : 1e-6;
 }
 
 function usedBySpace(snapshot: GcSnapshot): Map<string, number> {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { detectRuntime, type RuntimeName } from "../runtime.ts";
+import { platform, type RuntimeName } from "../_platform.ts";
 
 /** Memory use in bytes, as `process.memoryUsage()` reports it. */
 export interface MemorySample {
@@ -76,7 +76,7 @@ export interface RuntimeTags {
  * ```
  */
 export function runtimeTags(): RuntimeTags {
-  const runtime: RuntimeName = detectRuntime();
+  const runtime: RuntimeName = platform().runtime;
   let version: string | undefined;
   if (runtime === "deno") version = g.Deno?.version?.deno;
   else if (runtime === "bun") version = g.Bun?.version;
@@ -86,9 +86,9 @@ export function runtimeTags(): RuntimeTags {
 
 /** Reads memory use: `Deno.memoryUsage()` on Deno, `process.memoryUsage()` elsewhere. */
 export function readMemory(): MemorySample | undefined {
-  const read = detectRuntime() === "deno" ? g.Deno?.memoryUsage : g.process?.memoryUsage;
-  if (typeof read !== "function") return undefined;
-  return read.call(detectRuntime() === "deno" ? g.Deno : g.process);
+  const source = platform().runtime === "deno" ? g.Deno : g.process;
+  const read = source?.memoryUsage;
+  return typeof read === "function" ? read.call(source) : undefined;
 }
 
 /** Reads the process's cumulative CPU time from `process.cpuUsage()`. */

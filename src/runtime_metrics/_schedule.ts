@@ -6,7 +6,7 @@
  * @module
  */
 
-import { unrefTimeout } from "../timers.ts";
+import { platform } from "../_platform.ts";
 
 /**
  * Runs `action`, swallowing anything it throws: runtime metrics never throw
@@ -51,7 +51,7 @@ export function repeat(action: () => void, ms: number): () => void {
   let cancelled = false;
   let cancelTimer = () => {};
   const arm = () => {
-    cancelTimer = unrefTimeout(() => {
+    cancelTimer = platform().unrefTimeout(() => {
       if (cancelled) return;
       arm();
       quietly(action);

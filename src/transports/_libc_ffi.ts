@@ -1,14 +1,15 @@
 /**
- * Binds the C library's socket calls for the runtime: `bun:ffi` under Bun,
- * `Deno.dlopen` under Deno (`--allow-ffi`). This file only binds the calls;
- * the socket logic lives in `_libc_datagram.ts`, the addresses in
- * `_libc_unix.ts` and `_libc_inet.ts`.
+ * Binds the C library's socket calls through the runtime's foreign function
+ * interface (`_platform.ts` hands out `bun:ffi` or `Deno.dlopen`), from one
+ * table of signatures. This file only binds the calls; the socket logic
+ * lives in `_libc_datagram.ts`, the addresses in `_libc_unix.ts` and
+ * `_libc_inet.ts`.
  *
  * @module
  */
 
-import { isGranted, permissionFlag } from "../permissions.ts";
-import { detectRuntime } from "../runtime.ts";
+import type { ForeignSymbols } from "../_ffi.ts";
+import { permissionFlag, platform } from "../_platform.ts";
 import type { Libc, LibcPlatform } from "./_libc_datagram.ts";
 
 /** The C library to load, and the function that returns `&errno` on this thread. */
@@ -18,16 +19,22 @@ const LIBRARIES: Record<LibcPlatform, { path: string; errnoLocation: string }> =
   darwin: { path: "/usr/lib/libSystem.B.dylib", errnoLocation: "__error" },
 };
 
-/** The part of `bun:ffi` this module uses. */
-interface BunFfi {
-  dlopen(
-    path: string,
-    symbols: Record<string, { args: string[]; returns: string }>,
-  ): { symbols: Record<string, (...args: unknown[]) => unknown> };
-  read: { i32(pointer: number, offset: number): number };
-}
+// `sendto` and `recv` return `ssize_t`; its low 32 bits (`i32`) hold every
+// result they can give here (a datagram's size, far below 2 GiB, or -1), and a
+// 32-bit result avoids a BigInt allocation between the call and the read of
+// errno. The receiving calls (bind, recv, unlink) are bound with the sending
+// ones: one more symbol each at load time, nothing per send.
+const SOCKET_CALLS: ForeignSymbols = {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+  unlink: { parameters: ["buffer"], result: "i32" },
+};
 
-/** The C calls as the runtime's FFI exposes them; `usize` lengths are plain numbers. */
+/** The C calls as the foreign function interface exposes them; `usize` lengths are plain numbers. */
 interface RawLibc {
   socket(domain: number, type: number, protocol: number): number;
   connect(fd: number, address: Uint8Array, size: number): number;
@@ -45,71 +52,26 @@ let loaded: Libc | undefined;
  *
  * @param purpose what the library is for, in error messages, e.g. `UDP sockets`
  * @returns the bound calls
- * @throws {Error} on Deno without `--allow-ffi`, on an operating system other
- * than Linux and macOS, or when the library cannot be loaded
+ * @throws {Error} on a runtime without a foreign function interface, on Deno
+ * without `--allow-ffi`, on an operating system other than Linux and macOS,
+ * or when the library cannot be loaded
  */
 export function loadLibc(purpose: string): Libc {
-  loaded ??= detectRuntime() === "bun" ? bindBun(purpose) : bindDeno(purpose);
-  return loaded;
-}
-
-function platformOf(os: string, purpose: string): LibcPlatform {
-  if (os === "linux" || os === "darwin") return os;
-  throw new Error(`Cannot load the C library for ${purpose} on ${os}: only Linux and macOS are supported`);
-}
-
-// `sendto` and `recv` return `ssize_t`; its low 32 bits (`i32`) hold every
-// result they can give here (a datagram's size, far below 2 GiB, or -1), and a
-// 32-bit result avoids a BigInt allocation between the call and the read of
-// errno. The receiving calls (bind, recv, unlink) are bound with the sending
-// ones: one more symbol each at load time, nothing per send.
-
-function bindBun(purpose: string): Libc {
-  const process = (globalThis as unknown as {
-    process: { platform: string; getBuiltinModule?(name: string): unknown };
-  }).process;
-  const platform = platformOf(process.platform, purpose);
-  const { path, errnoLocation } = LIBRARIES[platform];
-  // getBuiltinModule rather than import(): no dynamic import for JSR to analyze, and no await.
-  const ffi = process.getBuiltinModule?.("bun:ffi") as BunFfi | undefined;
-  if (ffi === undefined) throw new Error("Cannot load bun:ffi: this Bun has no process.getBuiltinModule");
-  const lib = ffi.dlopen(path, {
-    socket: { args: ["i32", "i32", "i32"], returns: "i32" },
-    connect: { args: ["i32", "ptr", "u32"], returns: "i32" },
-    sendto: { args: ["i32", "ptr", "usize", "i32", "ptr", "u32"], returns: "i32" },
-    close: { args: ["i32"], returns: "i32" },
-    bind: { args: ["i32", "ptr", "u32"], returns: "i32" },
-    recv: { args: ["i32", "ptr", "usize", "i32"], returns: "i32" },
-    unlink: { args: ["ptr"], returns: "i32" },
-    [errnoLocation]: { args: [], returns: "ptr" },
-  }).symbols as unknown as RawLibc & Record<string, () => number>;
-  const errno = lib[errnoLocation]();
-  const read = ffi.read.i32;
-  return checked(platform, lib, () => read(errno, 0));
-}
-
-function bindDeno(purpose: string): Libc {
+  if (loaded !== undefined) return loaded;
+  const { os, openLibrary, isGranted, runtime } = platform();
+  if (openLibrary === undefined) throw new Error(`Cannot load the C library for ${purpose}: ${runtime} has no FFI`);
   if (!isGranted({ name: "ffi" })) {
     throw new Error(`Cannot load the C library for ${purpose}: run Deno with ${permissionFlag({ name: "ffi" })}`);
   }
-  const platform = platformOf(Deno.build.os, purpose);
-  const { path, errnoLocation } = LIBRARIES[platform];
-  const lib = Deno.dlopen(path, {
-    socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-    connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-    sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "i32" },
-    close: { parameters: ["i32"], result: "i32" },
-    bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-    recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
-    unlink: { parameters: ["buffer"], result: "i32" },
-    errnoLocation: { name: errnoLocation, parameters: [], result: "pointer" },
-  }).symbols;
-  const location = lib.errnoLocation();
-  if (location === null) throw new Error(`Cannot load the C library for ${purpose}: ${errnoLocation}() returned NULL`);
-  // Made once: creating a view allocates, which could run code that overwrites errno.
-  const errno = new Deno.UnsafePointerView(location);
-  // Deno types a usize parameter as bigint but takes any safe-integer number.
-  return checked(platform, lib as unknown as RawLibc, () => errno.getInt32(0));
+  if (os !== "linux" && os !== "darwin") {
+    throw new Error(`Cannot load the C library for ${purpose} on ${os}: only Linux and macOS are supported`);
+  }
+  const { path, errnoLocation } = LIBRARIES[os];
+  const library = openLibrary(path, { ...SOCKET_CALLS, [errnoLocation]: { parameters: [], result: "pointer" } });
+  const symbols = library.symbols as unknown as RawLibc & Record<string, () => unknown>;
+  const readErrno = library.int32At(symbols[errnoLocation]());
+  loaded = checked(os, symbols, readErrno);
+  return loaded;
 }
 
 /**

@@ -12,9 +12,7 @@
  * @module
  */
 
-import { readEnv } from "../env.ts";
-import { isGranted, type PermissionDescriptor, permissionFlag } from "../permissions.ts";
-import { unrefTimeout } from "../timers.ts";
+import { type PermissionDescriptor, permissionFlag, platform } from "../_platform.ts";
 import { denoDatagramApi, type DenoDatagramConn, serialSender } from "./deno_udp.ts";
 import type { Transport, TransportContext } from "./transport.ts";
 
@@ -41,7 +39,7 @@ function requiredPermissions(path: string, dir: string, local: string): Permissi
 
 /** The longest socket path, in bytes: `sun_path` less its terminating NUL. */
 function maxPathBytes(): number {
-  return Deno.build.os === "linux" ? 107 : 103;
+  return platform().os === "linux" ? 107 : 103;
 }
 
 /** A short random name for the private directory. */
@@ -68,7 +66,7 @@ function withStallGuard(conn: DenoDatagramConn, path: string, stallMs: number): 
       if (stuck !== undefined) return Promise.reject(stalled());
       const sent = conn.send(data, address);
       return new Promise<number>((resolve, reject) => {
-        const cancel = unrefTimeout(() => {
+        const cancel = platform().unrefTimeout(() => {
           stuck = sent.catch(() => {}).then(() => void (stuck = undefined));
           reject(stalled());
         }, stallMs);
@@ -111,10 +109,12 @@ export async function connectDenoUnix(
       `Cannot open unix://${path}: a Unix socket path holds at most ${maxPathBytes()} bytes: received ${bytes}`,
     );
   }
-  const base = (readEnv("TMPDIR") ?? "/tmp").replace(/(.)\/+$/, "$1");
+  const base = (platform().readEnv("TMPDIR") ?? "/tmp").replace(/(.)\/+$/, "$1");
   const dir = `${base}/${randomName()}`;
   const local = `${dir}/c.sock`;
-  const missing = new Set(requiredPermissions(path, dir, local).filter((p) => !isGranted(p)).map(permissionFlag));
+  const missing = new Set(
+    requiredPermissions(path, dir, local).filter((p) => !platform().isGranted(p)).map(permissionFlag),
+  );
   if (missing.size > 0) {
     throw new Error(
       `Cannot open unix://${path} with Deno.listenDatagram: run Deno with ${[...missing].join(" ")} ` +

@@ -4,7 +4,6 @@
  * @module
  */
 
-import { detectRuntime } from "../runtime.ts";
 import { udpEndpoints } from "./resolve_host.ts";
 import type { Transport, TransportContext } from "./transport.ts";
 
@@ -13,8 +12,8 @@ import type { Transport, TransportContext } from "./transport.ts";
  * sends go out at once instead of queueing in memory, and the `error`
  * listener keeps ICMP errors (ECONNREFUSED) from crashing the process.
  * `close()` waits for sends still in progress, which Deno's `node:dgram`
- * would otherwise drop; on Deno, sends are also serialized to keep their
- * order. On Node, a send that leaves at once returns nothing: the writer
+ * would otherwise drop; where the socket cannot report queued sends (Deno),
+ * sends are also serialized to keep their order. On Node, a send that leaves at once returns nothing: the writer
  * holds only sends the kernel could not take yet.
  *
  * @param target where datagrams go; a hostname is resolved once, here
@@ -76,9 +75,10 @@ export async function connectNodeUdp(
     return track(new Promise<void>((resolve, reject) => (settle = (error) => (error ? reject(error) : resolve()))));
   };
 
-  // Deno: sends are asynchronous, and concurrent ones complete out of order,
-  // which could let an old gauge value overwrite a newer one: each send waits
-  // for the previous one.
+  // A socket that cannot tell whether a send is queued (Deno's node:dgram has
+  // no getSendQueueCount) sends asynchronously, and concurrent sends may
+  // complete out of order, which could let an old gauge value overwrite a
+  // newer one: each send waits for the previous one.
   let tail: Promise<unknown> = Promise.resolve();
   const sendInOrder = (datagram: Uint8Array): Promise<void> => {
     const sent = track(tail.then(() => sendWithCallback(datagram)));
@@ -87,7 +87,7 @@ export async function connectNodeUdp(
   };
 
   return {
-    send: detectRuntime() === "deno" ? sendInOrder : sendDirect,
+    send: typeof socket.getSendQueueCount === "function" ? sendDirect : sendInOrder,
     close() {
       closed ??= (async () => {
         if (pending > 0) await new Promise<void>((resolve) => (wakeIdle = resolve));

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isGranted } from "../permissions.ts";
+import { platform } from "../_platform.ts";
 
 /** An address ready for a socket. */
 export interface ResolvedHost {
@@ -80,7 +80,7 @@ export async function udpEndpoints(target: { host: string; port: number }): Prom
 
 function requireNet(host: string, port: number): void {
   const descriptor = `${formatHost(host)}:${port}`;
-  if (isGranted({ name: "net", host: descriptor })) return;
+  if (platform().isGranted({ name: "net", host: descriptor })) return;
   throw new Error(`network access to ${descriptor} is not granted: run Deno with --allow-net=${formatHost(host)}`);
 }
 

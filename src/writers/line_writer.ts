@@ -6,10 +6,9 @@
  * @module
  */
 
-import { onNaturalExit } from "../exit_hook.ts";
 import type { Logger } from "../logger.ts";
 import { RateLimiter } from "../rate_limiter.ts";
-import { unrefTimeout } from "../timers.ts";
+import { platform } from "../_platform.ts";
 import type { Transport, TransportContext } from "../transports/transport.ts";
 import { maxValueBytes, writeAsciiValue } from "./ascii_value.ts";
 import { type EncodedPrefix, lineLogger, type ValueWriter, writerLogger, type WriterOptions } from "./writer.ts";
@@ -281,7 +280,7 @@ export class LineWriter implements ValueWriter {
   }
 
   #afterWrite(): void {
-    this.#removeExitHook ??= onNaturalExit(() => {
+    this.#removeExitHook ??= platform().onNaturalExit(() => {
       if (this.#pendingBytes > 0) void this.flush();
     });
     if (this.#bufferSize === 0) {
@@ -295,7 +294,7 @@ export class LineWriter implements ValueWriter {
     } else if (this.#length >= this.#bufferSize) {
       this.#sendOpen();
     } else {
-      this.#cancelFlushTimer ??= unrefTimeout(() => {
+      this.#cancelFlushTimer ??= platform().unrefTimeout(() => {
         this.#cancelFlushTimer = undefined;
         this.#sendOpen();
       }, this.#flushIntervalMs);
@@ -401,7 +400,7 @@ export class LineWriter implements ValueWriter {
     if (this.#connecting || this.#closed) return;
     const wait = this.#retryAt - Date.now();
     if (wait > 0 && !force) {
-      this.#cancelRetry ??= unrefTimeout(() => {
+      this.#cancelRetry ??= platform().unrefTimeout(() => {
         this.#cancelRetry = undefined;
         this.#drain(false);
       }, wait);
@@ -466,7 +465,7 @@ export class LineWriter implements ValueWriter {
     this.#stats.droppedLines++;
     if (this.#dropWarningMuted) return;
     this.#dropWarningMuted = true;
-    unrefTimeout(() => (this.#dropWarningMuted = false), this.#errorIntervalMs);
+    platform().unrefTimeout(() => (this.#dropWarningMuted = false), this.#errorIntervalMs);
     this.logger.warn(
       `spectator.writer: dropped a line for ${this.#description}: ${why} (${this.#stats.droppedLines} dropped in all)`,
     );

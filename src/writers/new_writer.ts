@@ -5,7 +5,7 @@
  */
 
 import type { Config } from "../config.ts";
-import { runtimeTransport } from "../transports/select.ts";
+import { runtimeTransport } from "../transports/_routes.ts";
 import { FileWriter } from "./file_writer.ts";
 import { LineWriter } from "./line_writer.ts";
 import { MemoryWriter } from "./memory_writer.ts";

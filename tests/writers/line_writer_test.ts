@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
-  detectRuntime,
   type EncodedPrefix,
   encodePrefix,
   LineWriter,
@@ -141,20 +140,6 @@ function randomLine(next: () => number, maxChars: number): string {
 
 const encoder = new TextEncoder();
 const byteLength = (text: string) => encoder.encode(text).length;
-
-test("detectRuntime() names the runtime running the tests", () => {
-  // An independent witness: Deno and Bun set navigator.userAgent; Node 20 has no navigator.
-  const agent = typeof navigator === "undefined" ? "Node.js" : navigator.userAgent;
-  const expected = agent.startsWith("Deno/")
-    ? "deno"
-    : agent.startsWith("Bun/")
-    ? "bun"
-    : agent.startsWith("Node.js")
-    ? "node"
-    : "other";
-  assert.notEqual(expected, "other", `unknown user agent ${agent}`);
-  assert.equal(detectRuntime(), expected);
-});
 
 for (const mode of ["sync", "async"] as const) {
   test(`LineWriter coalesces one synchronous stretch into one datagram at the end of the turn (${mode} transport)`, async () => {
