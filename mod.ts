@@ -46,7 +46,14 @@ export { MeterCache } from "./src/meter_cache.ts";
 export { getMeterClass, type MeterClass, parseProtocolLine } from "./src/protocol_parser.ts";
 export { Registry } from "./src/registry.ts";
 export { StopWatch } from "./src/stopwatch.ts";
-export type { SocketTarget, Transport, TransportContext, TransportFactory } from "./src/transports/transport.ts";
+export {
+  type SocketTarget,
+  type Transport,
+  type TransportContext,
+  TransportError,
+  type TransportErrorCode,
+  type TransportFactory,
+} from "./src/transports/transport.ts";
 export { type FileTarget, FileWriter } from "./src/writers/file_writer.ts";
 export { LineWriter, type LineWriterOptions, type LineWriterStats } from "./src/writers/line_writer.ts";
 export { MemoryWriter } from "./src/writers/memory_writer.ts";

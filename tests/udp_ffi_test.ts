@@ -6,7 +6,7 @@ import { Config, type ConfigOptions, type LineWriter, Registry } from "../mod.ts
 import { errnoError, errnoName, socketAddress } from "../src/transports/_libc_datagram.ts";
 import { ipv4Bytes, ipv6Bytes, sockaddrIn } from "../src/transports/_libc_inet.ts";
 import { runtimeTransport } from "../src/transports/_routes.ts";
-import type { Transport } from "../src/transports/transport.ts";
+import { type Transport, TransportError } from "../src/transports/transport.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { withEnv } from "./helpers/env.ts";
 import { listenUdp, listenUdpInChild, type UdpListener } from "./helpers/udp_listener.ts";
@@ -116,7 +116,9 @@ test("errnoName() and errnoError() name errno values for each platform", () => {
   assert.equal(errnoName(9999, "linux"), "errno 9999");
   const error = errnoError(111, "send to", "udp://127.0.0.1:1234", "linux");
   assert.equal(error.message, "Cannot send to udp://127.0.0.1:1234: nothing is listening there (ECONNREFUSED)");
-  assert.deepEqual({ ...error }, { code: "ECONNREFUSED", errno: 111, syscall: "send to" });
+  assert.ok(error instanceof TransportError);
+  assert.deepEqual({ ...error }, { name: "TransportError", code: "ECONNREFUSED", errno: 111, syscall: "send to" });
+  assert.equal(errnoError(9999, "send to", "udp://127.0.0.1:1234", "linux").code, "EOTHER");
   assert.deepEqual([...socketAddress(4, 1, "darwin")], [4, 1, 0, 0]);
 });
 

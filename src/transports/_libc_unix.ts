@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { DatagramOptions, Libc, LibcPlatform } from "./_libc_datagram.ts";
+import type { Libc, LibcPlatform } from "./_libc_datagram.ts";
 import { openDatagramSocket, socketAddress } from "./_libc_datagram.ts";
 import { type DatagramReceiver, receiveDatagrams } from "./_libc_datagram_receiver.ts";
 import type { Transport } from "./transport.ts";
@@ -41,17 +41,16 @@ export function sockaddrUn(path: string, platform: LibcPlatform): Uint8Array {
  * Opens an unconnected `AF_UNIX`/`SOCK_DGRAM` socket and returns a transport
  * that sends each datagram with `sendto(MSG_DONTWAIT)` to `path`. Because the
  * socket is not connected, an agent that re-creates its socket file is found
- * again by the next send. A full receive queue makes datagrams wait in order
- * (see {@linkcode openDatagramSocket}).
+ * again by the next send. A full receive queue throws `EAGAIN` (see
+ * {@linkcode openDatagramSocket}).
  *
  * @param libc the C calls, bound by the runtime
  * @param path the receiver's socket path
- * @param options how long a full queue may stall
  * @returns the transport
  */
-export function openUnixDatagram(libc: Libc, path: string, options: DatagramOptions = {}): Transport {
+export function openUnixDatagram(libc: Libc, path: string): Transport {
   const address = sockaddrUn(path, libc.platform);
-  return openDatagramSocket(libc, { domain: AF_UNIX, address, connect: false, where: `unix://${path}` }, options);
+  return openDatagramSocket(libc, { domain: AF_UNIX, address, connect: false, where: `unix://${path}` });
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   DEFAULT_MAX_DATAGRAM_BYTES,
   DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_RECONNECT_DELAY_MS,
+  DEFAULT_STALL_MS,
 } from "../_defaults.ts";
 import type { Logger } from "../logger.ts";
 import { platform } from "../_platform.ts";
@@ -49,6 +50,12 @@ export interface LineWriterOptions extends WriterOptions {
   reconnectDelayMs?: number;
   /** The shortest time between two reports of one kind of failure, in milliseconds (default 10000). */
   errorIntervalMs?: number;
+  /**
+   * How long datagrams may wait for a receiver that takes none (a full
+   * socket, or a send that does not complete), in milliseconds, before they
+   * are dropped (default 1000).
+   */
+  stallMs?: number;
 }
 
 /**
@@ -84,8 +91,10 @@ const NO_PREFIX = new Uint8Array(0);
  * `\n` into datagrams that never exceed `maxDatagramBytes` and never split a
  * line. By default everything written in one synchronous stretch goes out at
  * the end of it; with `bufferSize`, lines wait for that many bytes or
- * `flushIntervalMs`. `write` never throws: failures are counted and logged at
- * most once per interval, and the transport is re-created after errors.
+ * `flushIntervalMs`. Datagrams leave in order, one asynchronous send at a
+ * time; a full socket gets the same datagram again shortly, for up to
+ * `stallMs`. `write` never throws: failures are counted and logged at most
+ * once per interval, and the transport is re-created after errors.
  *
  * @example Send through a custom transport
  * ```ts
@@ -143,7 +152,9 @@ export class LineWriter implements ValueWriter {
       options.errorIntervalMs ?? DEFAULT_ERROR_INTERVAL_MS,
     );
     this.#delivery = new Delivery(connect, this.logger, {
+      description: options.description,
       reconnectDelayMs: options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS,
+      stallMs: options.stallMs ?? DEFAULT_STALL_MS,
       report: this.#report,
       release: (bytes) => buffer.release(bytes),
     });
