@@ -10,8 +10,7 @@
 import { createSocket } from "node:dgram";
 import { lstatSync, unlinkSync } from "node:fs";
 import { platform } from "../_platform.ts";
-import { loadLibc } from "../transports/_libc_ffi.ts";
-import { listenUnixDatagram } from "../transports/_libc_unix.ts";
+import { listenUnixDatagram, loadReceivingLibc } from "./_libc_receiver.ts";
 
 /** A bound socket that hands each datagram to a callback. */
 export interface DatagramListener {
@@ -112,7 +111,7 @@ export function listenUnix(path: string, onDatagram: (bytes: Uint8Array) => void
     try {
       removeStaleSocket(path);
       if (denoNative) return Promise.resolve(listenDenoUnix(deno as DenoUnixApi, path, onDatagram));
-      const receiver = listenUnixDatagram(loadLibc("Unix sockets"), path, onDatagram);
+      const receiver = listenUnixDatagram(loadReceivingLibc(), path, onDatagram);
       return Promise.resolve({ location: `unix://${path}`, close: () => Promise.resolve(receiver.close()) });
     } catch (error) {
       return Promise.reject(error);

@@ -4,7 +4,7 @@
  * runtime glue binds, errno codes, socket address headers, and a transport
  * that sends without blocking. The address formats live in `_libc_unix.ts`
  * (`sockaddr_un`) and `_libc_inet.ts` (`sockaddr_in`, `sockaddr_in6`); the
- * glue in `_libc_ffi.ts`; receiving in `_libc_datagram_receiver.ts`.
+ * glue in `_libc_ffi.ts`. (The agent stand-in receives in `cli/_libc_receiver.ts`.)
  *
  * @module
  */
@@ -34,12 +34,6 @@ export interface Libc {
   sendto(fd: number, data: Uint8Array, flags: number, address: Uint8Array | null): number;
   /** `close(fd)`: 0, or `-errno`. */
   close(fd: number): number;
-  /** `bind(fd, address, address.length)`: 0, or `-errno`. */
-  bind(fd: number, address: Uint8Array): number;
-  /** `recv(fd, buffer, buffer.length, flags)`: the datagram's size, or `-errno`. */
-  recv(fd: number, buffer: Uint8Array, flags: number): number;
-  /** `unlink(path)`, with `path` NUL-terminated: 0, or `-errno`. */
-  unlink(path: Uint8Array): number;
 }
 
 /** Where a socket sends, in the form {@linkcode openDatagramSocket} needs. */
@@ -170,7 +164,7 @@ export function platformConstants(platform: LibcPlatform): PlatformConstants {
  * @returns the file descriptor
  * @throws {Error} with the errno name as `code` when `socket()` fails
  */
-export function openDatagramFd(libc: Libc, domain: number, where: string): number {
+export function openDatagramFd(libc: Pick<Libc, "platform" | "socket">, domain: number, where: string): number {
   const fd = libc.socket(domain, SOCK_DGRAM | CONSTANTS[libc.platform].sockCloexec, 0);
   if (fd < 0) throw errnoError(-fd, "create a socket for", where, libc.platform);
   return fd;
