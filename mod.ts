@@ -42,7 +42,7 @@ export { Meter, type MeterOptions } from "./src/meters/meter.ts";
 export { MonotonicCounter } from "./src/meters/monotonic_counter.ts";
 export { MonotonicCounterUint } from "./src/meters/monotonic_counter_uint.ts";
 export { PercentileTimer, Timer } from "./src/meters/timer.ts";
-export { MeterCache } from "./src/meter_cache.ts";
+export { MeterCache } from "./src/_meter_cache.ts";
 export { getMeterClass, type MeterClass, parseProtocolLine } from "./src/protocol_parser.ts";
 export { Registry } from "./src/registry.ts";
 export { StopWatch } from "./src/stopwatch.ts";
@@ -57,7 +57,7 @@ export {
 export { type FileTarget, FileWriter } from "./src/writers/file_writer.ts";
 export { LineWriter, type LineWriterOptions, type LineWriterStats } from "./src/writers/line_writer.ts";
 export { MemoryWriter } from "./src/writers/memory_writer.ts";
-export { newWriter } from "./src/writers/new_writer.ts";
+export { newWriter } from "./src/writers/_new_writer.ts";
 export { NoopWriter } from "./src/writers/noop_writer.ts";
 export {
   type EncodedPrefix,

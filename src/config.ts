@@ -7,7 +7,7 @@
 import { defaultLogger, levelFiltered, LOG_LEVELS, type Logger, type LogLevel } from "./logger.ts";
 import { type Location, parseLocation } from "./location.ts";
 import { MeterId } from "./meter_id.ts";
-import { OnceSet } from "./once_set.ts";
+import { OnceSet } from "./_once_set.ts";
 import {
   DEFAULT_BUFFER_SIZE,
   DEFAULT_FLUSH_INTERVAL_MS,

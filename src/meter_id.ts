@@ -5,7 +5,7 @@
  */
 
 import { defaultLogger, type Logger } from "./logger.ts";
-import { OnceSet } from "./once_set.ts";
+import { OnceSet } from "./_once_set.ts";
 
 /** Every character outside SpectatorD's allowed set, one code point at a time. */
 const INVALID_CHARS = /[^\-._A-Za-z0-9~^]/gu;

@@ -18,10 +18,10 @@ import { MonotonicCounterUint } from "./meters/monotonic_counter_uint.ts";
 import { PercentileTimer, Timer } from "./meters/timer.ts";
 import { Aggregator } from "./aggregator.ts";
 import { atlasLimitProblems } from "./atlas_limits.ts";
-import { MeterCache } from "./meter_cache.ts";
+import { MeterCache } from "./_meter_cache.ts";
 import type { MeterOptions } from "./meters/meter.ts";
-import { OnceSet } from "./once_set.ts";
-import { newWriter } from "./writers/new_writer.ts";
+import { OnceSet } from "./_once_set.ts";
+import { newWriter } from "./writers/_new_writer.ts";
 import type { Writer } from "./writers/writer.ts";
 
 /** Ids already warned about for breaking Atlas limits. */

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
 import { Config, LineWriter, type LineWriterStats, Registry } from "../mod.ts";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
+import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
 import { runtimeTransport } from "../src/transports/_routes.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { runFixture } from "./helpers/run_fixture.ts";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Config, type LineWriter, Registry } from "../mod.ts";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
+import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import type { ReceivedDatagrams } from "./helpers/datagram_collector.ts";
 import { withEnv } from "./helpers/env.ts";

@@ -7,7 +7,7 @@
 // states the results.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
+import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
 import { CLEAN_SPECTATOR_ENV } from "./helpers/env.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { signalFixture } from "./helpers/signal_fixture.ts";

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { Config, type LineWriter, Registry } from "../mod.ts";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
+import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import type { ReceivedDatagrams } from "./helpers/datagram_collector.ts";
 import { withEnv } from "./helpers/env.ts";

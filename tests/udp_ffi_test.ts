@@ -27,7 +27,7 @@ async function withFfiSocket(
   listener: { host: string; port: number },
   body: (transport: Transport) => Promise<void>,
 ): Promise<void> {
-  const { connectUdpFfi } = await import("../src/transports/udp_ffi.ts");
+  const { connectUdpFfi } = await import("../src/transports/_udp_ffi.ts");
   const transport = await connectUdpFfi({ host: listener.host, port: listener.port }, context);
   try {
     await body(transport);
@@ -151,7 +151,7 @@ test("connectUdpFfi() resolves a hostname", { skip: noFfi }, async () => {
       transport.send(encoder.encode("c:localhost:1"));
       assert.deepEqual(await listener.waitForDatagrams(1), ["c:localhost:1"]);
     });
-    const { connectUdpFfi } = await import("../src/transports/udp_ffi.ts");
+    const { connectUdpFfi } = await import("../src/transports/_udp_ffi.ts");
     await assert.rejects(connectUdpFfi({ host: "no-such-host.invalid", port: listener.port }, context));
   } finally {
     await listener.close();

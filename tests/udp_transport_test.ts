@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import dns from "node:dns";
 import { test } from "node:test";
 import { Config, type ConfigOptions, type LineWriter, Registry } from "../mod.ts";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
+import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { CLEAN_SPECTATOR_ENV, withEnv } from "./helpers/env.ts";
 import { linesFromChild } from "./helpers/child_delivery.ts";

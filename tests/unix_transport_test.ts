@@ -3,7 +3,7 @@ import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { test } from "node:test";
 import { Config, type ConfigOptions, LineWriter, Registry, type Transport } from "../mod.ts";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
+import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
 import { runtimeTransport } from "../src/transports/_routes.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { withEnv } from "./helpers/env.ts";
@@ -231,7 +231,7 @@ test(
   "connectUnixFfi() sends through the C library and reports errno codes",
   { skip: ffi ? false : "no FFI" },
   async (t) => {
-    const { connectUnixFfi } = await import("../src/transports/unix_ffi.ts");
+    const { connectUnixFfi } = await import("../src/transports/_unix_ffi.ts");
     const encoder = new TextEncoder();
 
     await t.test("a path longer than sun_path is a RangeError", async () => {
@@ -281,7 +281,7 @@ test(
 test("connectDenoUnix() binds a private socket, removes it on close and bounds a stall", {
   skip: denoNet ? false : "Deno.listenDatagram needs Deno with --unstable-net",
 }, async (t) => {
-  const { connectDenoUnix } = await import("../src/transports/deno_unix.ts");
+  const { connectDenoUnix } = await import("../src/transports/_deno_unix.ts");
   const encoder = new TextEncoder();
 
   await t.test("the temporary socket exists while open and is removed by close()", async () => {
@@ -330,11 +330,11 @@ test("connectDenoUnix() binds a private socket, removes it on close and bounds a
 
 /** The Unix routes this runtime has, each with the adapter that opens it. */
 const UNIX_ROUTES = [
-  { name: "libc", available: ffi, open: async () => (await import("../src/transports/unix_ffi.ts")).connectUnixFfi },
+  { name: "libc", available: ffi, open: async () => (await import("../src/transports/_unix_ffi.ts")).connectUnixFfi },
   {
     name: "Deno.listenDatagram",
     available: denoNet,
-    open: async () => (await import("../src/transports/deno_unix.ts")).connectDenoUnix,
+    open: async () => (await import("../src/transports/_deno_unix.ts")).connectDenoUnix,
   },
 ];
 

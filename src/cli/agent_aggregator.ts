@@ -1,6 +1,6 @@
 /**
  * The aggregation of the local agent stand-in: it takes protocol lines the
- * way SpectatorD does (see `spectatord_rules.ts` for the parser and the
+ * way SpectatorD does (see `_spectatord_rules.ts` for the parser and the
  * SpectatorD version followed) and, once per interval, turns them into what
  * the agent would publish to Atlas. Meters are keyed by the id SpectatorD
  * builds: names and tags sanitized, tags sorted, a repeated key's last value
@@ -28,7 +28,7 @@
  */
 
 import { atlasLimitProblems } from "../atlas_limits.ts";
-import { parseSpectatordLine, type SpectatordLine } from "./spectatord_rules.ts";
+import { parseSpectatordLine, type SpectatordLine } from "./_spectatord_rules.ts";
 
 /** One meter as the agent would publish it for an interval. */
 export interface MeterSnapshot {

@@ -9,8 +9,8 @@
 import process from "node:process";
 import { AgentAggregator } from "./agent_aggregator.ts";
 import { type AgentOptions, agentOptions } from "./args.ts";
-import { type DatagramListener, listenUdp, listenUnix } from "./listeners.ts";
-import { CLEAR_SCREEN, renderDatagram, renderJson, renderTable } from "./render.ts";
+import { type DatagramListener, listenUdp, listenUnix } from "./_listeners.ts";
+import { CLEAR_SCREEN, renderDatagram, renderJson, renderTable } from "./_render.ts";
 
 /** Where the agent writes; each part defaults to the process's standard streams. */
 export interface AgentIo {

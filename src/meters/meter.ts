@@ -7,7 +7,7 @@
 
 import { defaultLogger, type Logger } from "../logger.ts";
 import { MeterId, safeString } from "../meter_id.ts";
-import { RateLimiter } from "../rate_limiter.ts";
+import { RateLimiter } from "../_rate_limiter.ts";
 import { NoopWriter } from "../writers/noop_writer.ts";
 import { type EncodedPrefix, encodePrefix, hasValuePath, type Writer } from "../writers/writer.ts";
 import type { Aggregation, Aggregator } from "../aggregator.ts";

@@ -7,7 +7,7 @@
  */
 
 import { DEFAULT_UDP } from "../_defaults.ts";
-import { OnceSet } from "../once_set.ts";
+import { OnceSet } from "../_once_set.ts";
 import { platform, type RuntimeName } from "../_platform.ts";
 import type { SocketTarget, Transport, TransportContext, TransportFactory } from "./transport.ts";
 
@@ -41,19 +41,19 @@ const fallbackWarnings = new OnceSet(100);
  */
 const ROUTES: Record<RuntimeName, Route> = {
   bun: async (target, context) => {
-    if (target.kind === "unix") return (await import("./unix_ffi.ts")).connectUnixFfi(target.path, context);
-    return (await import("./bun_udp.ts")).connectBunUdp(target, context);
+    if (target.kind === "unix") return (await import("./_unix_ffi.ts")).connectUnixFfi(target.path, context);
+    return (await import("./_bun_udp.ts")).connectBunUdp(target, context);
   },
   deno: async (target, context, options) => {
     const ffi = platform().isGranted({ name: "ffi" });
-    const { denoDatagramApi } = await import("./deno_udp.ts");
+    const { denoDatagramApi } = await import("./_deno_udp.ts");
     if (target.kind === "unix") {
       // FFI first: a pending DatagramConn.send to a full Unix socket spins the CPU and cannot be cancelled.
       if (options.unixFfi !== false && ffi) {
-        return (await import("./unix_ffi.ts")).connectUnixFfi(target.path, context);
+        return (await import("./_unix_ffi.ts")).connectUnixFfi(target.path, context);
       }
       if (denoDatagramApi() !== undefined) {
-        return (await import("./deno_unix.ts")).connectDenoUnix(target.path, context);
+        return (await import("./_deno_unix.ts")).connectDenoUnix(target.path, context);
       }
     }
     const udp = target.kind === "udp" ? target : udpFallback(
@@ -63,15 +63,15 @@ const ROUTES: Record<RuntimeName, Route> = {
     );
     // FFI first: its sends are synchronous, while Deno's own leave only when the event loop runs.
     if (options.udpFfi !== false && ffi) {
-      const { connectUdpFfi, udpFfiUnavailable } = await import("./udp_ffi.ts");
+      const { connectUdpFfi, udpFfiUnavailable } = await import("./_udp_ffi.ts");
       const why = udpFfiUnavailable();
       if (why === undefined) return connectUdpFfi(udp, context);
       if (fallbackWarnings.first("udp ffi")) {
         context.logger.warn(`spectator.writer: cannot send UDP through the C library: ${why}; using Deno's sockets`);
       }
     }
-    if (denoDatagramApi() !== undefined) return (await import("./deno_udp.ts")).connectDenoUdp(udp);
-    return (await import("./node_udp.ts")).connectNodeUdp(udp, context);
+    if (denoDatagramApi() !== undefined) return (await import("./_deno_udp.ts")).connectDenoUdp(udp);
+    return (await import("./_node_udp.ts")).connectNodeUdp(udp, context);
   },
   node: nodeRoute,
   other: nodeRoute,
@@ -80,7 +80,7 @@ const ROUTES: Record<RuntimeName, Route> = {
 async function nodeRoute(target: SocketTarget, context: TransportContext): Promise<Transport> {
   const why = `${platform().runtime} has no Unix datagram sockets without native addons`;
   const udp = target.kind === "udp" ? target : udpFallback(target.path, context, why);
-  return (await import("./node_udp.ts")).connectNodeUdp(udp, context);
+  return (await import("./_node_udp.ts")).connectNodeUdp(udp, context);
 }
 
 /** Warns once per path that `unix://<path>` cannot be reached here, and returns the default UDP target instead. */

@@ -9,7 +9,7 @@
 
 import type { Logger } from "../logger.ts";
 import { platform } from "../_platform.ts";
-import { RateLimiter } from "../rate_limiter.ts";
+import { RateLimiter } from "../_rate_limiter.ts";
 
 /** The kinds of failure reported, each rate-limited on its own. */
 export type FailedAction = "connect to" | "send to" | "close";

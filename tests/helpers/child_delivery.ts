@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { denoDatagramApi } from "../../src/transports/deno_udp.ts";
+import { denoDatagramApi } from "../../src/transports/_deno_udp.ts";
 import { CLEAN_SPECTATOR_ENV } from "./env.ts";
 import { runFixture } from "./run_fixture.ts";
 import { listenUdp } from "./udp_listener.ts";

@@ -11,7 +11,7 @@
  *
  * @example Warn once per id
  * ```ts
- * import { OnceSet } from "./once_set.ts";
+ * import { OnceSet } from "./_once_set.ts";
  *
  * const warned = new OnceSet(1000);
  * warned.first("c:a"); // true

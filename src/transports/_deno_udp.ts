@@ -4,7 +4,7 @@
  * @module
  */
 
-import { udpEndpoints } from "./resolve_host.ts";
+import { udpEndpoints } from "./_resolve_host.ts";
 import type { Transport } from "./transport.ts";
 
 /** The part of Deno's unstable `DatagramConn` this adapter uses. */

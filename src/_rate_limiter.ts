@@ -10,7 +10,7 @@
  *
  * @example One report per second, however many failures
  * ```ts
- * import { RateLimiter } from "./rate_limiter.ts";
+ * import { RateLimiter } from "./_rate_limiter.ts";
  *
  * const limiter = new RateLimiter(1000);
  * for (let i = 0; i < 3; i++) {

@@ -9,7 +9,7 @@
 
 import { loadLibc } from "./_libc_ffi.ts";
 import { openUdpDatagram } from "./_libc_inet.ts";
-import { udpEndpoints } from "./resolve_host.ts";
+import { udpEndpoints } from "./_resolve_host.ts";
 import type { Transport, TransportContext } from "./transport.ts";
 
 const PURPOSE = "UDP sockets";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { udpEndpoints } from "./resolve_host.ts";
+import { udpEndpoints } from "./_resolve_host.ts";
 import type { Transport, TransportContext } from "./transport.ts";
 
 /**

@@ -13,7 +13,7 @@
  */
 
 import { type PermissionDescriptor, permissionFlag, platform } from "../_platform.ts";
-import { datagramTransport, denoDatagramApi, type DenoDatagramConn } from "./deno_udp.ts";
+import { datagramTransport, denoDatagramApi, type DenoDatagramConn } from "./_deno_udp.ts";
 import type { Transport, TransportContext } from "./transport.ts";
 
 /** The permissions the transport needs: sending to `path`, and binding `local` in `dir`. */

@@ -30,7 +30,7 @@ export interface DatagramListener {
  *
  * @example
  * ```ts
- * import { listenUdp } from "./listeners.ts";
+ * import { listenUdp } from "./_listeners.ts";
  *
  * const listener = await listenUdp("127.0.0.1", 0, (bytes) => console.log(bytes.length));
  * await listener.close();
@@ -97,7 +97,7 @@ interface DenoUnixApi {
  *
  * @example Listen on a Unix datagram socket (Deno `--unstable-net` or `--allow-ffi`, or Bun)
  * ```ts ignore
- * import { listenUnix } from "./listeners.ts";
+ * import { listenUnix } from "./_listeners.ts";
  *
  * const listener = await listenUnix("/tmp/spectatord.unix", (bytes) => console.log(bytes.length));
  * await listener.close();

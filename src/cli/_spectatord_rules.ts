@@ -39,7 +39,7 @@
  *
  * @example
  * ```ts
- * import { SPECTATORD_SYMBOLS } from "./spectatord_rules.ts";
+ * import { SPECTATORD_SYMBOLS } from "./_spectatord_rules.ts";
  *
  * SPECTATORD_SYMBOLS.has("c"); // true
  * ```
@@ -53,7 +53,7 @@ export const SPECTATORD_SYMBOLS: ReadonlySet<string> = new Set(["c", "d", "t", "
  *
  * @example
  * ```ts
- * import { STRTOD_PREFIX } from "./spectatord_rules.ts";
+ * import { STRTOD_PREFIX } from "./_spectatord_rules.ts";
  *
  * STRTOD_PREFIX.exec("0x1p-2 rest")?.[0]; // "0x1p-2"
  * ```
@@ -79,7 +79,7 @@ const INVALID_CHAR = /[^\-._A-Za-z0-9~^]/gu;
  *
  * @example
  * ```ts
- * import { KNOWN_SYMBOLS } from "./spectatord_rules.ts";
+ * import { KNOWN_SYMBOLS } from "./_spectatord_rules.ts";
  *
  * KNOWN_SYMBOLS.has("X"); // true
  * ```
@@ -91,7 +91,7 @@ export const KNOWN_SYMBOLS: ReadonlySet<string> = new Set([...SPECTATORD_SYMBOLS
  *
  * @example
  * ```ts
- * import { MAX_INT64 } from "./spectatord_rules.ts";
+ * import { MAX_INT64 } from "./_spectatord_rules.ts";
  *
  * MAX_INT64; // 9223372036854775807n
  * ```
@@ -102,7 +102,7 @@ export const MAX_INT64: bigint = 2n ** 63n - 1n;
  *
  * @example
  * ```ts
- * import { MAX_UINT64 } from "./spectatord_rules.ts";
+ * import { MAX_UINT64 } from "./_spectatord_rules.ts";
  *
  * MAX_UINT64; // 18446744073709551615n
  * ```
@@ -136,7 +136,7 @@ export interface SpectatordLine {
  *
  * @example
  * ```ts
- * import { parseSpectatordLine } from "./spectatord_rules.ts";
+ * import { parseSpectatordLine } from "./_spectatord_rules.ts";
  *
  * parseSpectatordLine("c:a b,z=1,k=x=y,z=2:1 ");
  * // { symbol: "c", name: "a_b", tags: { k: "x_y", z: "2" }, id: "a_b,k=x_y,z=2", value: 1 }

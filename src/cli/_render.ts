@@ -21,7 +21,7 @@ export const CLEAR_SCREEN = "\x1b[2J\x1b[H";
  * @example
  * ```ts
  * import { AgentAggregator } from "./agent_aggregator.ts";
- * import { renderJson } from "./render.ts";
+ * import { renderJson } from "./_render.ts";
  *
  * const aggregator = new AgentAggregator();
  * aggregator.addLine("g:queue:NaN");
@@ -58,7 +58,7 @@ function idText(meter: MeterSnapshot): string {
  * @example
  * ```ts
  * import { AgentAggregator } from "./agent_aggregator.ts";
- * import { renderTable } from "./render.ts";
+ * import { renderTable } from "./_render.ts";
  *
  * const aggregator = new AgentAggregator();
  * aggregator.addDatagram("c:requests:1\nbad");
@@ -119,7 +119,7 @@ export function renderTable(report: IntervalReport): string {
  *
  * @example
  * ```ts
- * import { renderDatagram } from "./render.ts";
+ * import { renderDatagram } from "./_render.ts";
  *
  * renderDatagram("c:requests:1\nt:latency:0.5", 28, false);
  * // "datagram of 2 lines, 28 bytes:\n  c:requests:1\n  t:latency:0.5\n"
