@@ -7,7 +7,7 @@
  */
 
 import { platform } from "./_platform.ts";
-import type { EncodedPrefix, Writer } from "./writers/writer.ts";
+import type { Writer } from "./writers/writer.ts";
 
 /**
  * How an aggregated meter combines the updates of one interval: `sum`
@@ -75,28 +75,28 @@ export class Aggregator {
   }
 
   /**
-   * Returns the update function for the id behind `prefix` on `writer`:
-   * meters with the same writer and prefix share one slot, so each id writes
-   * one line per interval.
+   * Returns the update function for the meter whose line prefix is `prefix`
+   * on `writer`: meters with the same writer and prefix share one slot, so
+   * each id writes one line per interval. Meters call it when they are built.
    *
    * @param writer where the meter's lines go
-   * @param prefix the meter's line prefix, which names its type and id
+   * @param prefix the meter's line prefix, `<symbol>:<id>:`, which names its type and id
    * @param aggregation how updates combine
    * @param emit writes the combined value to `writer` at flush time
    */
   updater(
     writer: Writer,
-    prefix: EncodedPrefix,
+    prefix: string,
     aggregation: Aggregation,
     emit: (value: number | string) => void,
   ): (value: number | string) => void {
     let slots = this.#slots.get(writer);
     if (slots === undefined) this.#slots.set(writer, slots = new Map());
-    let slot = slots.get(prefix.text)?.deref();
+    let slot = slots.get(prefix)?.deref();
     if (slot === undefined) {
       slot = { value: 0, dirty: false, emit };
-      slots.set(prefix.text, new WeakRef(slot));
-      this.#forget.register(slot, { slots, key: prefix.text });
+      slots.set(prefix, new WeakRef(slot));
+      this.#forget.register(slot, { slots, key: prefix });
     }
     const shared = slot;
     switch (aggregation) {

@@ -13,10 +13,11 @@ import { safeString } from "./meter_id.ts";
  *
  * @example
  * ```ts
- * import { parseLocation, type Location } from "@spectator/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import type { Location } from "@spectator/client";
  *
- * const target: Location = parseLocation("udp://[::1]:1234");
- * // { kind: "udp", host: "::1", port: 1234 }
+ * const target: Location = { kind: "udp", host: "::1", port: 1234 }; // what udp://[::1]:1234 means
+ * deepStrictEqual(target.kind, "udp");
  * ```
  */
 export type Location =
@@ -44,10 +45,11 @@ const UDP_URL = /^udp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]+)$/;
  *
  * @example Dispatch on the scheme
  * ```ts
- * import { parseLocation } from "@spectator/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { parseLocation } from "./location.ts";
  *
- * parseLocation("udp"); // { kind: "udp", host: "127.0.0.1", port: 1234 }
- * parseLocation("file:///tmp/metrics.txt"); // { kind: "file", path: "/tmp/metrics.txt" }
+ * deepStrictEqual(parseLocation("udp"), { kind: "udp", host: "127.0.0.1", port: 1234 });
+ * deepStrictEqual(parseLocation("file:///tmp/metrics.txt"), { kind: "file", path: "/tmp/metrics.txt" });
  * ```
  */
 export function parseLocation(location: unknown, source: string = "location"): Location {

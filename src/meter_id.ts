@@ -20,9 +20,10 @@ const warnedIds = new OnceSet(10_000);
  *
  * @example
  * ```ts
- * import { sanitize } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { sanitize } from "./meter_id.ts";
  *
- * sanitize("a b:c"); // "a_b_c"
+ * strictEqual(sanitize("a b:c"), "a_b_c");
  * ```
  */
 export function sanitize(text: string): string {
@@ -35,9 +36,10 @@ export function sanitize(text: string): string {
  *
  * @example
  * ```ts
- * import { compareCodePoints } from "@spectator/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { compareCodePoints } from "./meter_id.ts";
  *
- * ["b", "a", "B"].sort(compareCodePoints); // ["B", "a", "b"]
+ * deepStrictEqual(["b", "a", "B"].sort(compareCodePoints), ["B", "a", "b"]);
  * ```
  */
 export function compareCodePoints(a: string, b: string): number {

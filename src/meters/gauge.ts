@@ -48,7 +48,7 @@ export class Gauge extends Meter {
  *
  * @example
  * ```ts
- * import { gaugeType } from "@spectator/client";
+ * import { gaugeType } from "./gauge.ts";
  *
  * gaugeType(120); // "g,120"
  * gaugeType(1.5); // "g"

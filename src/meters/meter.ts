@@ -9,7 +9,8 @@ import { defaultLogger, type Logger } from "../logger.ts";
 import { MeterId, safeString } from "../meter_id.ts";
 import { RateLimiter } from "../_rate_limiter.ts";
 import { NoopWriter } from "../writers/noop_writer.ts";
-import { type EncodedPrefix, encodePrefix, hasValuePath, type Writer } from "../writers/writer.ts";
+import { type EncodedPrefix, encodePrefix, valuePath } from "../writers/_value_path.ts";
+import type { Writer } from "../writers/writer.ts";
 import type { Aggregation, Aggregator } from "../aggregator.ts";
 
 /** One warning per meter id and minute about values of the wrong type. */
@@ -43,7 +44,7 @@ export abstract class Meter {
    *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
-   * @param symbol the protocol's meter type, e.g. `c` or `g,120`
+   * @param symbol the protocol symbol, e.g. `c` or `g,120`
    * @param options pre-aggregation, when the registry has it
    * @param aggregation how this meter type combines updates when aggregated; `undefined` sends every update
    */
@@ -69,7 +70,7 @@ export abstract class Meter {
     }
     const emit = directEmitter(this.#writer, this.#prefix);
     this.#emit = options.aggregator !== undefined && aggregation !== undefined
-      ? options.aggregator.updater(this.#writer, this.#prefix, aggregation, emit)
+      ? options.aggregator.updater(this.#writer, this.#prefix.text, aggregation, emit)
       : emit;
   }
 
@@ -148,10 +149,11 @@ function directEmitter(writer: Writer, prefix: EncodedPrefix): (value: number | 
     warnFor(writer, `spectator.meter: the writer threw for ${text.slice(0, -1)}: ${safeString(error)}`);
   };
   // A writer of the user's own that throws must not make the update throw.
-  if (hasValuePath(writer)) {
+  const writeValue = valuePath(writer);
+  if (writeValue !== undefined) {
     return (value) => {
       try {
-        writer.writeValue(prefix, value);
+        writeValue(prefix, value);
       } catch (error) {
         fail(error);
       }

@@ -117,6 +117,8 @@ export class TransportError extends Error {
   readonly code: TransportErrorCode;
 
   /**
+   * Creates the error.
+   *
    * @param code what happened
    * @param message a sentence for the logs, e.g. `Cannot send to udp://127.0.0.1:1234: nothing is listening there (ECONNREFUSED)`
    * @param options the underlying error, if any

@@ -20,9 +20,11 @@ import type { Writer, WriterOptions } from "./writer.ts";
  *
  * @example
  * ```ts
- * import { Config, MemoryWriter, newWriter } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { Config, MemoryWriter } from "@spectator/client";
+ * import { newWriter } from "./_new_writer.ts";
  *
- * newWriter(new Config({ location: "memory" })) instanceof MemoryWriter; // true
+ * strictEqual(newWriter(new Config({ location: "memory" })) instanceof MemoryWriter, true);
  * ```
  */
 export function newWriter(config: Config): Writer {

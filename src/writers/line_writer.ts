@@ -23,7 +23,8 @@ import type { Transport, TransportContext } from "../transports/transport.ts";
 import { DatagramBuffer } from "./_datagram_buffer.ts";
 import { Delivery } from "./_delivery.ts";
 import { DeliveryReport } from "./_delivery_report.ts";
-import { type EncodedPrefix, lineLogger, type ValueWriter, writerLogger, type WriterOptions } from "./writer.ts";
+import { offerValuePath } from "./_value_path.ts";
+import { lineLogger, type Writer, writerLogger, type WriterOptions } from "./writer.ts";
 
 /**
  * Options for {@linkcode LineWriter}; `Config` supplies them for a registry.
@@ -110,7 +111,7 @@ const NO_PREFIX = new Uint8Array(0);
  * await writer.close(); // datagrams: ["c:a:1\nc:b:1"]
  * ```
  */
-export class LineWriter implements ValueWriter {
+export class LineWriter implements Writer {
   /** The logger this writer reports to. */
   readonly logger: Logger;
   readonly #buffer: DatagramBuffer;
@@ -126,7 +127,7 @@ export class LineWriter implements ValueWriter {
   #removeExitHook: (() => void) | undefined;
   /** Set by close(): from then on writes are dropped. */
   #closing: Promise<void> | undefined;
-  /** Whether writeValue must take the general path: lines are logged, or the writer is closing. */
+  /** Whether the meters' fast path must take write(): lines are logged, or the writer is closing. */
   #slowPath: boolean;
 
   /**
@@ -158,6 +159,11 @@ export class LineWriter implements ValueWriter {
       report: this.#report,
       release: (bytes) => buffer.release(bytes),
     });
+    // The meters' fast path: the prefix's bytes are copied and the value formatted straight into the open datagram.
+    offerValuePath(this, (prefix, value) => {
+      if (this.#slowPath) return this.write(prefix.text + value);
+      this.#append(prefix.bytes, value);
+    });
   }
 
   /** Accepts one line; it is dropped and counted when the writer is closed, the line is too long, or too much is pending. */
@@ -165,15 +171,6 @@ export class LineWriter implements ValueWriter {
     this.#logLine?.(line);
     if (this.#closing !== undefined) return this.#report.dropped(1, "the writer is closed");
     this.#append(NO_PREFIX, line);
-  }
-
-  /**
-   * The meters' fast path: the line `prefix.text + value`, with the prefix's
-   * bytes copied and the value formatted straight into the open datagram.
-   */
-  writeValue(prefix: EncodedPrefix, value: number | string): void {
-    if (this.#slowPath) return this.write(prefix.text + value);
-    this.#append(prefix.bytes, value);
   }
 
   /** Returns counters of what was sent and dropped. */

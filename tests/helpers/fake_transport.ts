@@ -7,6 +7,7 @@
  */
 
 import { LineWriter, type LineWriterOptions, type Transport, type TransportContext } from "../../mod.ts";
+import { type EncodedPrefix, valuePath } from "../../src/writers/_value_path.ts";
 import { CollectingLogger } from "./collecting_logger.ts";
 
 const decoder = new TextDecoder();
@@ -114,4 +115,9 @@ export function harness(
     }, { description: "fake://test", logger, errorIntervalMs: 60_000, ...options }),
   };
   return h;
+}
+
+/** Writes the line `prefix.text + value` through the writer's fast path, as a meter does. */
+export function writeValue(writer: LineWriter, prefix: EncodedPrefix, value: number | string): void {
+  valuePath(writer)!(prefix, value);
 }

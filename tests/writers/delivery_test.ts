@@ -3,8 +3,9 @@
 // stallMs loses what waits, and close() drains first.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { encodePrefix, TransportError } from "../../mod.ts";
-import { codeError, deferred, harness } from "../helpers/fake_transport.ts";
+import { TransportError } from "../../mod.ts";
+import { encodePrefix } from "../../src/writers/_value_path.ts";
+import { codeError, deferred, harness, writeValue } from "../helpers/fake_transport.ts";
 import { tick, until } from "../helpers/wait.ts";
 
 test("LineWriter keeps one asynchronous send in flight, and flush() resolves when the last one completes", async () => {
@@ -39,7 +40,7 @@ test("LineWriter never writes into bytes an asynchronous send still holds", asyn
   h.writer.write("c:warm:1");
   await until(() => h.transports[0]?.attempts === 1, "the first send to start");
   // The first send is still in progress; many more lines are written meanwhile, into other memory.
-  for (let i = 0; i < 200; i++) h.writer.writeValue(encodePrefix("c:busy:"), i);
+  for (let i = 0; i < 200; i++) writeValue(h.writer, encodePrefix("c:busy:"), i);
   await tick();
   held.resolve();
   await h.writer.flush();

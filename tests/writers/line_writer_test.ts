@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type EncodedPrefix, encodePrefix, LineWriter, type TransportContext } from "../../mod.ts";
+import { LineWriter, type TransportContext } from "../../mod.ts";
+import { type EncodedPrefix, encodePrefix } from "../../src/writers/_value_path.ts";
 import { CollectingLogger } from "../helpers/collecting_logger.ts";
-import { codeError, deferred, type Harness, harness, type Outcome } from "../helpers/fake_transport.ts";
+import { codeError, deferred, type Harness, harness, type Outcome, writeValue } from "../helpers/fake_transport.ts";
 import { random } from "../helpers/random.ts";
 import { tick, until } from "../helpers/wait.ts";
 
@@ -458,7 +459,7 @@ async function writeMixed(mixed: Harness, plain: Harness, seed: number, maxDatag
     const prefix = prefixes[Math.floor(next() * prefixes.length)];
     const value = randomValue(next);
     const line = prefix.text + value;
-    if (next() < 0.7) mixed.writer.writeValue(prefix, value);
+    if (next() < 0.7) writeValue(mixed.writer, prefix, value);
     else mixed.writer.write(line);
     plain.writer.write(line);
     if (line.length <= maxDatagramBytes) fitting.push(line);
@@ -469,7 +470,7 @@ async function writeMixed(mixed: Harness, plain: Harness, seed: number, maxDatag
 }
 
 for (const mode of ["sync", "async"] as const) {
-  test(`LineWriter.writeValue() writes the lines write(prefix.text + value) would, never splitting nor exceeding maxDatagramBytes (${mode} transport)`, async () => {
+  test(`The LineWriter's value path writes the lines write(prefix.text + value) would, never splitting nor exceeding maxDatagramBytes (${mode} transport)`, async () => {
     const maxDatagramBytes = 100;
     const options = { maxDatagramBytes, maxPendingBytes: 1 << 24 };
     const mixed = harness(mode, options);
@@ -489,7 +490,7 @@ for (const mode of ["sync", "async"] as const) {
   });
 
   test(
-    `LineWriter.writeValue() packs datagrams exactly as write() does (${mode} transport)`,
+    `The LineWriter's value path packs datagrams exactly as write() does (${mode} transport)`,
     async () => {
       const maxDatagramBytes = 100;
       const options = { maxDatagramBytes, maxPendingBytes: 1 << 24 };
@@ -503,7 +504,7 @@ for (const mode of ["sync", "async"] as const) {
   );
 }
 
-test("LineWriter.writeValue() drops and counts lines past maxPendingBytes as write() does", async () => {
+test("The LineWriter's value path drops and counts lines past maxPendingBytes as write() does", async () => {
   const ready = deferred();
   const byValue = harness("sync", { maxPendingBytes: 100 }, { connect: () => ready.promise });
   const byLine = harness("sync", { maxPendingBytes: 100 }, { connect: () => ready.promise });
@@ -512,7 +513,7 @@ test("LineWriter.writeValue() drops and counts lines past maxPendingBytes as wri
   const values = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 10_000 + i : String(10_000 + i)));
   const write = (values: (number | string)[]) => {
     for (const value of values) {
-      byValue.writer.writeValue(prefix, value);
+      writeValue(byValue.writer, prefix, value);
       byLine.writer.write(prefix.text + value);
     }
   };
@@ -533,7 +534,7 @@ test("LineWriter.writeValue() drops and counts lines past maxPendingBytes as wri
   await Promise.all([byValue.writer.flush(), byLine.writer.flush()]);
   assert.deepEqual(byValue.texts().join("\n").split("\n"), values.slice(0, 10).map((v) => `c:m:${v}`));
   assert.deepEqual(byValue.writer.stats(), byLine.writer.stats());
-  byValue.writer.writeValue(prefix, 0.5);
+  writeValue(byValue.writer, prefix, 0.5);
   await byValue.writer.flush();
   assert.equal(byValue.texts().at(-1), "c:m:0.5", "once drained, values are accepted again");
   await Promise.all([byValue.writer.close(), byLine.writer.close()]);
@@ -555,7 +556,7 @@ async function fillThenWrite(fill: number, value: number | string, newDatagram: 
   byValue.writer.write(first);
   byLine.writer.write(first);
   if (newDatagram) await tick();
-  byValue.writer.writeValue(prefix, value);
+  writeValue(byValue.writer, prefix, value);
   byLine.writer.write(prefix.text + value);
   const what = `fill ${fill}, value ${value}, ${newDatagram ? "a new datagram" : "the same datagram"}`;
   assert.deepEqual(byValue.writer.stats(), byLine.writer.stats(), what);
@@ -564,14 +565,14 @@ async function fillThenWrite(fill: number, value: number | string, newDatagram: 
   assert.deepEqual(byValue.texts(), byLine.texts(), what);
 }
 
-test("LineWriter.writeValue() accepts a line that exactly fills maxPendingBytes, as write() does", async () => {
+test("The LineWriter's value path accepts a line that exactly fills maxPendingBytes, as write() does", async () => {
   for (let fill = 85; fill <= 99; fill++) {
     for (const value of [5, 42, 1234, "7", "12345", 0.5]) await fillThenWrite(fill, value, false);
   }
 });
 
 test(
-  "LineWriter.writeValue() accepts a line that starts a datagram and exactly fills maxPendingBytes, as write() does",
+  "The LineWriter's value path accepts a line that starts a datagram and exactly fills maxPendingBytes, as write() does",
   async () => {
     for (let fill = 85; fill <= 99; fill++) {
       for (const value of [5, 42, 1234, "7", "12345", 0.5]) await fillThenWrite(fill, value, true);
@@ -579,12 +580,12 @@ test(
   },
 );
 
-test("LineWriter.writeValue() after close() drops the line and counts it", async () => {
+test("The LineWriter's value path after close() drops the line and counts it", async () => {
   const h = harness("sync");
-  h.writer.writeValue(encodePrefix("c:a:"), 1);
+  writeValue(h.writer, encodePrefix("c:a:"), 1);
   await h.writer.close();
-  h.writer.writeValue(encodePrefix("c:late:"), 1);
-  h.writer.writeValue(encodePrefix("U:late:"), "18446744073709551615");
+  writeValue(h.writer, encodePrefix("c:late:"), 1);
+  writeValue(h.writer, encodePrefix("U:late:"), "18446744073709551615");
   await h.writer.flush();
   await tick();
   assert.deepEqual(h.texts(), ["c:a:1"]);
@@ -593,7 +594,7 @@ test("LineWriter.writeValue() after close() drops the line and counts it", async
   assert.match(h.logger.messages("warn")[0], /the writer is closed/);
 });
 
-test("LineWriter.writeValue() logs the same debug line as write() with logLines", async () => {
+test("The LineWriter's value path logs the same debug line as write() with logLines", async () => {
   const byValue = harness("sync", { logLines: true });
   const byLine = harness("sync", { logLines: true });
   const lines: [prefix: string, value: number | string][] = [["c:a:", 1], ["g,60:b:", 0.5], [
@@ -601,11 +602,11 @@ test("LineWriter.writeValue() logs the same debug line as write() with logLines"
     "18446744073709551615",
   ], ["g:d:", -0]];
   for (const [text, value] of lines) {
-    byValue.writer.writeValue(encodePrefix(text), value);
+    writeValue(byValue.writer, encodePrefix(text), value);
     byLine.writer.write(text + value);
   }
   await Promise.all([byValue.writer.close(), byLine.writer.close()]);
-  byValue.writer.writeValue(encodePrefix("c:late:"), 1);
+  writeValue(byValue.writer, encodePrefix("c:late:"), 1);
   byLine.writer.write("c:late:1");
   assert.deepEqual(byValue.logger.messages("debug"), [
     "spectator.writer: write line=c:a:1",
