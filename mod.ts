@@ -34,6 +34,7 @@ export { GlobalRegistry } from "./src/global_registry.ts";
 // Ids and meters.
 export { MeterId, type MeterIdOptions } from "./src/meter_id.ts";
 export { Meter, type MeterOptions } from "./src/meters/meter.ts";
+export { SampleMeter } from "./src/meters/sample_meter.ts";
 export { AgeGauge } from "./src/meters/age_gauge.ts";
 export { Counter } from "./src/meters/counter.ts";
 export { DistributionSummary, PercentileDistributionSummary } from "./src/meters/dist_summary.ts";
@@ -50,7 +51,8 @@ export { StopWatch } from "./src/stopwatch.ts";
 export { type Clock, ManualClock, SystemClock } from "./src/clock.ts";
 
 // Reading lines back.
-export { getMeterClass, type MeterClass, parseProtocolLine } from "./src/protocol_parser.ts";
+export { parseProtocolLine } from "./src/protocol_parser.ts";
+export { getMeterClass, type MeterClass } from "./src/meters/meter_classes.ts";
 
 // Logging.
 export type { Logger, LogLevel } from "./src/logger.ts";

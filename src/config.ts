@@ -86,7 +86,7 @@ export interface ConfigOptions {
    * sample. Off by default.
    */
   aggregate?: AggregateOptions;
-  /** The most meters the registry caches by type, name and tags (least recently used go first); 0 disables (default 10000). */
+  /** The most meters the registry caches by symbol, name and tags (least recently used go first); 0 disables (default 10000). */
   meterCacheSize?: number;
 }
 

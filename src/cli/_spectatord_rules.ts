@@ -10,7 +10,7 @@
  * `docs/spectator/agent/usage.md`, whose parser is not stored. So:
  *
  * - a datagram is split into lines at `\n`; a NUL ends the datagram (C string);
- * - the first character is the meter type;
+ * - the first character is the meter's symbol;
  * - an optional `,` is followed by a number read with `strtoll(.., 10)`; `g`
  *   (a TTL in seconds) and `X` (a timestamp in epoch milliseconds) reject it
  *   unless it is above zero, other types ignore it;
@@ -112,7 +112,7 @@ const TWO_TO_64 = 2n ** 64n;
 
 /** A line as SpectatorD reads it. */
 export interface SpectatordLine {
-  /** The meter type, e.g. `c`. */
+  /** The symbol, e.g. `c`. */
   symbol: string;
   /** The number after `<type>,`: a gauge's TTL in seconds, an `X` sample's epoch milliseconds. */
   option?: number;

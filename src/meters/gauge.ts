@@ -33,7 +33,7 @@ export class Gauge extends Meter {
    * @param options pre-aggregation, when the registry has it
    */
   constructor(id: MeterId, writer?: Writer, ttlSeconds?: number, options?: MeterOptions) {
-    super(id, writer, gaugeSymbol(id, writer, ttlSeconds), options, "last");
+    super(id, writer, checkedGaugeSymbol(id, writer, ttlSeconds), options, "last");
   }
 
   /** Sets the gauge to `value`. */
@@ -48,19 +48,21 @@ export class Gauge extends Meter {
  *
  * @example
  * ```ts
- * import { gaugeType } from "./gauge.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { gaugeSymbol } from "./gauge.ts";
  *
- * gaugeType(120); // "g,120"
- * gaugeType(1.5); // "g"
+ * strictEqual(gaugeSymbol(120), "g,120");
+ * strictEqual(gaugeSymbol(1.5), "g");
  * ```
  */
-export function gaugeType(ttlSeconds: unknown): string {
+export function gaugeSymbol(ttlSeconds: unknown): string {
   return Number.isSafeInteger(ttlSeconds) && (ttlSeconds as number) > 0 ? `g,${ttlSeconds}` : "g";
 }
 
-function gaugeSymbol(id: MeterId, writer: Writer | undefined, ttlSeconds: unknown): string {
-  const type = gaugeType(ttlSeconds);
-  if (type !== "g" || ttlSeconds === undefined || ttlSeconds === null) return type;
+/** The symbol of a gauge with `ttlSeconds`, warning through the writer about a TTL that is left out. */
+function checkedGaugeSymbol(id: MeterId, writer: Writer | undefined, ttlSeconds: unknown): string {
+  const symbol = gaugeSymbol(ttlSeconds);
+  if (symbol !== "g" || ttlSeconds === undefined || ttlSeconds === null) return symbol;
   warnFor(
     writer,
     `spectator.meter: ignored the gauge TTL of ${id.spectatordId}: ttlSeconds must be a whole number above zero: received ${

@@ -4,9 +4,7 @@
  * @module
  */
 
-import type { MeterId } from "../meter_id.ts";
-import type { Writer } from "../writers/writer.ts";
-import { Meter, type MeterOptions } from "./meter.ts";
+import { SampleMeter } from "./sample_meter.ts";
 
 /**
  * Records durations in seconds; SpectatorD reports count, total time, total
@@ -23,20 +21,9 @@ import { Meter, type MeterOptions } from "./meter.ts";
  * latency.record((performance.now() - start) / 1000);
  * ```
  */
-export class Timer extends Meter {
-  /**
-   * Builds the meter; registries do this for you (see the registry's factories).
-   *
-   * @param id the meter's id
-   * @param writer where lines go; nowhere when omitted
-   * @param options pre-aggregation, when the registry has it
-   */
-  constructor(id: MeterId, writer?: Writer, options?: MeterOptions) {
-    super(id, writer, (new.target as typeof Timer).symbol, options);
-  }
-
-  /** The protocol symbol this class writes (subclasses override it). */
-  static readonly symbol: string = "t";
+export class Timer extends SampleMeter {
+  /** The protocol symbol this class writes. */
+  static override readonly symbol: string = "t";
 
   /** Records a duration of `seconds`; negative and non-finite values are ignored. */
   record(seconds: number): void {
