@@ -82,3 +82,20 @@ export function parseLocation(location: unknown, source: string = "location"): L
   }
   throw new TypeError(invalid(`must be one of ${LOCATION_FORMS}`));
 }
+
+/**
+ * Writes a host as it stands in a location or an address: an IPv6 address
+ * in brackets, anything else as it is.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { formatHost } from "./location.ts";
+ *
+ * strictEqual(`udp://${formatHost("::1")}:1234`, "udp://[::1]:1234");
+ * strictEqual(formatHost("127.0.0.1"), "127.0.0.1");
+ * ```
+ */
+export function formatHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}

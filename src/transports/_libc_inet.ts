@@ -9,6 +9,7 @@
 import type { Libc, LibcPlatform } from "./_libc_datagram.ts";
 import { openDatagramSocket, socketAddress } from "./_libc_datagram.ts";
 import type { Transport } from "./transport.ts";
+import { formatHost } from "../location.ts";
 
 const AF_INET = 2;
 /** `AF_INET6`: the one family number Linux and macOS do not share. */
@@ -118,8 +119,4 @@ export function openUdpDatagram(libc: Libc, endpoint: InetEndpoint): Transport {
   const domain = endpoint.family === 4 ? AF_INET : AF_INET6[platform];
   const where = `udp://${formatHost(endpoint.remote)}:${endpoint.port}`;
   return openDatagramSocket(libc, { domain, address, connect: true, where });
-}
-
-function formatHost(address: string): string {
-  return address.includes(":") ? `[${address}]` : address;
 }

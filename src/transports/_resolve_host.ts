@@ -6,6 +6,7 @@
  */
 
 import { platform } from "../_platform.ts";
+import { formatHost } from "../location.ts";
 
 /** An address ready for a socket. */
 export interface ResolvedHost {
@@ -82,8 +83,4 @@ function requireNet(host: string, port: number): void {
   const descriptor = `${formatHost(host)}:${port}`;
   if (platform().isGranted({ name: "net", host: descriptor })) return;
   throw new Error(`network access to ${descriptor} is not granted: run Deno with --allow-net=${formatHost(host)}`);
-}
-
-function formatHost(address: string): string {
-  return address.includes(":") ? `[${address}]` : address;
 }

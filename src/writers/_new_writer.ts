@@ -11,6 +11,7 @@ import { LineWriter } from "./line_writer.ts";
 import { MemoryWriter } from "./memory_writer.ts";
 import { NoopWriter } from "./noop_writer.ts";
 import type { Writer, WriterOptions } from "./writer.ts";
+import { formatHost } from "../location.ts";
 
 /**
  * Returns a new writer for `config.location`: `NoopWriter` for `none`,
@@ -55,8 +56,4 @@ export function newWriter(config: Config): Writer {
       });
     }
   }
-}
-
-function formatHost(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
 }
