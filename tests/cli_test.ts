@@ -307,6 +307,17 @@ test("parseCliArgs() reads options and rejects bad ones", () => {
   assert.throws(() => parseCliArgs(["--interval", "abc"]), /--interval must be a number: received "abc"/);
   assert.throws(() => parseCliArgs(["--interval", "5"]), /--interval \(intervalMs\) must be a number from 10 to/);
   assert.throws(() => parseCliArgs(["--nope"]), /unknown option: received "--nope"/);
+  assert.throws(() => parseCliArgs(["--nope=1"]), /unknown option: received "--nope=1"/);
+  assert.throws(() => parseCliArgs(["extra"]), /unknown option: received "extra"/);
+  assert.throws(() => parseCliArgs(["--", "x"]), /unknown option: received "--"/);
+  assert.throws(() => parseCliArgs(["--port="]), /--port must be a number: received ""/);
+  assert.throws(() => parseCliArgs(["--port", "--json"]), /--port must be a number: received "--json"/);
+  assert.equal(parseCliArgs(["-h"]).help, true);
+  assert.equal(parseCliArgs(["--help", "--port", "0"]).help, true);
+  assert.throws(
+    () => parseCliArgs(["--port", "-1"]),
+    /--port \(port\) must be an integer from 0 to 65535: received -1/,
+  );
 });
 
 test("startAgent() rejects options out of range before binding anything, naming the option and the value", async () => {
