@@ -15,11 +15,13 @@
  *
  * @example Test with the memory writer
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { Config, type MemoryWriter, parseProtocolLine, Registry } from "@spectator/client";
  *
  * const registry = new Registry(new Config({ location: "memory" }));
  * registry.gauge("queue.size").set(3);
  * const [symbol, id, value] = parseProtocolLine((registry.writer() as MemoryWriter).lastLine()!);
+ * deepStrictEqual([symbol, id.name(), value], ["g", "queue.size", "3"]);
  * ```
  *
  * @module

@@ -38,13 +38,16 @@ interface Slot {
  *
  * @example Sum a hot counter
  * ```ts
- * import { Config, type MemoryWriter, Registry } from "@spectator/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { Aggregator, Counter, MemoryWriter, MeterId } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory", aggregate: { intervalMs: 1000 } }));
- * const requests = registry.counter("server.requestCount");
+ * const aggregator = new Aggregator(1000); // what Config({ aggregate: { intervalMs: 1000 } }) gives a registry
+ * const writer = new MemoryWriter();
+ * const requests = new Counter(new MeterId("server.requestCount"), writer, { aggregator });
  * for (let i = 0; i < 1000; i++) requests.increment();
- * await registry.flush();
- * (registry.writer() as MemoryWriter).get(); // ["c:server.requestCount:1000"]
+ * aggregator.flush();
+ * deepStrictEqual(writer.get(), ["c:server.requestCount:1000"]);
+ * aggregator.close();
  * ```
  */
 export class Aggregator {

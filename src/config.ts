@@ -24,6 +24,7 @@ import type { TransportFactory } from "./transports/transport.ts";
  *
  * @example Buffer lines and tag every meter
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Config, type ConfigOptions } from "@spectator/client";
  *
  * const options: ConfigOptions = {
@@ -33,6 +34,7 @@ import type { TransportFactory } from "./transports/transport.ts";
  *   flushIntervalMs: 500,
  * };
  * const config = new Config(options);
+ * strictEqual(config.bufferSize, 8192);
  * ```
  */
 export interface ConfigOptions {
@@ -95,10 +97,11 @@ export interface ConfigOptions {
  *
  * @example One line per id per second
  * ```ts
- * import { Config, type AggregateOptions } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { type AggregateOptions, Config } from "@spectator/client";
  *
  * const aggregate: AggregateOptions = { intervalMs: 1000 };
- * const config = new Config({ aggregate });
+ * strictEqual(new Config({ aggregate }).aggregateIntervalMs, 1000);
  * ```
  */
 export interface AggregateOptions {
@@ -121,18 +124,21 @@ const deniedVariables = new OnceSet(100);
  *
  * @example The default: UDP to the local SpectatorD
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import process from "node:process";
  * import { Config } from "@spectator/client";
  *
  * const config = new Config();
- * config.location; // "udp", unless SPECTATOR_OUTPUT_LOCATION says otherwise
+ * strictEqual(config.location, process.env.SPECTATOR_OUTPUT_LOCATION ?? "udp");
  * ```
  *
  * @example Testing setup
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Config } from "@spectator/client";
  *
  * const config = new Config({ location: "memory", extraCommonTags: { "nf.app": "test" } });
- * config.extraCommonTags; // { "nf.app": "test" } plus nf.container / nf.process from the environment
+ * strictEqual(config.extraCommonTags["nf.app"], "test"); // nf.container and nf.process come from the environment
  * ```
  */
 export class Config {

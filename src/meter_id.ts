@@ -89,11 +89,12 @@ export interface MeterIdOptions {
  *
  * @example Build an id and read its SpectatorD spelling
  * ```ts
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
  * import { MeterId } from "@spectator/client";
  *
  * const id = new MeterId("server.requestCount", { status: "200", method: "GET" });
- * id.spectatordId; // "server.requestCount,method=GET,status=200"
- * id.withTag("status", "500").tags(); // { status: "500", method: "GET" }
+ * strictEqual(id.spectatordId, "server.requestCount,method=GET,status=200");
+ * deepStrictEqual(id.withTag("status", "500").tags(), { status: "500", method: "GET" });
  * ```
  */
 export class MeterId {

@@ -17,10 +17,11 @@ import { MeterId } from "./meter_id.ts";
  *
  * @example Check what a meter wrote
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parseProtocolLine } from "@spectator/client";
  *
  * const [symbol, id, value] = parseProtocolLine("g,120:queue.size,queue=jobs:42");
- * // symbol "g", id.name() "queue.size", id.tags() { queue: "jobs" }, value "42"
+ * deepStrictEqual([symbol, id.name(), id.tags(), value], ["g", "queue.size", { queue: "jobs" }, "42"]);
  * ```
  */
 export function parseProtocolLine(line: string): [symbol: string, id: MeterId, value: string] {

@@ -40,11 +40,13 @@ const limitWarnings = new OnceSet(10_000);
  *
  * @example Count requests and time them
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { Config, type MemoryWriter, Registry } from "@spectator/client";
  *
  * await using registry = new Registry(new Config({ location: "memory" }));
  * registry.counter("server.requestCount", { status: "200" }).increment();
  * registry.timer("server.requestLatency").record(0.012);
+ * strictEqual((registry.writer() as MemoryWriter).get().length, 2);
  * ```
  *
  * @example Flush before an explicit exit

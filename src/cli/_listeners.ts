@@ -30,9 +30,11 @@ export interface DatagramListener {
  *
  * @example
  * ```ts
+ * import { match } from "node:assert/strict";
  * import { listenUdp } from "./_listeners.ts";
  *
  * const listener = await listenUdp("127.0.0.1", 0, (bytes) => console.log(bytes.length));
+ * match(listener.location, /^udp:\/\/127\.0\.0\.1:\d+$/);
  * await listener.close();
  * ```
  */

@@ -39,9 +39,10 @@
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { SPECTATORD_SYMBOLS } from "./_spectatord_rules.ts";
  *
- * SPECTATORD_SYMBOLS.has("c"); // true
+ * strictEqual(SPECTATORD_SYMBOLS.has("c"), true);
  * ```
  */
 export const SPECTATORD_SYMBOLS: ReadonlySet<string> = new Set(["c", "d", "t", "g", "m", "C", "D", "T", "A", "U"]);
@@ -53,9 +54,10 @@ export const SPECTATORD_SYMBOLS: ReadonlySet<string> = new Set(["c", "d", "t", "
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { STRTOD_PREFIX } from "./_spectatord_rules.ts";
  *
- * STRTOD_PREFIX.exec("0x1p-2 rest")?.[0]; // "0x1p-2"
+ * strictEqual(STRTOD_PREFIX.exec("0x1p-2 rest")?.[0], "0x1p-2");
  * ```
  */
 export const STRTOD_PREFIX: RegExp = new RegExp(
@@ -79,9 +81,10 @@ const INVALID_CHAR = /[^\-._A-Za-z0-9~^]/gu;
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { KNOWN_SYMBOLS } from "./_spectatord_rules.ts";
  *
- * KNOWN_SYMBOLS.has("X"); // true
+ * strictEqual(KNOWN_SYMBOLS.has("X"), true);
  * ```
  */
 export const KNOWN_SYMBOLS: ReadonlySet<string> = new Set([...SPECTATORD_SYMBOLS, "X"]);
@@ -91,9 +94,10 @@ export const KNOWN_SYMBOLS: ReadonlySet<string> = new Set([...SPECTATORD_SYMBOLS
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { MAX_INT64 } from "./_spectatord_rules.ts";
  *
- * MAX_INT64; // 9223372036854775807n
+ * strictEqual(MAX_INT64, 9223372036854775807n);
  * ```
  */
 export const MAX_INT64: bigint = 2n ** 63n - 1n;
@@ -102,9 +106,10 @@ export const MAX_INT64: bigint = 2n ** 63n - 1n;
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { MAX_UINT64 } from "./_spectatord_rules.ts";
  *
- * MAX_UINT64; // 18446744073709551615n
+ * strictEqual(MAX_UINT64, 18446744073709551615n);
  * ```
  */
 export const MAX_UINT64: bigint = 2n ** 64n - 1n;
@@ -136,13 +141,16 @@ export interface SpectatordLine {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
  * import { parseSpectatordLine } from "./_spectatord_rules.ts";
  *
- * parseSpectatordLine("c:a b,z=1,k=x=y,z=2:1 ");
- * // { symbol: "c", name: "a_b", tags: { k: "x_y", z: "2" }, id: "a_b,k=x_y,z=2", value: 1 }
- * parseSpectatordLine("U:bytes:-1"); // value: 18446744073709551615n
- * parseSpectatordLine("c:n:1,5"); // value 1, warning: ignoring ",5" after the value
- * parseSpectatordLine("g,0:queue:1"); // "the gauge TTL is not above zero"
+ * deepStrictEqual(
+ *   parseSpectatordLine("c:a b,z=1,k=x=y,z=2:1 "),
+ *   { symbol: "c", name: "a_b", tags: { k: "x_y", z: "2" }, id: "a_b,k=x_y,z=2", value: 1 },
+ * );
+ * strictEqual((parseSpectatordLine("U:bytes:-1") as { value: bigint }).value, 18446744073709551615n);
+ * strictEqual((parseSpectatordLine("c:n:1,5") as { warning?: string }).warning, 'ignoring ",5" after the value 1');
+ * strictEqual(parseSpectatordLine("g,0:queue:1"), "the gauge TTL is not above zero");
  * ```
  */
 export function parseSpectatordLine(line: string): SpectatordLine | string {

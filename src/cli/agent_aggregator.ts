@@ -130,6 +130,7 @@ const TWO_TO_64 = 2n ** 64n;
  *
  * @example Rates and counts
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { AgentAggregator } from "./agent_aggregator.ts";
  *
  * let now = 0;
@@ -137,18 +138,19 @@ const TWO_TO_64 = 2n ** 64n;
  * aggregator.addDatagram("c:requests:3\nt:latency:0.5\nx:bad:1");
  * now = 5000;
  * const report = aggregator.publish();
- * // report.meters["c:requests"].rate === 0.6
- * // report.meters["t:latency"].count === 1
- * // report.rejectedLines[0].line === "x:bad:1"
+ * strictEqual(report.meters["c:requests"].rate, 0.6);
+ * strictEqual(report.meters["t:latency"].count, 1);
+ * strictEqual(report.rejectedLines[0].line, "x:bad:1");
  * ```
  *
  * @example One meter per id SpectatorD builds
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { AgentAggregator } from "./agent_aggregator.ts";
  *
  * const aggregator = new AgentAggregator();
  * aggregator.addDatagram("c:n,b=2,a=1:1\nc:n,a=1,b=2:1\nc:a b:1\nc:a_b:1");
- * Object.keys(aggregator.publish().meters); // ["c:a_b", "c:n,a=1,b=2"]
+ * deepStrictEqual(Object.keys(aggregator.publish().meters), ["c:a_b", "c:n,a=1,b=2"]);
  * ```
  */
 export class AgentAggregator {

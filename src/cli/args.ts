@@ -38,9 +38,10 @@ export interface CliOptions extends AgentOptions {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { DEFAULT_AGENT_OPTIONS } from "./args.ts";
  *
- * DEFAULT_AGENT_OPTIONS.intervalMs; // 5000
+ * strictEqual(DEFAULT_AGENT_OPTIONS.intervalMs, 5000);
  * ```
  */
 export const DEFAULT_AGENT_OPTIONS: Readonly<AgentOptions> = Object.freeze({
@@ -57,9 +58,10 @@ export const DEFAULT_AGENT_OPTIONS: Readonly<AgentOptions> = Object.freeze({
  *
  * @example
  * ```ts
+ * import { match } from "node:assert/strict";
  * import { USAGE } from "./args.ts";
  *
- * console.log(USAGE);
+ * match(USAGE, /^Usage: /);
  * ```
  */
 export const USAGE: string = `Usage: cli.ts [options]
@@ -125,14 +127,14 @@ const PARSE_OPTIONS: ParseArgsConfig["options"] = {
  *
  * @example
  * ```ts
+ * import { strictEqual, throws } from "node:assert/strict";
  * import { agentOptions } from "./args.ts";
  *
- * agentOptions({ port: 0 }).intervalMs; // 5000
- * try {
- *   agentOptions({ port: 70000 });
- * } catch (error) {
- *   // RangeError: --port (port) must be an integer from 0 to 65535: received 70000
- * }
+ * strictEqual(agentOptions({ port: 0 }).intervalMs, 5000);
+ * throws(() => agentOptions({ port: 70000 }), {
+ *   name: "RangeError",
+ *   message: "--port (port) must be an integer from 0 to 65535: received 70000",
+ * });
  * ```
  */
 export function agentOptions(options: Partial<AgentOptions>): AgentOptions {

@@ -67,6 +67,7 @@ function processIo(): AgentIo {
  *
  * @example Listen on a free port, point a registry at it, print one report
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { startAgent } from "@spectator/client/cli";
  * import { Config, Registry } from "@spectator/client";
  *
@@ -74,7 +75,7 @@ function processIo(): AgentIo {
  * const registry = new Registry(new Config({ location: agent.locations[0] }));
  * registry.counter("requests").increment();
  * await registry.close();
- * await agent.waitForLines(1);
+ * strictEqual(await agent.waitForLines(1), true);
  * await agent.stop(); // prints the table of what arrived
  * ```
  */

@@ -13,10 +13,12 @@ import { SampleMeter } from "./sample_meter.ts";
  *
  * @example Record response sizes
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { DistributionSummary, MemoryWriter, MeterId } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * registry.distributionSummary("server.responseSize").record(1024); // d:server.responseSize:1024
+ * const writer = new MemoryWriter();
+ * new DistributionSummary(new MeterId("server.responseSize"), writer).record(1024); // or registry.distributionSummary(...)
+ * strictEqual(writer.lastLine(), "d:server.responseSize:1024");
  * ```
  */
 export class DistributionSummary extends SampleMeter {
@@ -35,10 +37,12 @@ export class DistributionSummary extends SampleMeter {
  *
  * @example
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { MemoryWriter, MeterId, PercentileDistributionSummary } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * registry.pctDistributionSummary("server.responseSize").record(512); // D:server.responseSize:512
+ * const writer = new MemoryWriter();
+ * new PercentileDistributionSummary(new MeterId("server.responseSize"), writer).record(512);
+ * strictEqual(writer.lastLine(), "D:server.responseSize:512");
  * ```
  */
 export class PercentileDistributionSummary extends DistributionSummary {

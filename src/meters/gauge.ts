@@ -16,10 +16,12 @@ import { Meter, type MeterOptions, warnFor } from "./meter.ts";
  *
  * @example A gauge with a two-minute TTL
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { Gauge, MemoryWriter, MeterId } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * registry.gauge("queue.size", { queue: "jobs" }, 120).set(42); // g,120:queue.size,queue=jobs:42
+ * const writer = new MemoryWriter();
+ * new Gauge(new MeterId("queue.size", { queue: "jobs" }), writer, 120).set(42); // or registry.gauge(name, tags, 120)
+ * strictEqual(writer.lastLine(), "g,120:queue.size,queue=jobs:42");
  * ```
  */
 export class Gauge extends Meter {

@@ -24,12 +24,13 @@ const writerFailures = new RateLimiter(60_000);
  *
  * @example Read a meter's id and writer
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Config, Registry } from "@spectator/client";
  *
  * const registry = new Registry(new Config({ location: "memory" }));
  * const counter = registry.counter("requests");
- * counter.id().name(); // "requests"
- * counter.writer() === registry.writer(); // true
+ * strictEqual(counter.id().name(), "requests");
+ * strictEqual(counter.writer(), registry.writer());
  * ```
  */
 export abstract class Meter {
@@ -125,13 +126,16 @@ export abstract class Meter {
  *
  * @example Aggregate a counter built by hand
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { Aggregator, Counter, MemoryWriter, MeterId } from "@spectator/client";
  *
  * const aggregator = new Aggregator(1000);
- * const counter = new Counter(new MeterId("requests"), new MemoryWriter(), { aggregator });
+ * const writer = new MemoryWriter();
+ * const counter = new Counter(new MeterId("requests"), writer, { aggregator });
  * counter.increment();
  * counter.increment();
- * aggregator.close(); // writes c:requests:2
+ * aggregator.close();
+ * deepStrictEqual(writer.get(), ["c:requests:2"]);
  * ```
  */
 export interface MeterOptions {

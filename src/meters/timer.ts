@@ -13,12 +13,14 @@ import { SampleMeter } from "./sample_meter.ts";
  *
  * @example Time a piece of work
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { match } from "node:assert/strict";
+ * import { MemoryWriter, MeterId, Timer } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * const latency = registry.timer("server.requestLatency");
+ * const writer = new MemoryWriter();
+ * const latency = new Timer(new MeterId("server.requestLatency"), writer); // or registry.timer(...)
  * const start = performance.now();
  * latency.record((performance.now() - start) / 1000);
+ * match(writer.lastLine()!, /^t:server\.requestLatency:[\d.e-]+$/);
  * ```
  */
 export class Timer extends SampleMeter {
@@ -37,10 +39,12 @@ export class Timer extends SampleMeter {
  *
  * @example
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { MemoryWriter, MeterId, PercentileTimer } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * registry.pctTimer("server.requestLatency").record(0.042); // T:server.requestLatency:0.042
+ * const writer = new MemoryWriter();
+ * new PercentileTimer(new MeterId("server.requestLatency"), writer).record(0.042); // or registry.pctTimer(...)
+ * strictEqual(writer.lastLine(), "T:server.requestLatency:0.042");
  * ```
  */
 export class PercentileTimer extends Timer {

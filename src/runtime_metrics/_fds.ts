@@ -28,9 +28,10 @@ export interface FdReaders {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { parseMaxOpenFiles } from "./_fds.ts";
  *
- * parseMaxOpenFiles("Max open files            1024                 4096                 files"); // 1024
+ * strictEqual(parseMaxOpenFiles("Max open files            1024                 4096                 files"), 1024);
  * ```
  */
 export function parseMaxOpenFiles(limits: string): number | undefined {

@@ -70,9 +70,11 @@ export interface RuntimeTags {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { runtimeTags } from "./_probes.ts";
  *
- * runtimeTags(); // e.g. { runtime: "node", "runtime.version": "20.20.2", "nodejs.version": "v20.20.2" }
+ * // e.g. { runtime: "node", "runtime.version": "20.20.2", "nodejs.version": "v20.20.2" }
+ * deepStrictEqual(Object.keys(runtimeTags()), ["runtime", "runtime.version", "nodejs.version"]);
  * ```
  */
 export function runtimeTags(): RuntimeTags {

@@ -16,11 +16,14 @@ import { platform } from "../_platform.ts";
  *
  * @example
  * ```ts
+ * import { doesNotThrow } from "node:assert/strict";
  * import { quietly } from "./_schedule.ts";
  *
- * quietly(() => {
- *   throw new Error("a revoked permission");
- * }); // nothing thrown
+ * doesNotThrow(() =>
+ *   quietly(() => {
+ *     throw new Error("a revoked permission");
+ *   })
+ * );
  * ```
  */
 export function quietly(action: () => void): void {

@@ -19,13 +19,16 @@ import type { Logger } from "../logger.ts";
  *
  * @example A transport that keeps datagrams in memory
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import type { Transport } from "@spectator/client";
  *
  * const sent: Uint8Array[] = [];
  * const memory: Transport = {
- *   send: (datagram) => void sent.push(datagram),
+ *   send: (datagram) => void sent.push(datagram.slice()), // the caller fills the same memory again
  *   close: () => Promise.resolve(),
  * };
+ * memory.send(new TextEncoder().encode("c:requests:1"));
+ * strictEqual(sent.length, 1);
  * ```
  */
 export interface Transport {
@@ -170,6 +173,7 @@ export interface TransportContext {
  *
  * @example Count datagrams instead of sending them
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Config, Registry, type TransportFactory } from "@spectator/client";
  *
  * let datagrams = 0;
@@ -179,7 +183,8 @@ export interface TransportContext {
  * });
  * const registry = new Registry(new Config({ location: "udp", transport }));
  * registry.counter("requests").increment();
- * await registry.close(); // datagrams === 1
+ * await registry.close();
+ * strictEqual(datagrams, 1);
  * ```
  */
 export type TransportFactory = (

@@ -21,11 +21,12 @@ export const MAX_NUMBER_CHARS = 32;
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { writeAsciiValue } from "./_ascii_value.ts";
  *
  * const buffer = new Uint8Array(32);
  * const end = writeAsciiValue(buffer, 0, 1024);
- * new TextDecoder().decode(buffer.subarray(0, end)); // "1024"
+ * strictEqual(new TextDecoder().decode(buffer.subarray(0, end)), "1024");
  * ```
  */
 export function writeAsciiValue(buffer: Uint8Array, position: number, value: number): number {

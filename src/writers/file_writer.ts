@@ -19,13 +19,18 @@ export type FileTarget = "stdout" | "stderr" | { path: string };
  *
  * @example Append lines to a file
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { FileWriter } from "@spectator/client";
  *
- * const path = await Deno.makeTempFile();
- * const writer = new FileWriter({ path });
+ * const dir = mkdtempSync(join(tmpdir(), "spectator-"));
+ * const writer = new FileWriter({ path: join(dir, "metrics.txt") });
  * writer.write("c:requests:1");
  * await writer.close();
- * await Deno.readTextFile(path); // "c:requests:1\n"
+ * strictEqual(readFileSync(join(dir, "metrics.txt"), "utf8"), "c:requests:1\n");
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export class FileWriter implements Writer {

@@ -64,11 +64,13 @@ export interface LineWriterOptions extends WriterOptions {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import type { LineWriterStats } from "@spectator/client";
  *
  * function lossRate(stats: LineWriterStats): number {
  *   return stats.droppedLines / Math.max(1, stats.sentLines + stats.droppedLines);
  * }
+ * strictEqual(lossRate({ sentLines: 3, sentDatagrams: 1, droppedLines: 1, pendingBytes: 0, errors: 0 }), 0.25);
  * ```
  */
 export interface LineWriterStats {
@@ -99,6 +101,7 @@ const NO_PREFIX = new Uint8Array(0);
  *
  * @example Send through a custom transport
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { LineWriter } from "@spectator/client";
  *
  * const datagrams: string[] = [];
@@ -108,7 +111,8 @@ const NO_PREFIX = new Uint8Array(0);
  * }), { description: "example" });
  * writer.write("c:a:1");
  * writer.write("c:b:1");
- * await writer.close(); // datagrams: ["c:a:1\nc:b:1"]
+ * await writer.close();
+ * deepStrictEqual(datagrams, ["c:a:1\nc:b:1"]);
  * ```
  */
 export class LineWriter implements Writer {

@@ -13,6 +13,7 @@ import { defaultLogger, type Logger } from "../logger.ts";
  *
  * @example A writer that counts lines
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Counter, MeterId, type Writer } from "@spectator/client";
  *
  * let lines = 0;
@@ -22,6 +23,7 @@ import { defaultLogger, type Logger } from "../logger.ts";
  *   close: () => Promise.resolve(),
  * };
  * new Counter(new MeterId("requests"), counting).increment();
+ * strictEqual(lines, 1);
  * ```
  */
 export interface Writer {
