@@ -87,14 +87,31 @@ export class DatagramBuffer {
    * @returns what became of the line; only `ok` changes the buffer
    */
   append(prefix: Uint8Array, value: number | string): Appended {
+    const bytes = this.#bytes;
+    const length = this.#length;
+    const start = length === 0 ? 0 : length + 1;
+    const position = start + prefix.length;
+    // The common case stays small: a number far from the end of the datagram.
+    if (typeof value !== "number" || bytes === undefined || position + MAX_NUMBER_CHARS > this.#capacity) {
+      return this.#appendExactly(prefix, value);
+    }
+    bytes.set(prefix, start);
+    return this.#commit(bytes, length, writeAsciiValue(bytes, position, value));
+  }
+
+  /** {@linkcode append} for the rest: a string, a new buffer, or a line near the end of the datagram. */
+  #appendExactly(prefix: Uint8Array, value: number | string): Appended {
     const bytes = this.#bytes ??= new Uint8Array(this.#capacity);
     const length = this.#length;
     const end = writeLine(bytes, length === 0 ? 0 : length + 1, prefix, value);
-    if (end < 0) {
-      // A line that fits in no datagram (each UTF-16 unit takes a byte or more) leaves the open one alone.
-      const least = prefix.length + (typeof value === "number" ? String(value) : value).length;
-      return length === 0 || least > this.#capacity ? "too long" : "full";
-    }
+    if (end >= 0) return this.#commit(bytes, length, end);
+    // A line that fits in no datagram (each UTF-16 unit takes a byte or more) leaves the open one alone.
+    const least = prefix.length + (typeof value === "number" ? String(value) : value).length;
+    return length === 0 || least > this.#capacity ? "too long" : "full";
+  }
+
+  /** Takes the line written from `length` (after its separator) to `end`, unless it passes the pending bound. */
+  #commit(bytes: Uint8Array, length: number, end: number): Appended {
     const added = end - length;
     if (this.#pendingBytes + added > this.#maxPendingBytes) return "over";
     if (length > 0) bytes[length] = 0x0a;
