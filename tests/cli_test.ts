@@ -478,8 +478,15 @@ test("listenUnix() refuses to replace a file that is not a socket, and leaves it
 test("listenUnix() rejects on Node, naming what can bind a Unix datagram socket", {
   skip: bindsUnix ? "this runtime binds Unix datagram sockets" : false,
 }, async () => {
-  const path = "/tmp/spectator-cli-test-never-bound.sock";
-  await assert.rejects(listenUnix(path, () => {}), { message: `Cannot listen on unix://${path}: ${CANNOT_BIND_UNIX}` });
+  const dir = tempSocketDir();
+  try {
+    const path = dir.path();
+    await assert.rejects(listenUnix(path, () => {}), {
+      message: `Cannot listen on unix://${path}: ${CANNOT_BIND_UNIX}`,
+    });
+  } finally {
+    dir.remove();
+  }
 });
 
 test("listenUnix() on Deno: binds through the C library with --allow-ffi alone, else names the flags it needs", {
@@ -524,20 +531,21 @@ test("startAgent() with a unix path aggregates what a Registry sends over the Un
   }
 });
 
-async function freePort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
 test("cli.ts aggregates what a Registry sends over UDP and reports rejections as JSON", async () => {
-  const port = await freePort();
+  // The agent binds a free port itself (--port 0) and names it on standard error.
+  let announced: (port: number) => void;
+  const listening = new Promise<number>((resolve) => announced = resolve);
+  let stderrSoFar = "";
   const child = runFixture("cli", {
     topLevel: true,
-    args: ["--port", String(port), "--json", "--interval", "200", "--duration", "1.2"],
+    args: ["--port", "0", "--json", "--interval", "200", "--duration", "1.2"],
+    onStderr: (text) => {
+      stderrSoFar += text;
+      const port = /listening on udp:\/\/127\.0\.0\.1:(\d+)/.exec(stderrSoFar)?.[1];
+      if (port !== undefined) announced(Number(port));
+    },
   });
+  const port = await Promise.race([listening, child.then((result) => assert.fail(`cli.ts exited: ${result.stderr}`))]);
   let running = true;
   child.finally(() => running = false).catch(() => {});
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -546,7 +554,7 @@ test("cli.ts aggregates what a Registry sends over UDP and reports rejections as
   raw.on("error", () => {});
   const next = random(0xcafe);
   try {
-    // The child's readiness is unknown, so send the same batch until it exits.
+    // The same batch every 20 ms, over several intervals, until the agent exits after its duration.
     while (running) {
       registry.counter("cli.requests", { status: "200" }).increment();
       registry.timer("cli.latency").record(0.5);
