@@ -79,10 +79,10 @@ export interface Spectatord {
   /** `spectatord.parseErrors`: the lines the agent rejected since it started. */
   parseErrors(): Promise<number>;
   /**
-   * Stops the agent and starts it again on the same ports and socket path. Rejects with a
-   * {@linkcode PortTakenError} when another process took a port meanwhile.
+   * Stops the agent, waits `downMs` (default 0), and starts it again on the same ports and socket path. Rejects with
+   * a {@linkcode PortTakenError} when another process took a port meanwhile.
    */
-  restart(): Promise<void>;
+  restart(downMs?: number): Promise<void>;
   /** Stops the agent (SIGTERM, then SIGKILL after 5 s) and removes its socket directory; idempotent. */
   stop(): Promise<void>;
 }
@@ -162,9 +162,10 @@ function agentHandle(
     metrics,
     value,
     parseErrors: async () => (await value("counters", "spectatord.parseErrors")) ?? 0,
-    async restart() {
+    async restart(downMs = 0) {
       await terminate(current);
       log += current.output();
+      await tick(downMs);
       current = await launch(port, adminPort, socketPath, options);
     },
     stop() {

@@ -69,6 +69,8 @@ export const KNOWN_SHORT_BURSTS: readonly string[] = [
   "*, *, startup",
   // Deno's own sockets send only between event-loop turns: a synchronous burst waits in memory, bounded the same way.
   "deno sockets, *, warm",
+  // The agent's Unix socket queues 10 datagrams at most: the rest of a burst waits for it, bounded the same way.
+  "*, unix, warm",
 ];
 
 /**
