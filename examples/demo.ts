@@ -12,21 +12,28 @@
  *
  * Run: npm run demo (or: deno run --allow-net --allow-env examples/demo.ts)
  *
+ * With a location, e.g. `npm run demo -- udp://127.0.0.1:1234` while the real
+ * SpectatorD runs (`npm run spectatord`), the demo sends to that agent instead
+ * of starting the stand-in; SpectatorD's admin endpoint shows what it
+ * aggregated (`GET /metrics`, on port 1234 by default).
+ *
  * @module
  */
 
 import { startAgent } from "../cli.ts";
 import { Config, type LineWriter, Registry, StopWatch } from "../mod.ts";
-import { answer, requestSelf } from "./_play_app.ts";
+import { answer, DEMO_REQUESTS, requestSelf } from "./_play_app.ts";
 
 // 1. The stand-in for SpectatorD, on a free UDP port, printing each datagram
-// as it arrives. In production SpectatorD listens on 127.0.0.1:1234, where
-// `new Registry()` sends.
-const agent = await startAgent({ port: 0, lines: true });
-const config = new Config({ location: agent.locations[0], extraCommonTags: { "nf.app": "demo" } });
-if (config.location !== agent.locations[0]) {
+// as it arrives; or the SpectatorD at the location given. In production
+// SpectatorD listens on 127.0.0.1:1234, where `new Registry()` sends.
+const [spectatord] = Deno.args;
+const agent = spectatord === undefined ? await startAgent({ port: 0, lines: true }) : undefined;
+const location = spectatord ?? agent!.locations[0];
+const config = new Config({ location, extraCommonTags: { "nf.app": "demo" } });
+if (config.location !== location) {
   console.error(`SPECTATOR_OUTPUT_LOCATION=${config.location} overrides the demo's location: unset it to run the demo`);
-  await agent.stop();
+  await agent?.stop();
   Deno.exit(1);
 }
 const registry = new Registry(config);
@@ -51,20 +58,11 @@ function handle(request: Request): Response {
 
 // 3. The app, on an ephemeral port.
 const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handle);
-console.log(`SpectatorD stand-in: ${agent.locations[0]}\napp: http://127.0.0.1:${server.addr.port}\n`);
+console.log(`SpectatorD${agent ? " stand-in" : ""}: ${location}\napp: http://127.0.0.1:${server.addr.port}\n`);
 
 // 4. A few requests: some plays, a POST (405), unknown paths (404), and a
 // title Atlas would reject (the client warns; the stand-in lists it).
-await requestSelf(`http://127.0.0.1:${server.addr.port}`, [
-  ["GET", "/api/v1/play?country=us&title=Stranger%20Things"],
-  ["GET", "/api/v1/play?country=br&title=Narcos"],
-  ["GET", "/api/v1/play?country=us&title=Stranger%20Things"],
-  ["GET", "/api/v1/play"],
-  ["POST", "/api/v1/play"],
-  ["GET", "/api/v2/play?country=fr"],
-  ["GET", "/favicon.ico"],
-  ["GET", `/api/v1/play?country=de&title=${"Das%20Boot%20".repeat(14)}`],
-]);
+await requestSelf(`http://127.0.0.1:${server.addr.port}`, DEMO_REQUESTS);
 
 // 5. close() delivers everything written so far, then releases the socket.
 await registry.close();
@@ -76,6 +74,10 @@ console.log(
 
 // 6. Datagrams travel asynchronously: once all have arrived, stopping the
 // stand-in prints what SpectatorD would publish for this (short) interval.
-await agent.waitForLines(stats.sentLines);
-console.log("\nwhat SpectatorD would publish:");
-await agent.stop();
+if (agent === undefined) {
+  console.log(`\nSpectatorD at ${location} has them: see GET /metrics on its admin port (1234 by default)`);
+} else {
+  await agent.waitForLines(stats.sentLines);
+  console.log("\nwhat SpectatorD would publish:");
+  await agent.stop();
+}
