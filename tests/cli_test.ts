@@ -179,23 +179,49 @@ test("AgentAggregator shows nothing where SpectatorD publishes nothing", () => {
 
 test("AgentAggregator accepts what SpectatorD's parser accepts, warning where it warns", () => {
   const { aggregator, advance } = clocked();
-  aggregator.addDatagram("c:x:1\r\nc:x:1 \nc:n,k=a=b:1\nU:u:10\nc:x:1abc\nS:dcs.name:YQ==");
+  aggregator.addDatagram("c:x:1\r\nc:x:1 \nc:n,k=a=b:1\nU:u:10\nc:x:1abc\nS:dcs.name:YQ==\nS:dcs.name:1");
   aggregator.addDatagram("X,1000:sampled:10\nX,3000:sampled:30");
   advance(5000);
   let report = aggregator.publish();
   assert.equal(report.meters["c:x"].rate, 0.6);
   assert.deepEqual(report.meters["c:n,k=a_b"].tags, { k: "a_b" });
   assert.deepEqual(report.warnedLines.map((r) => r.line), ["c:x:1abc"]);
-  assert.deepEqual(report.rejectedLines.map((r) => r.line), ["S:dcs.name:YQ=="]);
-  assert.match(report.rejectedLines[0].problem, /distinct-count sketch/);
+  // A line is read whole before its type is checked, as SpectatorD does.
+  assert.deepEqual(report.rejectedLines.map((r) => [r.line, r.problem]), [
+    ["S:dcs.name:YQ==", 'value "YQ==" is not a number to strtod'],
+    ["S:dcs.name:1", 'unknown meter type "S"'],
+  ]);
   aggregator.addDatagram("U:u:21.5\nX,5000:sampled:70");
   advance(5000);
   report = aggregator.publish();
   assert.equal(report.meters["U:u"].rate, 11 / 5, "21.5 is read as 21");
-  assert.equal(report.meters["X:sampled"].rate, 20, "40 more in the 2 s between the samples");
+  assert.equal(report.meters["X:sampled"], undefined, "X lines are parsed, and SpectatorD publishes nothing for them");
+  assert.deepEqual([report.rejectedLines, report.warnedLines.map((r) => r.line)], [[], ["U:u:21.5"]]);
   aggregator.addLine("U:u:-1");
   advance(5000);
-  assert.equal(aggregator.publish().meters["U:u"].rate, Number(2n ** 64n - 22n) / 5, "-1 rolls over to 2^64 - 1");
+  assert.equal(aggregator.publish().meters["U:u"].rate, 0, "up by 2^64 - 22: over 2^63, taken for a reset");
+  aggregator.addLine("U:u:4");
+  advance(5000);
+  assert.equal(aggregator.publish().meters["U:u"].rate, 1, "-1 rolled over to 2^64 - 1, and 4 is 5 more");
+});
+
+test("AgentAggregator converts numbers as SpectatorD does: timers in whole ns, D to int64, max gauges, U jumps", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram(
+    "t:lat:1.2345678912\nt:lat:-1e-10\nt:lat:1e10\nt:lat:NaN\nD:size:9.9\nD:size:1e19\nD:size:-0.5",
+  );
+  aggregator.addDatagram("m:max:NaN\nm:max:-inf\nm:none:NaN\nm:none:-inf\nU:jump:0");
+  advance(5000);
+  let meters = aggregator.publish().meters;
+  assert.deepEqual([meters["t:lat"].count, meters["t:lat"].total, meters["t:lat"].max], [2, 1.234567891, 1.234567891]);
+  assert.deepEqual([meters["d:size"].count, meters["d:size"].total, meters["d:size"].max], [2, 9, 9]);
+  assert.equal(meters["m:max"], undefined, "NaN and -inf never raise a max gauge");
+  assert.deepEqual(Object.keys(meters), ["d:size", "t:lat"]);
+  aggregator.addDatagram("U:jump:18446744073709551615\nm:max:-1");
+  advance(5000);
+  meters = aggregator.publish().meters;
+  assert.equal(meters["U:jump"].rate, 0, "an increase over 2^63 is taken for a reset");
+  assert.equal(meters["m:max"].value, -1);
 });
 
 test("AgentAggregator shows T and t (D and d) lines with one id as one meter", () => {
