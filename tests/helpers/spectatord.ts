@@ -290,6 +290,14 @@ function get(adminPort: number, path: string): Promise<string> {
  * Reads a value as SpectatorD's admin endpoint formats it (`{fmt}`'s shortest form; `nan`, `inf`, `-inf`).
  *
  * @param text the value, e.g. `"0.5"` or `"nan"`
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseAdminValue } from "./spectatord.ts";
+ *
+ * assert.deepEqual(["0.5", "1e+20", "nan", "-inf"].map(parseAdminValue), [0.5, 1e20, NaN, -Infinity]);
+ * ```
  */
 export function parseAdminValue(text: string): number {
   if (text === "nan" || text === "-nan") return NaN;

@@ -42,6 +42,15 @@ function byCodePoint(a: string, b: string): number {
  *
  * @param name the meter's name as given
  * @param tags the meter's tags as given, common tags included
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { agentId } from "./agent_view.ts";
+ *
+ * // "k\u{1F600}" sorts after "k\uFF5E" by code point, so its value is written last, and kept.
+ * assert.deepEqual(agentId("a b", { "k\u{1F600}": "x", "k\uFF5E": "y" }), { name: "a_b", tags: { k_: "x" } });
+ * ```
  */
 export function agentId(name: string, tags: Record<string, string>): { name: string; tags: Record<string, string> } {
   const kept: Record<string, string> = {};
@@ -54,6 +63,14 @@ export function agentId(name: string, tags: Record<string, string>): { name: str
  *
  * @param meter the meter shown
  * @param id the id expected, e.g. from {@linkcode agentId}
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sameId } from "./agent_view.ts";
+ *
+ * assert.ok(sameId({ name: "n", tags: { a: "1", b: "2" } }, { name: "n", tags: { b: "2", a: "1" } }));
+ * ```
  */
 export function sameId(
   meter: { name: string; tags: Record<string, string> },
@@ -83,7 +100,20 @@ export async function agentMeters(
   return sortMeters(found);
 }
 
-/** Meters sorted by kind, name and tags. */
+/**
+ * Meters sorted by kind, name and tags, each with its tags sorted, so that two lists compare equal when they hold
+ * the same meters.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sortMeters } from "./agent_view.ts";
+ *
+ * const a = { kind: "counters", name: "a", tags: {}, value: 1 } as const;
+ * const b = { kind: "counters", name: "b", tags: { y: "2", x: "1" }, value: 2 } as const;
+ * assert.deepEqual(sortMeters([b, a]).map((m) => [m.name, Object.keys(m.tags)]), [["a", []], ["b", ["x", "y"]]]);
+ * ```
+ */
 export function sortMeters(meters: ExpectedMeter[]): ExpectedMeter[] {
   const keyed = meters.map((m) => [meterKey(m.kind, m.name, m.tags), m] as const);
   return keyed.sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0).map(([, m]) => ({ ...m, tags: sortedTags(m.tags) }));

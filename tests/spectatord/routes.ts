@@ -79,6 +79,15 @@ export const KNOWN_SHORT_BURSTS: readonly string[] = [
  * @param mode the runtime mode
  * @param route the route's name
  * @param phase startup or warm
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isKnownShortBurst } from "./routes.ts";
+ *
+ * assert.equal(isKnownShortBurst("bun", "udp 127.0.0.1", "startup"), true); // "*, *, startup"
+ * assert.equal(isKnownShortBurst("bun", "udp 127.0.0.1", "warm"), false);
+ * ```
  */
 export function isKnownShortBurst(mode: string, route: string, phase: BurstPhase): boolean {
   return KNOWN_SHORT_BURSTS.some((entry) => {
