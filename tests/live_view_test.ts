@@ -132,13 +132,13 @@ test("ViewHistory keeps at most maxMeters meters and maxIntervals points, counti
     for (let id = 0; id < 5; id++) aggregator.addLine(`c:flood.${id}:${i + 1}`);
     advance(1000);
     interval = history.add(aggregator.publish());
-    assert.equal(interval.notKept, 2, "five ids, three kept");
+    assert.deepEqual(interval.leftOut, { ids: 2, time: 1_000_000 + 1000 * (i + 1) }, "five ids, three kept");
   }
   const snapshot = history.snapshot();
   assert.deepEqual(snapshot.meters.map((m) => m.key), ["c:flood.0", "c:flood.1", "c:flood.2"]);
   assert.deepEqual(snapshot.meters[0].series, [[3, 4, 5, 6]], "the last four intervals");
   assert.equal(snapshot.times.length, 4);
-  assert.equal(snapshot.notKept, 2);
+  assert.deepEqual(snapshot.leftOut, { ids: 2, time: 1_006_000 });
   assert.deepEqual(snapshot.limits, { maxMeters: 3, maxIntervals: 4, maxRejections: 100 });
 });
 

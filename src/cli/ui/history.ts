@@ -85,8 +85,16 @@ export interface ViewSnapshot extends ViewRejections {
   lines: number[];
   /** The meters, sorted by key. */
   meters: ViewMeter[];
-  /** How many ids of the newest interval were not kept, the view being full. */
-  notKept: number;
+  /** The latest interval with ids the view left out, being full; null when there was none. */
+  leftOut: LeftOut | null;
+}
+
+/** Ids the view left out of one interval, being full. */
+export interface LeftOut {
+  /** How many. */
+  ids: number;
+  /** The end of the interval, epoch milliseconds. */
+  time: number;
 }
 
 /** What one interval adds to a {@linkcode ViewSnapshot}. */
@@ -101,8 +109,8 @@ export interface ViewInterval extends ViewRejections {
   removed: string[];
   /** This interval's point of each series of every other meter kept, by key. */
   points: Record<string, ViewPoint[]>;
-  /** How many ids of this interval were not kept, the view being full. */
-  notKept: number;
+  /** The latest interval with ids the view left out, being full (this one or an earlier one); null when there was none. */
+  leftOut: LeftOut | null;
 }
 
 /** The default bounds: 500 meters, 120 intervals (10 minutes at 5 s), 100 of each kind of rejection. */
@@ -144,7 +152,7 @@ export class ViewHistory {
   #times: number[] = [];
   #lines: number[] = [];
   #intervals = 0;
-  #notKept = 0;
+  #leftOut: LeftOut | null = null;
   #rejectedLines = new Map<string, ViewLine>();
   #warnedLines = new Map<string, ViewLine>();
   #rejectedIds = new Map<string, ViewId>();
@@ -177,11 +185,11 @@ export class ViewHistory {
       }
     }
     const added = new Map<string, ViewMeter>();
-    let notKept = 0;
+    let leftOut = 0;
     for (const [key, snapshot] of Object.entries(report.meters)) {
       if (this.#meters.has(key)) continue;
       if (this.#meters.size >= maxMeters) {
-        notKept++;
+        leftOut++;
         continue;
       }
       const kind = kindOf(snapshot.symbol);
@@ -211,7 +219,7 @@ export class ViewHistory {
       meter.series.forEach((series, i) => pushBounded(series, interval[i], maxIntervals));
       points[key] = interval;
     }
-    this.#notKept = notKept;
+    if (leftOut > 0) this.#leftOut = { ids: leftOut, time: report.time };
     this.#remember(report);
     return {
       time: report.time,
@@ -219,7 +227,7 @@ export class ViewHistory {
       added: [...added.values()],
       removed,
       points,
-      notKept,
+      leftOut: this.#leftOut,
       ...this.#rejections(),
     };
   }
@@ -235,7 +243,7 @@ export class ViewHistory {
       times: [...this.#times],
       lines: [...this.#lines],
       meters: [...this.#meters.values()].map(viewMeter).sort((a, b) => a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
-      notKept: this.#notKept,
+      leftOut: this.#leftOut,
       ...this.#rejections(),
     };
   }

@@ -46,6 +46,9 @@ const MAX_CLIENTS = 16;
 /** A page that has not read this many bytes of events is disconnected. */
 const MAX_UNREAD_BYTES = 8 * 1024 * 1024;
 
+/** How long {@linkcode LiveView.close} waits for pages to take the last event. */
+const CLOSE_GRACE_MS = 1000;
+
 /** What every response carries: no caching, no sniffing, nothing but the page's own assets. */
 const SECURITY_HEADERS = {
   "Cache-Control": "no-store",
@@ -163,16 +166,25 @@ export async function serveLiveView(options: LiveViewOptions = {}): Promise<Live
       for (const res of clients) send(res, "interval", interval);
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
+      closing ??= (async () => {
         stopped = true;
-        for (const res of clients) {
-          send(res, "stopped", { time: Date.now() });
-          res.end();
-        }
+        const stoppedEvent = `event: stopped\ndata: ${JSON.stringify({ time: Date.now() })}\n\n`;
+        const ended = [...clients].map((res) =>
+          new Promise<void>((resolve) => {
+            res.once("close", resolve);
+            res.end(stoppedEvent, resolve);
+          })
+        );
         clients.clear();
-        server.close(() => resolve());
-        server.closeIdleConnections?.();
-      });
+        // A page that stopped reading gets a moment to take the last event, then is cut off with the rest.
+        let grace: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([Promise.all(ended), new Promise((resolve) => grace = setTimeout(resolve, CLOSE_GRACE_MS))]);
+        clearTimeout(grace);
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections(); // keep-alive connections of the page's assets
+        });
+      })();
       return closing;
     },
   };

@@ -12,12 +12,13 @@
  *   kind: string, labels: string[], series: Point[][] }} Meter
  * @typedef {{ line: string, problem: string, times: number, lastSeen: number }} Line
  * @typedef {{ id: string, problems: string[], lastSeen: number }} Id
+ * @typedef {{ ids: number, time: number }} LeftOut
  * @typedef {{ rejectedLines: Line[], warnedLines: Line[], rejectedIds: Id[] }} Rejections
  * @typedef {Rejections & { limits: { maxMeters: number, maxIntervals: number, maxRejections: number },
- *   times: number[], lines: number[], meters: Meter[], notKept: number,
+ *   times: number[], lines: number[], meters: Meter[], leftOut: LeftOut | null,
  *   agent: { locations: string[], intervalMs?: number } }} Snapshot
  * @typedef {Rejections & { time: number, lines: number, added: Meter[], removed: string[],
- *   points: Record<string, Point[]>, notKept: number }} Interval
+ *   points: Record<string, Point[]>, leftOut: LeftOut | null }} Interval
  * @typedef {{ meter: Meter, card: HTMLElement, rows: { path: SVGPathElement, latest: HTMLElement,
  *   min: HTMLElement, max: HTMLElement }[] }} Shown
  */
@@ -180,9 +181,11 @@ function makeCard(meter) {
   const card = element("article", "meter");
   card.dataset.key = meter.key;
   const heading = element("header");
-  const symbol = element("span", "symbol", meter.symbol);
-  symbol.title = METER_TYPES[meter.symbol] ?? meter.symbol;
-  heading.append(symbol, element("h3", "name", meter.name));
+  heading.append(
+    element("span", "symbol", meter.symbol),
+    element("h3", "name", meter.name),
+    element("span", "type", METER_TYPES[meter.symbol] ?? ""),
+  );
   card.append(heading);
   const tags = element("ul", "tags");
   for (const [key, value] of Object.entries(meter.tags)) tags.append(element("li", undefined, `${key}=${value}`));
@@ -301,12 +304,13 @@ function showRejections({ rejectedLines, warnedLines, rejectedIds }) {
   fillTable("rejected-ids", rejectedIds, (id) => [id.id, id.problems.join("; "), formatTime(id.lastSeen)]);
 }
 
-/** @param {number} notKept */
-function showNotKept(notKept) {
-  const warning = byId("not-kept");
-  warning.hidden = notKept === 0;
-  warning.textContent = `${notKept} ${notKept === 1 ? "id" : "ids"} of the last interval not shown: ` +
-    `this view is full at ${state.limits.maxMeters} meters.`;
+/** @param {LeftOut | null} leftOut */
+function showLeftOut(leftOut) {
+  const warning = byId("left-out");
+  warning.hidden = leftOut === null;
+  if (leftOut === null) return;
+  warning.textContent = `The view is full: ${leftOut.ids} ${leftOut.ids === 1 ? "id" : "ids"} left out of the ` +
+    `interval ending ${formatTime(leftOut.time)}, past the cap of ${state.limits.maxMeters} meters.`;
 }
 
 /** @param {Snapshot} snapshot */
@@ -321,12 +325,12 @@ function applySnapshot(snapshot) {
   byId("agent").textContent = `Listening on ${snapshot.agent.locations.join(" and ") || "?"}` +
     (interval === undefined ? "." : `, publishing every ${interval / 1000} s.`);
   byId("limits").textContent = `This view keeps at most ${maxMeters} meters (distinct ids) and the last ` +
-    `${maxIntervals} intervals of each; ids past ${maxMeters} are counted, not shown, and a meter that publishes ` +
+    `${maxIntervals} intervals of each; ids past ${maxMeters} are left out (and counted), and a meter that publishes ` +
     `nothing for ${maxIntervals} intervals makes room. The lists below keep the latest ${maxRejections} of each.`;
   byId("empty").textContent = `Nothing published yet: point a registry at ${
     snapshot.agent.locations[0] ?? "the agent"
   }.`;
-  showNotKept(snapshot.notKept);
+  showLeftOut(snapshot.leftOut);
   showRejections(snapshot);
   layOut();
   drawAll();
@@ -345,7 +349,7 @@ function applyInterval(interval) {
     if (shown !== undefined) points.forEach((p, i) => pushBounded(shown.meter.series[i], p));
   }
   for (const meter of interval.added) state.meters.set(meter.key, makeCard(meter));
-  showNotKept(interval.notKept);
+  showLeftOut(interval.leftOut);
   showRejections(interval);
   if (interval.added.length > 0 || interval.removed.length > 0) layOut();
   drawAll();
@@ -378,9 +382,12 @@ function follow() {
   });
 }
 
-byId("filter").addEventListener("input", (event) => {
-  const text = /** @type {HTMLInputElement} */ (event.target).value.toLowerCase();
-  state.terms = text.split(/\s+/).filter((term) => term !== "");
+const filter = /** @type {HTMLInputElement} */ (byId("filter"));
+/** Reads the filter's terms and shows the meters that match. */
+function applyFilter() {
+  state.terms = filter.value.toLowerCase().split(/\s+/).filter((term) => term !== "");
   layOut();
-});
+}
+filter.addEventListener("input", applyFilter);
+applyFilter(); // a reloaded page may keep what was typed
 follow();
