@@ -13,12 +13,14 @@ import { createSocket } from "node:dgram";
 import { request } from "node:http";
 import { createServer, type Server } from "node:net";
 import { test } from "node:test";
-import { Config, Registry } from "../mod.ts";
+import { fileURLToPath } from "node:url";
+import { Config, detectRuntime, Registry } from "../mod.ts";
 import { startAgent } from "../cli.ts";
 import { AgentAggregator } from "../src/cli/agent_aggregator.ts";
 import { parseCliArgs } from "../src/cli/args.ts";
 import { ViewHistory, type ViewInterval, type ViewSnapshot } from "../src/cli/ui/history.ts";
 import { LIVE_VIEW_HOST, serveLiveView } from "../src/cli/ui/server.ts";
+import { SPECTATOR_VARIABLES } from "./helpers/env.ts";
 import { openEventStream } from "./helpers/sse_client.ts";
 import { until } from "./helpers/wait.ts";
 
@@ -349,3 +351,56 @@ test("startAgent() with ui on a port in use fails naming the port, and releases 
     await new Promise((resolve) => taken.close(resolve));
   }
 });
+
+// The demo needs Deno.serve: Deno only, like the demo's test in examples_test.ts. It runs with
+// Deno.Command, as node:child_process on Deno reports a signal for a child that handled it and exited.
+if (detectRuntime() === "deno") {
+  test("the demo with --ui serves the live view while it plays, until Ctrl-C", { timeout: 30_000 }, async () => {
+    const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1" };
+    for (const name of SPECTATOR_VARIABLES) delete env[name];
+    const demo = fileURLToPath(new URL("../examples/demo.ts", import.meta.url));
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-prompt", "--allow-net", "--allow-env", demo, "--ui"],
+      env,
+      clearEnv: true,
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    let stdout = "";
+    let stderr = "";
+    const read = async (stream: ReadableStream<Uint8Array>, append: (text: string) => void) => {
+      for await (const text of stream.pipeThrough(new TextDecoderStream())) append(text);
+    };
+    const reading = Promise.all([read(child.stdout, (t) => stdout += t), read(child.stderr, (t) => stderr += t)]);
+    try {
+      await until(() => /^live view: http:/m.test(stdout), "the demo to print the live view's address", {
+        timeoutMs: 20_000,
+      });
+      const url = /^live view: (http:\/\/127\.0\.0\.1:\d+\/) /m.exec(stdout)![1];
+      assert.match(stderr, new RegExp(`^agent: live view on ${url}$`, "m"));
+      const stream = await openEventStream(`${url}events`);
+      try {
+        const seen = new Set<string>();
+        for (const meter of ((await stream.next("snapshot")).data as ViewSnapshot).meters) seen.add(meter.name);
+        while (seen.size < 3) {
+          for (const meter of ((await stream.next("interval", 5000)).data as ViewInterval).added) seen.add(meter.name);
+        }
+        assert.deepEqual([...seen].sort(), ["server.requestCount", "server.requestLatency", "server.responseSize"]);
+        child.kill("SIGINT");
+        await stream.next("stopped", 10_000);
+      } finally {
+        stream.destroy();
+      }
+      const status = await child.status;
+      await reading;
+      assert.deepEqual([status.code, status.signal], [0, null], stderr);
+      assert.match(stdout, /^registry closed: \d+ lines sent/m);
+    } finally {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already exited.
+      }
+    }
+  });
+}
