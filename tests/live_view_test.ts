@@ -10,7 +10,8 @@
 
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
-import { request } from "node:http";
+import { readFile } from "node:fs/promises";
+import { createServer as createHttpServer, request } from "node:http";
 import { createServer, type Server } from "node:net";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -338,32 +339,67 @@ test("startAgent() with ui on a port in use fails naming the port, and releases 
   }
 });
 
-// The demo needs Deno.serve: Deno only, like the demo's test in examples_test.ts. It runs with
-// Deno.Command, as node:child_process on Deno reports a signal for a child that handled it and exited.
+/** A Deno child process whose output collects as it arrives. */
+interface DenoChild {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Sends a signal, unless it has exited. */
+  kill(signal: Deno.Signal): void;
+  /** Resolves with the exit code and the signal once it exited and its output is read. */
+  status: Promise<[code: number, signal: Deno.Signal | null]>;
+}
+
+/**
+ * Runs `deno <args>` with the library's variables unset. It runs with
+ * Deno.Command, as node:child_process on Deno reports a signal for a child
+ * that handled it and exited normally.
+ */
+function runDeno(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): DenoChild {
+  const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1", ...options.env };
+  for (const name of SPECTATOR_VARIABLES) delete env[name];
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: options.cwd,
+    env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output = { stdout: "", stderr: "" };
+  const read = async (stream: ReadableStream<Uint8Array>, name: "stdout" | "stderr") => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) output[name] += decoder.decode(chunk, { stream: true });
+  };
+  const reading = Promise.all([read(child.stdout, "stdout"), read(child.stderr, "stderr")]);
+  return {
+    get stdout() {
+      return output.stdout;
+    },
+    get stderr() {
+      return output.stderr;
+    },
+    kill(signal) {
+      try {
+        child.kill(signal);
+      } catch {
+        // Already exited.
+      }
+    },
+    status: Promise.all([child.status, reading]).then(([status]) => [status.code, status.signal]),
+  };
+}
+
+// The demo needs Deno.serve, and only Deno imports modules over http: Deno only.
 if (detectRuntime() === "deno") {
   test("the demo with --ui serves the live view while it plays, until Ctrl-C", { timeout: 30_000 }, async () => {
-    const env: Record<string, string> = { ...Deno.env.toObject(), NO_COLOR: "1" };
-    for (const name of SPECTATOR_VARIABLES) delete env[name];
     const demo = fileURLToPath(new URL("../examples/demo.ts", import.meta.url));
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--no-prompt", "--allow-net", "--allow-env", demo, "--ui"],
-      env,
-      clearEnv: true,
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    let stdout = "";
-    let stderr = "";
-    const read = async (stream: ReadableStream<Uint8Array>, append: (text: string) => void) => {
-      for await (const text of stream.pipeThrough(new TextDecoderStream())) append(text);
-    };
-    const reading = Promise.all([read(child.stdout, (t) => stdout += t), read(child.stderr, (t) => stderr += t)]);
+    const child = runDeno(["run", "--no-prompt", "--allow-net", "--allow-env", demo, "--ui"]);
     try {
-      await until(() => /^live view: http:/m.test(stdout), "the demo to print the live view's address", {
+      await until(() => /^live view: http:/m.test(child.stdout), "the demo to print the live view's address", {
         timeoutMs: 20_000,
       });
-      const url = /^live view: (http:\/\/127\.0\.0\.1:\d+\/) /m.exec(stdout)![1];
-      assert.match(stderr, new RegExp(`^agent: live view on ${url}$`, "m"));
+      const url = /^live view: (http:\/\/127\.0\.0\.1:\d+\/) /m.exec(child.stdout)![1];
+      assert.match(child.stderr, new RegExp(`^agent: live view on ${url}$`, "m"));
       const stream = await openEventStream(`${url}events`);
       try {
         const seen = new Set<string>();
@@ -377,16 +413,49 @@ if (detectRuntime() === "deno") {
       } finally {
         stream.destroy();
       }
-      const status = await child.status;
-      await reading;
-      assert.deepEqual([status.code, status.signal], [0, null], stderr);
-      assert.match(stdout, /^registry closed: \d+ lines sent/m);
+      assert.deepEqual(await child.status, [0, null], child.stderr);
+      assert.match(child.stdout, /^registry closed: \d+ lines sent/m);
     } finally {
+      child.kill("SIGKILL");
+    }
+  });
+
+  test("the live view works when cli.ts is imported over http, as from JSR: its assets are modules", {
+    timeout: 30_000,
+  }, async () => {
+    // The repository's sources over http, as JSR serves a package's files over https.
+    const root = new URL("../", import.meta.url);
+    const files = createHttpServer(async (req, res) => {
       try {
-        child.kill("SIGKILL");
+        const body = await readFile(new URL(`.${new URL(req.url ?? "/", "http://x").pathname}`, root));
+        res.writeHead(200, { "Content-Type": "application/typescript" }).end(body);
       } catch {
-        // Already exited.
+        res.writeHead(404).end();
       }
+    });
+    await new Promise<void>((resolve) => files.listen(0, "127.0.0.1", resolve));
+    const origin = `127.0.0.1:${(files.address() as { port: number }).port}`;
+    const cache = await Deno.makeTempDir({ prefix: "spectator-remote-" });
+    const child = runDeno(
+      ["run", "--no-config", "--no-prompt", `--allow-import=${origin}`, "--allow-net", `http://${origin}/cli.ts`]
+        .concat(["--port", "0", "--ui-port", "0"]),
+      { cwd: cache, env: { DENO_DIR: cache } },
+    );
+    try {
+      const serving = /^agent: live view on (http:\/\/127\.0\.0\.1:\d+\/)$/m;
+      await until(() => serving.test(child.stderr), "the remote agent's live view", { timeoutMs: 20_000 });
+      const url = serving.exec(child.stderr)![1];
+      const page = await fetch(url);
+      assert.match(await page.text(), /<script src="app.js" defer><\/script>/);
+      const script = await fetch(`${url}app.js`);
+      assert.equal(script.status, 200);
+      assert.match(await script.text(), /new EventSource\("events"\)/);
+      child.kill("SIGTERM");
+      assert.deepEqual(await child.status, [0, null], child.stderr);
+    } finally {
+      child.kill("SIGKILL");
+      await new Promise((resolve) => files.close(resolve));
+      await Deno.remove(cache, { recursive: true });
     }
   });
 }
