@@ -265,6 +265,25 @@ test("serveLiveView() forgets a page closed mid-stream, and goes on publishing w
   }
 });
 
+test("serveLiveView() serves at most 16 pages at once; one that leaves makes room", async () => {
+  const view = await serveLiveView({ port: 0 });
+  const streams = [];
+  try {
+    for (let i = 0; i < 16; i++) streams.push(await openEventStream(`${view.url}events`));
+    const refused = await openEventStream(`${view.url}events`);
+    assert.equal(refused.status, 503);
+    await refused.end();
+    assert.equal(view.clients, 16);
+    streams.pop()!.destroy();
+    await until(() => view.clients === 15, "the server to forget a page");
+    streams.push(await openEventStream(`${view.url}events`));
+    assert.equal(streams[15].status, 200, "a page that left makes room");
+  } finally {
+    for (const stream of streams) stream.destroy();
+    await view.close();
+  }
+});
+
 test("serveLiveView() rejects a port in use with an error naming it", async () => {
   const taken: Server = createServer();
   await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));

@@ -113,7 +113,17 @@ export interface ViewInterval extends ViewRejections {
   leftOut: LeftOut | null;
 }
 
-/** The default bounds: 500 meters, 120 intervals (10 minutes at 5 s), 100 of each kind of rejection. */
+/**
+ * The default bounds: 500 meters, 120 intervals (10 minutes at 5 s), 100 of each kind of rejection.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { DEFAULT_VIEW_LIMITS } from "./history.ts";
+ *
+ * assert.equal(DEFAULT_VIEW_LIMITS.maxMeters, 500);
+ * ```
+ */
 export const DEFAULT_VIEW_LIMITS: Readonly<ViewLimits> = Object.freeze({
   maxMeters: 500,
   maxIntervals: 120,

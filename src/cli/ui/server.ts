@@ -14,7 +14,19 @@ import type { IntervalReport } from "../agent_aggregator.ts";
 import { PAGE_ASSETS } from "./_assets.ts";
 import { ViewHistory, type ViewLimits } from "./history.ts";
 
-/** The only address the live view binds. */
+/**
+ * The only address the live view binds.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { LIVE_VIEW_HOST, serveLiveView } from "./server.ts";
+ *
+ * const view = await serveLiveView();
+ * assert.equal(new URL(view.url).hostname, LIVE_VIEW_HOST);
+ * await view.close();
+ * ```
+ */
 export const LIVE_VIEW_HOST = "127.0.0.1";
 
 /** Options for {@linkcode serveLiveView}. */
