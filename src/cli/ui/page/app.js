@@ -82,7 +82,8 @@ function element(tag, className, text) {
 }
 
 /**
- * A number for people: integers whole, others to four significant digits.
+ * A number for people: integers whole, others to four significant digits
+ * (three in exponent notation, for the very small and the very large).
  *
  * @param {Point | undefined} value
  * @returns {string}
@@ -92,7 +93,7 @@ function formatPoint(value) {
   if (typeof value === "string") return value;
   const magnitude = Math.abs(value);
   if (Number.isInteger(value) && magnitude < 1e15) return String(value);
-  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e15)) return value.toExponential(3);
+  if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e15)) return value.toExponential(2);
   return String(Number(value.toPrecision(4)));
 }
 
