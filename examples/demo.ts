@@ -10,7 +10,12 @@
  * requests to itself (one with a title too long for Atlas), closes the
  * registry, stops the stand-in and exits.
  *
+ * With `--ui`, the stand-in also serves its live view (charts of every
+ * meter, on 127.0.0.1) and publishes every second, and the demo goes on
+ * sending requests to itself until Ctrl-C, so the charts move.
+ *
  * Run: npm run demo (or: deno run --allow-net --allow-env examples/demo.ts)
+ * With the live view: npm run demo -- --ui
  *
  * @module
  */
@@ -20,9 +25,12 @@ import { Config, type LineWriter, Registry, StopWatch } from "../mod.ts";
 import { answer, requestSelf } from "./_play_app.ts";
 
 // 1. The stand-in for SpectatorD, on a free UDP port, printing each datagram
-// as it arrives. In production SpectatorD listens on 127.0.0.1:1234, where
-// `new Registry()` sends.
-const agent = await startAgent({ port: 0, lines: true });
+// as it arrives (with --ui: serving its live view on a free port instead). In
+// production SpectatorD listens on 127.0.0.1:1234, where `new Registry()` sends.
+const liveView = Deno.args.includes("--ui");
+const agent = await startAgent(
+  liveView ? { port: 0, ui: true, uiPort: 0, intervalMs: 1000 } : { port: 0, lines: true },
+);
 const config = new Config({ location: agent.locations[0], extraCommonTags: { "nf.app": "demo" } });
 if (config.location !== agent.locations[0]) {
   console.error(`SPECTATOR_OUTPUT_LOCATION=${config.location} overrides the demo's location: unset it to run the demo`);
@@ -55,7 +63,8 @@ console.log(`SpectatorD stand-in: ${agent.locations[0]}\napp: http://127.0.0.1:$
 
 // 4. A few requests: some plays, a POST (405), unknown paths (404), and a
 // title Atlas would reject (the client warns; the stand-in lists it).
-await requestSelf(`http://127.0.0.1:${server.addr.port}`, [
+const base = `http://127.0.0.1:${server.addr.port}`;
+const requests: [method: string, path: string][] = [
   ["GET", "/api/v1/play?country=us&title=Stranger%20Things"],
   ["GET", "/api/v1/play?country=br&title=Narcos"],
   ["GET", "/api/v1/play?country=us&title=Stranger%20Things"],
@@ -64,7 +73,23 @@ await requestSelf(`http://127.0.0.1:${server.addr.port}`, [
   ["GET", "/api/v2/play?country=fr"],
   ["GET", "/favicon.ico"],
   ["GET", `/api/v1/play?country=de&title=${"Das%20Boot%20".repeat(14)}`],
-]);
+];
+await requestSelf(base, requests);
+
+// With --ui: the same requests, picked at random at a rate that rises and
+// falls, until Ctrl-C.
+if (liveView) {
+  console.log(`\nlive view: ${agent.uiUrl} (open it in a browser; Ctrl-C stops the demo)`);
+  let interrupted = false;
+  const interrupt = () => interrupted = true;
+  Deno.addSignalListener("SIGINT", interrupt);
+  while (!interrupted) {
+    const [method, path] = requests[Math.floor(Math.random() * requests.length)];
+    await (await fetch(base + path, { method })).body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 40 + 80 * (1 + Math.sin(Date.now() / 8000))));
+  }
+  Deno.removeSignalListener("SIGINT", interrupt);
+}
 
 // 5. close() delivers everything written so far, then releases the socket.
 await registry.close();
