@@ -10,12 +10,17 @@
  * requests to itself (one with a title too long for Atlas), closes the
  * registry, stops the stand-in and exits.
  *
- * Run: npm run demo (or: deno run --allow-net --allow-env examples/demo.ts)
+ * With `--ui`, the stand-in also serves its live view (charts of every
+ * meter, on 127.0.0.1) and publishes every second, and the demo goes on
+ * sending requests to itself until Ctrl-C, so the charts move.
  *
- * With a location, e.g. `npm run demo -- udp://127.0.0.1:1234` while the real
- * SpectatorD runs (`npm run spectatord`), the demo sends to that agent instead
- * of starting the stand-in; SpectatorD's admin endpoint shows what it
- * aggregated (`GET /metrics`, on port 1234 by default).
+ * Run: npm run demo (or: deno run --allow-net --allow-env examples/demo.ts)
+ * With the live view: npm run demo -- --ui
+ *
+ * With a location instead, e.g. `npm run demo -- udp://127.0.0.1:1234` while
+ * the real SpectatorD runs (`npm run spectatord`), the demo sends to that agent
+ * and starts no stand-in; SpectatorD's admin endpoint shows what it aggregated
+ * (`GET /metrics`, on port 1234 by default).
  *
  * @module
  */
@@ -25,10 +30,18 @@ import { Config, type LineWriter, Registry, StopWatch } from "../mod.ts";
 import { answer, DEMO_REQUESTS, requestSelf } from "./_play_app.ts";
 
 // 1. The stand-in for SpectatorD, on a free UDP port, printing each datagram
-// as it arrives; or the SpectatorD at the location given. In production
-// SpectatorD listens on 127.0.0.1:1234, where `new Registry()` sends.
-const [spectatord] = Deno.args;
-const agent = spectatord === undefined ? await startAgent({ port: 0, lines: true }) : undefined;
+// as it arrives (with --ui: serving its live view on a free port instead); or
+// the SpectatorD at the location given. In production SpectatorD listens on
+// 127.0.0.1:1234, where `new Registry()` sends.
+const liveView = Deno.args.includes("--ui");
+const spectatord = Deno.args.find((arg) => !arg.startsWith("--"));
+if (liveView && spectatord !== undefined) {
+  console.error(`--ui shows the stand-in's live view: give it no SpectatorD location (received ${spectatord})`);
+  Deno.exit(2);
+}
+const agent = spectatord !== undefined
+  ? undefined
+  : await startAgent(liveView ? { port: 0, ui: true, uiPort: 0, intervalMs: 1000 } : { port: 0, lines: true });
 const location = spectatord ?? agent!.locations[0];
 const config = new Config({ location, extraCommonTags: { "nf.app": "demo" } });
 if (config.location !== location) {
@@ -62,7 +75,23 @@ console.log(`SpectatorD${agent ? " stand-in" : ""}: ${location}\napp: http://127
 
 // 4. A few requests: some plays, a POST (405), unknown paths (404), and a
 // title Atlas would reject (the client warns; the stand-in lists it).
-await requestSelf(`http://127.0.0.1:${server.addr.port}`, DEMO_REQUESTS);
+const base = `http://127.0.0.1:${server.addr.port}`;
+await requestSelf(base, DEMO_REQUESTS);
+
+// With --ui: the same requests, picked at random at a rate that rises and
+// falls, until Ctrl-C.
+if (liveView) {
+  console.log(`\nlive view: ${agent!.uiUrl} (open it in a browser; Ctrl-C stops the demo)`);
+  let interrupted = false;
+  const interrupt = () => interrupted = true;
+  Deno.addSignalListener("SIGINT", interrupt);
+  while (!interrupted) {
+    const [method, path] = DEMO_REQUESTS[Math.floor(Math.random() * DEMO_REQUESTS.length)];
+    await (await fetch(base + path, { method })).body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, 40 + 80 * (1 + Math.sin(Date.now() / 8000))));
+  }
+  Deno.removeSignalListener("SIGINT", interrupt);
+}
 
 // 5. close() delivers everything written so far, then releases the socket.
 await registry.close();
