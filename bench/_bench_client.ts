@@ -80,19 +80,7 @@ export function meterOp(name: CaseName, registry: MeterFactory): (n: number) => 
       for (let k = 0; k < n; k++) registry.counter(COUNTER_NAME, CALL_TAGS).increment();
     };
   }
-  if (name === "distinct") {
-    const counters = Array.from(
-      { length: DISTINCT_IDS },
-      (_, k) => registry.counter(COUNTER_NAME, { ...METER_TAGS, id: `i${k}` }),
-    );
-    let next = 0;
-    return (n) => {
-      for (let k = 0; k < n; k++) {
-        counters[next].increment();
-        if (++next === DISTINCT_IDS) next = 0;
-      }
-    };
-  }
+  if (name === "distinct") return roundRobinOp(registry, DISTINCT_IDS);
   if (name === "timer") {
     const timer = registry.timer(TIMER_NAME, METER_TAGS);
     let i = 0;
@@ -103,6 +91,25 @@ export function meterOp(name: CaseName, registry: MeterFactory): (n: number) => 
   const counter = registry.counter(COUNTER_NAME, METER_TAGS);
   return (n) => {
     for (let k = 0; k < n; k++) counter.increment();
+  };
+}
+
+/**
+ * Updates that increment `ids` pre-made counters in turn, each with its own
+ * id (`COUNTER_NAME` with the meter tags and `id=i<k>`), so an id repeats only
+ * every `ids` updates.
+ */
+export function roundRobinOp(registry: MeterFactory, ids: number): (n: number) => void {
+  const counters = Array.from(
+    { length: ids },
+    (_, k) => registry.counter(COUNTER_NAME, { ...METER_TAGS, id: `i${k}` }),
+  );
+  let next = 0;
+  return (n) => {
+    for (let k = 0; k < n; k++) {
+      counters[next].increment();
+      if (++next === ids) next = 0;
+    }
   };
 }
 

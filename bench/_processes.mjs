@@ -98,6 +98,21 @@ export function lastJson(outcome, timeoutMs) {
   }
 }
 
+/** Kernel clock ticks per second, the unit of utime and stime in /proc/<pid>/stat. */
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout?.trim()) || 100;
+
+/** CPU time (user + system) process `pid` has used so far, in seconds; undefined once it is gone. */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    // The fields after the command name, which sits in parentheses and may contain spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The trimmed stdout of a command that succeeded, else undefined. */
 export function commandOutput(command, args) {
   const result = spawnSync(command, args, { encoding: "utf8", env: childEnv() });

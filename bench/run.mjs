@@ -23,16 +23,13 @@ import { join } from "node:path";
 import process from "node:process";
 import { createInterface } from "node:readline";
 import { firstLine } from "./_format.mjs";
+import { commandLine, flag, option } from "./_options.mjs";
 import { buildDist, childEnv, deno, lastJson, logger, machine, root, runProcess, RUNTIMES } from "./_processes.mjs";
 import { CLIENT_LABEL, udpReport } from "./_udp_report.mjs";
 
 // ---------------------------------------------------------------- settings
 
-function option(name) {
-  const at = process.argv.indexOf(`--${name}`);
-  return at > 0 && at + 1 < process.argv.length ? process.argv[at + 1] : undefined;
-}
-const quick = process.argv.includes("--quick");
+const quick = flag("quick");
 const settings = {
   ops: Number(option("ops") ?? (quick ? 5000 : 30_000)),
   stretch: Number(option("stretch") ?? 1000),
@@ -202,7 +199,7 @@ const markdown = udpReport(runs, {
   foldOffMissing: `n/a (fold option: ${folding.foldOption})`,
   spectatorJsMissing: spectatorJs.SPECTATOR_JS_MISSING,
   spectatorJsNote: spectatorJsNote(spectatorJs),
-  command: `node bench/run.mjs${process.argv.slice(2).map((a) => ` ${a}`).join("")}`,
+  command: commandLine("run.mjs"),
 });
 mkdirSync(join(root, ".tmp/bench"), { recursive: true });
 writeFileSync(join(root, ".tmp/bench/report.md"), `${markdown}\n`);
