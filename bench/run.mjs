@@ -196,7 +196,9 @@ const markdown = udpReport(runs, {
   meters,
   receiver,
   foldingNote: folding.folds ? "this build folds repeated updates" : "this build does not fold",
-  foldOffMissing: `n/a (fold option: ${folding.foldOption})`,
+  foldOffMissing: folding.foldOption === "ignored"
+    ? "n/a (no `fold` option yet)"
+    : `n/a (fold option ${folding.foldOption})`,
   spectatorJsMissing: spectatorJs.SPECTATOR_JS_MISSING,
   spectatorJsNote: spectatorJsNote(spectatorJs),
   command: commandLine("run.mjs"),
