@@ -1,6 +1,6 @@
 // The markdown report of bench/run.mjs: the issue's targets, the runtime's
 // floor, every case of every run, the bursts, and the machine.
-import { bytes, count, firstLine, fraction, ns, percent, speedup, table, targetCell } from "./_format.mjs";
+import { bytes, count, fraction, ns, percent, speedup, table, targetCell } from "./_format.mjs";
 import { machineLines, RUNTIMES } from "./_processes.mjs";
 
 /** What each client is called in the report. */
@@ -46,10 +46,20 @@ function figure(run, name, field = "nsPerOp") {
   return result?.status === "ok" ? result[field] : undefined;
 }
 
+/** The reasons the cells refer to by number (`n/a [1]`), collected while one report is built. */
+let reasons = [];
+
+/** `kind [n]`, where n numbers the first line of `text` among the report's reasons. */
+function because(kind, text) {
+  const reason = String(text ?? "").split("\n")[0];
+  if (!reasons.includes(reason)) reasons.push(reason);
+  return `${kind} [${reasons.indexOf(reason) + 1}]`;
+}
+
 function failure(result) {
   if (result === undefined) return "not run";
-  if (result.status === "failed") return `failed: ${firstLine(result.note)}`;
-  if (result.status === "n/a") return `n/a (${firstLine(result.note)})`;
+  if (result.status === "failed") return because("failed", result.note);
+  if (result.status === "n/a") return because("n/a", result.note);
   return undefined;
 }
 
@@ -58,7 +68,7 @@ function missing(run, name, context) {
   if (run === undefined) {
     return context.missing ?? "not run";
   }
-  if (run.error) return `failed: ${firstLine(run.error)}`;
+  if (run.error) return because("failed", run.error);
   return failure(run.result.cases[name]);
 }
 
@@ -164,7 +174,7 @@ function floorSection(byId, floors) {
     const sketch = floor?.result?.nsPerOp.meter;
     const whole = figure(ours, "hot");
     const bound = target && sjs !== undefined ? sjs * target.max : undefined;
-    const f = (name) => (floor?.error ? `failed: ${firstLine(floor.error)}` : ns(floor?.result?.nsPerOp[name]));
+    const f = (name) => (floor?.error ? because("failed", floor.error) : ns(floor?.result?.nsPerOp[name]));
     return [
       RUNTIMES[runtime].label,
       f("set"),
@@ -225,7 +235,7 @@ function casesSection(runs, settings) {
         ...CASES.map((name) => (run.cases.includes(name) ? caseCell(run, name, settings) : "–")),
         run.error ? "–" : ns(run.result.harnessNsPerOp),
         run.error ? "–" : ns(figure(run, "hot", "syncNsPerOp")),
-        run.error ? firstLine(run.error) : run.result.transport,
+        run.error ? because("failed", run.error) : run.result.transport,
       ]),
     ),
     "",
@@ -303,7 +313,9 @@ function burstSection(runs, settings) {
   }
   const notes = runs.filter((run) => !run.error).flatMap((run) => {
     const burst = run.result.cases.burst;
-    return [burst, burst?.generous].filter((b) => b?.note).map((b) => `¹ ${runLabel(run)}: ${b.note}`);
+    return [burst, burst?.generous].filter((b) => b?.status === "ok" && b.note).map((b) =>
+      `¹ ${runLabel(run)}: ${b.note}`
+    );
   });
   return [
     `## Burst of ${count(settings.burst)} updates into the receiver`,
@@ -339,12 +351,13 @@ function burstSection(runs, settings) {
 }
 
 function notesSection(runs) {
+  const numbered = reasons.map((reason, at) => `- [${at + 1}] ${reason}`);
   const notes = runs.filter((run) => !run.error).flatMap((run) =>
-    CASES.filter((name) => run.result.cases[name]?.note && run.result.cases[name].status === "ok")
+    CASES.filter((name) => name !== "burst" && run.result.cases[name]?.note && run.result.cases[name].status === "ok")
       .map((name) => `- ${runLabel(run)}, ${CASE_LABEL[name]}: ${run.result.cases[name].note}`)
   );
-  const failures = runs.filter((run) => run.error).map((run) => `- ${runLabel(run)}: ${run.error}`);
-  return notes.length + failures.length > 0 ? ["## Notes and failures", "", ...notes, ...failures, ""] : [];
+  const all = [...numbered, ...notes];
+  return all.length > 0 ? ["## Notes", "", ...all, ""] : [];
 }
 
 function metersSection(meters) {
@@ -366,6 +379,7 @@ function metersSection(meters) {
 export function udpReport(runs, context) {
   const { settings, info } = context;
   const byId = Object.fromEntries(runs.map((run) => [run.id, run]));
+  reasons = [];
   return [
     "# Per-update cost: @spectator/client vs spectator-js vs hot-shots",
     "",
