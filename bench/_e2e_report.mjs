@@ -86,9 +86,10 @@ export function e2eReport(context) {
         "(`c:server.requestCount,id=i<k>,method=GET,status=200:1`, 53-56 bytes a line), at most " +
         `${settings.ids.toLocaleString("en-US")} updates per event-loop turn, so no id repeats within a turn and ` +
         "folding cannot shrink it. A 1 s probe as fast as the sender can go; then rungs of " +
-        `${settings.rungSeconds} s from half as much again as the agent parsed during the probe, up by ` +
-        `${Math.round(100 * (settings.climb - 1))}% while they pass and down while they fail, one more between the ` +
-        "highest passing and the lowest failing rung, and the highest passing rung must pass twice. A rung passes " +
+        `${settings.rungSeconds} s from half as much again as the agent parsed during the probe, up ` +
+        `${settings.climb}x while they pass and down ${(settings.climb ** 2).toFixed(2)}x while they fail, then ` +
+        "halving the bracket between the highest passing and the lowest failing rung until it is " +
+        `${settings.climb}x wide; the highest passing rung must pass twice. A rung passes ` +
         `when the sender kept the rate and the agent's \`spectatord.parsedCount\` grew by >= ` +
         `${100 * settings.passShare}% of the lines the client should have sent (fewer when it folds). CPU shares are ` +
         "of one core (user + system from /proc/<pid>/stat) during the passing rung. Each run has an agent of its own.",

@@ -17,12 +17,13 @@
 // Throughput, per client, runtime and route (bench/e2e_sender.ts), each with
 // agents of its own: a 1 s probe as fast as the sender can go; then rungs of S
 // seconds (3), from half as much again as the agent parsed during the probe,
-// up by 30% while they pass and down while they fail, one more between the
-// highest passing and the lowest failing rung, and the highest passing rung
-// must pass twice (see ladder()). A rung passes when the sender kept the rate
-// and the agent's `spectatord.parsedCount` grew by at least 99.9% of the lines
-// the client should have sent (its updates less those it folded). The figure
-// is that rate, with the agent's and the sender's CPU share during it (from
+// up 1.3x while they pass and down 1.69x while they fail, then halving the
+// bracket between the highest passing and the lowest failing rung until it is
+// 1.3x wide; the highest passing rung must pass twice (see ladder()). A rung
+// passes when the sender kept the rate and the agent's
+// `spectatord.parsedCount` grew by at least 99.9% of the lines the client
+// should have sent (its updates less those it folded). The figure is that
+// rate, with the agent's and the sender's CPU share during it (from
 // /proc/<pid>/stat).
 //
 // Burst (bench/agent_burst.ts): one process per runtime and route; the
@@ -60,7 +61,7 @@ const settings = {
   passShare: 0.999,
   passesNeeded: 2,
   climb: 1.3,
-  maxRungs: 6,
+  maxRungs: 8,
   confirmRungs: 3,
 };
 const only = option("only");
@@ -203,9 +204,9 @@ function roundRate(rate) {
 
 /**
  * The ladder for one client, runtime and route, against an agent of its own. A probe as fast as the sender goes
- * gives the first rung: half as much again as the agent parsed meanwhile. Single trials then climb by `settings.climb` while
- * they pass (or descend while they fail) until a passing and a failing rung bracket the limit, with one more rung
- * between them when they are far apart. The highest passing rung must then pass a second time; when it does not,
+ * gives the first rung: half as much again as the agent parsed meanwhile. Single trials then climb by `settings.climb`
+ * while they pass (or descend by its square while they fail) until a passing and a failing rung bracket the limit,
+ * then halve the bracket until it is one climb wide. The highest passing rung must then pass a second time; when it does not,
  * the next lower rung must pass twice, and so on, within the rung budget. After the probe and after every failed
  * trial, the agent and the sender start afresh: an overloaded agent may be left damaged (a Unix datagram over
  * 64 KiB corrupts its memory) and a sender may be left with a backlog.
@@ -258,16 +259,16 @@ async function ladder(binary, run) {
       : roundRate(Math.min(probe.achievedRate, PROBE_HEADROOM * probe.delivered / (probe.sendMs / 1000)));
     let highestPassing;
     let lowestFailing;
-    let refined = false;
     while (result.trials.length < settings.maxRungs) {
       if (await passes(rate)) highestPassing = Math.max(highestPassing ?? 0, rate);
       else lowestFailing = Math.min(lowestFailing ?? Infinity, rate);
       if (lowestFailing === undefined) rate = roundRate(rate * settings.climb);
-      else if (highestPassing === undefined) rate = roundRate(rate / settings.climb);
+      // Down in larger steps: a client that loses lines may need a rate far below the probe's.
+      else if (highestPassing === undefined) rate = roundRate(rate / settings.climb ** 2);
       else {
+        // Halve the bracket (geometrically) until it is one climb wide.
         const between = roundRate(Math.sqrt(highestPassing * lowestFailing));
-        if (refined || between <= highestPassing || between >= lowestFailing) break;
-        refined = true;
+        if (lowestFailing / highestPassing <= settings.climb * 1.01 || between <= highestPassing) break;
         rate = between;
       }
     }
