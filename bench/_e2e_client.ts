@@ -36,6 +36,8 @@ export interface E2eClient {
   counts(): ClientCounts;
   /** The warning that says a `unix` location fell back to UDP, if one was logged. */
   fallback(): string | undefined;
+  /** The latest warning or error the client logged, if any. */
+  lastProblem(): string | undefined;
 }
 
 /** Opens a client for `location` (`udp://host:port` or `unix:///path`); nothing is sent yet. */
@@ -49,6 +51,7 @@ export async function openE2eClient(kind: E2eClientKind, location: string): Prom
       flush: client.flush,
       close: client.close,
       counts: () => ({ dropped: client.problems(), folded: undefined }),
+      lastProblem: client.lastProblem,
       // Its Unix writer warns "UDS unavailable (...); falling back to udp://127.0.0.1:1234".
       fallback: () => (client.firstProblem()?.includes("falling back") ? client.firstProblem() : undefined),
     };
@@ -68,6 +71,7 @@ export async function openE2eClient(kind: E2eClientKind, location: string): Prom
       const stats = writer.stats() as { droppedLines: number; foldedUpdates?: number };
       return { dropped: stats.droppedLines, folded: stats.foldedUpdates };
     },
+    lastProblem: () => warnings.at(-1),
     // The library warns "cannot use unix://<path>: ...; sending to udp://127.0.0.1:1234 instead" where it cannot.
     fallback: () => warnings.find((message) => kindOfLocation === "unix" && /unix:\/\/.*udp:\/\//.test(message)),
   };

@@ -74,6 +74,19 @@ function burstRows(run) {
   });
 }
 
+/** What the clients logged when they lost lines, once per client and message. */
+function problemLines(throughput) {
+  const seen = new Set();
+  for (const run of throughput) {
+    for (const t of run.trials ?? []) {
+      if (t.problem) seen.add(`${CLIENT_LABEL[run.client]} ${ROUTE_LABEL[run.route]}: "${firstLine(t.problem)}"`);
+    }
+  }
+  return seen.size === 0
+    ? []
+    : ["What the clients logged when they lost lines:", "", ...[...seen].map((s) => `- ${s}`), ""];
+}
+
 /** The whole report; `context`: throughput, bursts, settings, info, seconds, binary, spectatorJsDir, command. */
 export function e2eReport(context) {
   const { throughput, bursts, settings, info } = context;
@@ -110,6 +123,7 @@ export function e2eReport(context) {
         throughput.map(throughputRow),
       ),
       "",
+      ...problemLines(throughput),
     );
   }
   if (bursts.length > 0) {

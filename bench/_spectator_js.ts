@@ -52,6 +52,8 @@ export interface SpectatorJsClient {
   problems(): number;
   /** The first error or warning it logged, if any. */
   firstProblem(): string | undefined;
+  /** The latest error or warning it logged, if any. */
+  lastProblem(): string | undefined;
 }
 
 type Logger = Record<"trace" | "debug" | "info" | "warn" | "error" | "fatal", (message: string) => void>;
@@ -121,9 +123,11 @@ export async function spectatorJsClient(location: string): Promise<SpectatorJsCl
   const { Config, Registry } = await loadSpectatorJs();
   let problems = 0;
   let firstProblem: string | undefined;
+  let lastProblem: string | undefined;
   const problem = (message: string) => {
     problems++;
     firstProblem ??= message;
+    lastProblem = message;
   };
   const quiet = () => {};
   const logger: Logger = { trace: quiet, debug: quiet, info: quiet, warn: problem, error: problem, fatal: problem };
@@ -138,5 +142,6 @@ export async function spectatorJsClient(location: string): Promise<SpectatorJsCl
     close: () => registry.close(),
     problems: () => problems,
     firstProblem: () => firstProblem,
+    lastProblem: () => lastProblem,
   };
 }

@@ -22,8 +22,9 @@
  * JSON line:
  * - `run RATE MS`: RATE updates per second for MS milliseconds, paced in
  *   event-loop turns (a 1 ms timer when on schedule, the next turn when
- *   behind), then a flush: `{ updates, sendMs, flushMs, dropped, folded }`
- *   (what the client dropped and folded meanwhile);
+ *   behind), then a flush: `{ updates, sendMs, flushMs, dropped, folded,
+ *   problem }` (what the client dropped and folded meanwhile, and the last
+ *   warning it logged when it dropped something);
  * - `quit`: closes the client and exits.
  *
  * @module
@@ -77,6 +78,7 @@ async function paced(rate: number, ms: number) {
     flushMs: performance.now() - start - sendMs,
     dropped: after.dropped - before.dropped,
     folded: after.folded === undefined ? null : after.folded - (before.folded ?? 0),
+    problem: after.dropped > before.dropped ? client.lastProblem() ?? null : null,
   };
 }
 
