@@ -79,7 +79,9 @@ function problemLines(throughput) {
   const seen = new Set();
   for (const run of throughput) {
     for (const t of run.trials ?? []) {
-      if (t.problem) seen.add(`${CLIENT_LABEL[run.client]} ${ROUTE_LABEL[run.route]}: "${firstLine(t.problem)}"`);
+      // The socket's temporary path and the running count differ from trial to trial: one line per message.
+      const problem = t.problem?.replace(/unix:\/\/\S+?:/g, "unix://<socket>:").replace(/ \(\d+ dropped in all\)/, "");
+      if (problem) seen.add(`${CLIENT_LABEL[run.client]} ${ROUTE_LABEL[run.route]}: "${problem.split("\n")[0]}"`);
     }
   }
   return seen.size === 0
