@@ -47,10 +47,10 @@ const env = childEnv();
 const ALL_CASES = ["hot", "tagged", "distinct", "timer", "aggregated", "burst"];
 const PEER_CASES = ["hot", "tagged", "timer", "aggregated", "burst"];
 
-/** Every run: which client, on which runtime, with which cases and extra arguments. */
+/** Every run: which client (as the report names it), on which runtime, with which cases and udp_bench arguments. */
 function plannedRuns(foldOption) {
   const runs = [];
-  const add = (client, runtime, cases, args = []) =>
+  const add = (client, runtime, cases, args = ["--client", client]) =>
     runs.push({ id: `${client}/${runtime}`, client, runtime, cases, args });
   for (const runtime of ["deno", "deno-unstable", "bun", "node"]) add("spectator", runtime, ALL_CASES);
   if (foldOption === "works") {
@@ -156,8 +156,6 @@ const runs = [];
 try {
   for (const run of plannedRuns(folding.foldOption)) {
     const args = [
-      "--client",
-      run.client,
       ...run.args,
       "--receiver",
       `${receiver.host}:${receiver.port}:${receiver.controlPort}`,
