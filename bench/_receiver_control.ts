@@ -24,6 +24,16 @@ export interface ReceiverStats {
   rcvbuf: number;
 }
 
+/** How {@linkcode ReceiverControl.awaitDelivery} counts and how long it waits. */
+export interface DeliveryWait {
+  /** What counts as delivered: lines (default), or the sum of their values. */
+  measure?: "lines" | "valueSum";
+  /** Stop once the count has not changed for this long (default 250 ms). */
+  quietMs?: number;
+  /** Stop after this long in any case (default 15 s). */
+  limitMs?: number;
+}
+
 /** A line-based connection to the receiver's control port. */
 export class ReceiverControl {
   readonly host: string;
@@ -75,19 +85,22 @@ export class ReceiverControl {
   }
 
   /**
-   * Polls until `expected` lines have arrived, or the count stops changing
-   * for `quietMs`, or `limitMs` passes; returns the last stats.
+   * Polls until `expected` has arrived, counted by `measure` (`lines`, or
+   * `valueSum`: the values added up, which counts a counter's increments
+   * whether or not the client folded them into fewer lines), or the count
+   * stops changing for `quietMs`, or `limitMs` passes; returns the last stats.
    */
-  async awaitLines(expected: number | undefined, quietMs = 250, limitMs = 15_000): Promise<ReceiverStats> {
+  async awaitDelivery(expected: number | undefined, options: DeliveryWait = {}): Promise<ReceiverStats> {
+    const { measure = "lines", quietMs = 250, limitMs = 15_000 } = options;
     const start = Date.now();
     let stats = await this.request("stats");
     let changedAt = Date.now();
-    while (expected === undefined || stats.lines < expected) {
+    while (expected === undefined || stats[measure] < expected) {
       const now = Date.now();
       if (now - changedAt >= quietMs || now - start >= limitMs) break;
       await sleep(5);
       const next = await this.request("stats");
-      if (next.lines !== stats.lines) changedAt = Date.now();
+      if (next[measure] !== stats[measure]) changedAt = Date.now();
       stats = next;
     }
     return stats;

@@ -89,9 +89,9 @@ function caseCell(run, name, settings) {
     parts.push(`${delivered.lines} lines, sum ${sumOk ? "ok" : `${delivered.valueSum} of ${result.ops}`}`);
   } else if (name === "burst") {
     if (result.ops < settings.burst) parts.push(`stopped at ${count(result.ops)}`);
-    if (delivered.lines < result.ops) parts.push(`${percent(delivered.lines, result.ops)} delivered`);
-  } else if (delivered.lines < result.expectedLines) {
-    parts.push(`${percent(delivered.lines, result.expectedLines)} delivered`);
+    if (delivered.valueSum < result.ops) parts.push(`${percent(delivered.valueSum, result.ops)} delivered`);
+  } else if (delivered[result.measure] < result.expected) {
+    parts.push(`${percent(delivered[result.measure], result.expected)} delivered`);
   }
   if (result.clientDrops > 0) {
     parts.push(`${count(result.clientDrops)} ${isOurs(run) ? "dropped" : "errors"}`);
@@ -239,7 +239,8 @@ function casesSection(runs, settings) {
       ]),
     ),
     "",
-    "Cells show what was lost: `97.1% delivered` (lines the receiver counted), `N dropped` (the client's own " +
+    "Cells show what was lost: `97.1% delivered` (of the counters' increments, added up from the values the " +
+    "receiver got, so folded lines count in full; of the lines for timers), `N dropped` (the client's own " +
     "`droppedLines`), `N errors` (send errors the client reported), `N kernel drops` (datagrams the receiving socket " +
     "lost, from /proc/net/udp). (e) is checked by adding up the delivered counter values.",
     "",
@@ -304,7 +305,7 @@ function burstSection(runs, settings) {
         b.heapRetainedMB.toFixed(1),
         count(b.clientDrops),
         count(d.kernelDrops),
-        `${count(d.lines)} (${percent(d.lines, b.ops)})`,
+        `${count(d.valueSum)} (${percent(d.valueSum, b.ops)})`,
         `${bytes(d.largest)}${d.largest > 65507 ? " **over 65507**" : ""}`,
         `${Math.round(b.deliveryMs)}`,
         isOurs(run) ? (b.maxPendingBytes === "default" ? "default (4 MiB)" : bytes(b.maxPendingBytes)) : "–",
@@ -330,7 +331,7 @@ function burstSection(runs, settings) {
         "heap after delivery MB",
         "client drops",
         "kernel drops",
-        "lines delivered",
+        "increments delivered",
         "largest datagram",
         "delivery ms",
         "maxPendingBytes",

@@ -79,8 +79,13 @@ interface CaseResult {
   roundsNsPerOp?: number[];
   /** Updates made in all rounds, warm-up included. */
   ops?: number;
-  /** Lines expected at the receiver: `ops`, or undefined when the client aggregates. */
-  expectedLines?: number;
+  /** What must arrive, counted by `measure`: `ops`, or undefined when the client aggregates. */
+  expected?: number;
+  /**
+   * How delivery is counted: the values added up for counters (a client that folds repeated updates sends fewer
+   * lines carrying the same total), lines for timers.
+   */
+  measure?: "lines" | "valueSum";
   delivered?: ReceiverStats;
   clientDrops?: number;
 }
@@ -149,6 +154,7 @@ function newClient(name: CaseName, receiver: ReceiverControl, options: ClientOpt
 
 async function timedCase(name: CaseName, receiver: ReceiverControl): Promise<CaseResult> {
   const aggregate = name === "aggregated";
+  const measure = name === "timer" ? "lines" : "valueSum";
   await receiver.request("reset");
   let client: BenchClient;
   try {
@@ -176,22 +182,23 @@ async function timedCase(name: CaseName, receiver: ReceiverControl): Promise<Cas
       roundsSyncNsPerOp.push((sync * 1e6) / opsPerRound);
     }
     if (!(await settles(client.flush(), SETTLE_LIMIT_MS))) notes.push(`flush() took over ${SETTLE_LIMIT_MS} ms`);
-    if (!aggregate) await receiver.awaitLines(ops);
+    if (!aggregate) await receiver.awaitDelivery(ops, { measure });
   }
   const clientDrops = client.drops();
   if (!(await settles(client.close(), SETTLE_LIMIT_MS))) notes.push(`close() took over ${SETTLE_LIMIT_MS} ms`);
   // Aggregated lines may wait for the next interval: give them one and a half.
-  const delivered = await receiver.awaitLines(
-    aggregate ? undefined : ops,
-    aggregate ? 1.5 * AGGREGATE_INTERVAL_MS : 250,
-  );
+  const delivered = await receiver.awaitDelivery(aggregate ? undefined : ops, {
+    measure,
+    quietMs: aggregate ? 1.5 * AGGREGATE_INTERVAL_MS : 250,
+  });
   const result: CaseResult = {
     status: "ok",
     nsPerOp: median(roundsNsPerOp),
     syncNsPerOp: median(roundsSyncNsPerOp),
     roundsNsPerOp,
     ops,
-    expectedLines: aggregate ? undefined : ops,
+    expected: aggregate ? undefined : ops,
+    measure,
     delivered,
     clientDrops,
   };
@@ -215,7 +222,7 @@ async function burstCase(receiver: ReceiverControl, maxPendingBytes?: number): P
   // Open the socket first: a burst into a transport still connecting only measures the pending bound.
   client.op(1);
   await client.flush();
-  await receiver.awaitLines(1);
+  await receiver.awaitDelivery(1);
   await receiver.request("reset");
   const dropsBefore = client.drops();
 
@@ -239,10 +246,10 @@ async function burstCase(receiver: ReceiverControl, maxPendingBytes?: number): P
     notes.push(`flush() took over ${BURST_DELIVERY_LIMIT_MS} ms`);
   }
   const left = Math.max(500, BURST_DELIVERY_LIMIT_MS - (performance.now() - flushed));
-  const delivered = await receiver.awaitLines(ops, 500, left);
+  const delivered = await receiver.awaitDelivery(ops, { measure: "valueSum", quietMs: 500, limitMs: left });
   const deliveryMs = performance.now() - flushed;
-  if (delivered.lines < ops && deliveryMs >= BURST_DELIVERY_LIMIT_MS) {
-    notes.push(`${delivered.lines} of ${ops} lines had arrived after ${BURST_DELIVERY_LIMIT_MS} ms`);
+  if (delivered.valueSum < ops && deliveryMs >= BURST_DELIVERY_LIMIT_MS) {
+    notes.push(`${delivered.valueSum} of ${ops} increments had arrived after ${BURST_DELIVERY_LIMIT_MS} ms`);
   }
   const clientDrops = client.drops() - dropsBefore;
   forceGc();
