@@ -24,6 +24,10 @@ export interface AgentOptions {
   json: boolean;
   /** Also print every datagram's lines as they arrive. */
   lines: boolean;
+  /** Serve the live view, a page of charts, on 127.0.0.1 (see `src/cli/ui/`). */
+  ui: boolean;
+  /** The live view's TCP port on 127.0.0.1; default 1235 (0 picks a free one). */
+  uiPort: number;
 }
 
 /** What the command line asks for: the agent's options, or the usage text. */
@@ -51,6 +55,8 @@ export const DEFAULT_AGENT_OPTIONS: Readonly<AgentOptions> = Object.freeze({
   once: false,
   json: false,
   lines: false,
+  ui: false,
+  uiPort: 1235,
 });
 
 /**
@@ -81,6 +87,8 @@ Options:
   --once           stop after the first interval
   --json           print one JSON object per interval
   --lines          also print every datagram's lines as they arrive
+  --ui             serve a live view (charts of every meter) on 127.0.0.1
+  --ui-port N      the live view's port (default 1235; 0 picks a free one); implies --ui
   -h, --help       print this text
 `;
 
@@ -89,10 +97,18 @@ const NUMBER_RANGES = {
   port: [0, 65535, true],
   intervalMs: [10, 86_400_000, false],
   durationSeconds: [0, 31_536_000, false],
+  uiPort: [0, 65535, true],
 } as const;
 
-/** Each command-line option: the agent option it sets and what it takes (`-h`, `--help` aside). */
-const CLI_OPTIONS: Record<string, { key: keyof AgentOptions; takes: "number" | "string" | "nothing" }> = {
+/** A command-line option: the agent option it sets, what it takes, and an option it turns on as well. */
+interface CliOption {
+  key: keyof AgentOptions;
+  takes: "number" | "string" | "nothing";
+  implies?: "ui";
+}
+
+/** Each command-line option by its name (`-h`, `--help` aside). */
+const CLI_OPTIONS: Record<string, CliOption> = {
   port: { key: "port", takes: "number" },
   host: { key: "host", takes: "string" },
   unix: { key: "unix", takes: "string" },
@@ -101,6 +117,8 @@ const CLI_OPTIONS: Record<string, { key: keyof AgentOptions; takes: "number" | "
   once: { key: "once", takes: "nothing" },
   json: { key: "json", takes: "nothing" },
   lines: { key: "lines", takes: "nothing" },
+  ui: { key: "ui", takes: "nothing" },
+  "ui-port": { key: "uiPort", takes: "number", implies: "ui" },
 };
 
 /** The command-line spelling of each option, for messages. */
@@ -156,7 +174,7 @@ export function agentOptions(options: Partial<AgentOptions>): AgentOptions {
       throw new RangeError(`${FLAGS[key]} (${key}) must be a non-empty string: received ${String(value)}`);
     }
   }
-  for (const key of ["once", "json", "lines"] as const) {
+  for (const key of ["once", "json", "lines", "ui"] as const) {
     if (typeof complete[key] !== "boolean") {
       throw new RangeError(`${FLAGS[key]} (${key}) must be true or false: received ${String(complete[key])}`);
     }
@@ -201,6 +219,7 @@ export function parseCliArgs(args: readonly string[]): CliOptions {
     if (token.kind !== "option" || option === undefined) {
       throw new RangeError(`Cannot parse arguments: unknown option: received ${JSON.stringify(args[token.index])}`);
     }
+    if (option.implies !== undefined) given[option.implies] = true;
     if (option.takes === "nothing") {
       given[option.key] = true;
     } else if (token.value === undefined) {
