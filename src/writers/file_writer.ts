@@ -5,30 +5,12 @@
  * @module
  */
 
-import { isGranted } from "../permissions.ts";
 import type { Logger } from "../logger.ts";
+import { platform } from "../_platform.ts";
 import { lineLogger, type Writer, writerLogger, type WriterOptions } from "./writer.ts";
-
-/** The `node:fs` functions used here, which Deno, Bun and Node all provide. */
-interface SyncFs {
-  openSync(path: string, flags: string): number;
-  writeSync(fd: number, text: string): number;
-  closeSync(fd: number): void;
-}
-
-interface TextStream {
-  write(text: string): boolean;
-}
 
 /** Where a {@linkcode FileWriter} writes: a process stream or a file path. */
 export type FileTarget = "stdout" | "stderr" | { path: string };
-
-function nodeFs(): SyncFs {
-  const process = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
-  const fs = process?.getBuiltinModule?.("node:fs") as SyncFs | undefined;
-  if (fs === undefined) throw new Error("file output needs node:fs, which this runtime does not provide");
-  return fs;
-}
 
 /**
  * Writes each line followed by `\n` to standard output, standard error, or a
@@ -37,13 +19,18 @@ function nodeFs(): SyncFs {
  *
  * @example Append lines to a file
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { FileWriter } from "@spectator/client";
  *
- * const path = await Deno.makeTempFile();
- * const writer = new FileWriter({ path });
+ * const dir = mkdtempSync(join(tmpdir(), "spectator-"));
+ * const writer = new FileWriter({ path: join(dir, "metrics.txt") });
  * writer.write("c:requests:1");
  * await writer.close();
- * await Deno.readTextFile(path); // "c:requests:1\n"
+ * strictEqual(readFileSync(join(dir, "metrics.txt"), "utf8"), "c:requests:1\n");
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export class FileWriter implements Writer {
@@ -64,16 +51,17 @@ export class FileWriter implements Writer {
     this.logger = writerLogger(options);
     this.#logLine = lineLogger(options);
     if (typeof target === "string") {
-      const stream = (globalThis as unknown as { process: Record<string, TextStream> }).process[target];
+      const stream = platform().stream(target);
       this.#write = (text) => void stream.write(text);
       return;
     }
-    if (!isGranted({ name: "write", path: target.path })) {
+    if (!platform().isGranted({ name: "write", path: target.path })) {
       this.logger.error(`spectator.writer: cannot write to file://${target.path}: run Deno with --allow-write`);
       this.#write = undefined;
       return;
     }
-    const fs = nodeFs();
+    const fs = platform().fs();
+    if (fs === undefined) throw new Error("file output needs node:fs, which this runtime does not provide");
     let fd: number;
     try {
       fd = fs.openSync(target.path, "a");

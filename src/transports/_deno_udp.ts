@@ -4,7 +4,7 @@
  * @module
  */
 
-import { udpEndpoints } from "./resolve_host.ts";
+import { udpEndpoints } from "./_resolve_host.ts";
 import type { Transport } from "./transport.ts";
 
 /** The part of Deno's unstable `DatagramConn` this adapter uses. */
@@ -28,30 +28,24 @@ export function denoDatagramApi(): DenoDatagramApi | undefined {
 }
 
 /**
- * Sends through `conn` one datagram at a time: Deno's sends are asynchronous
- * and concurrent ones may be reordered, which would let an old gauge value
- * overwrite a newer one. `close()` waits for the sends in progress and closes
- * `conn` once, however often it is called.
+ * A transport over `conn` that sends every datagram to `address`. Deno's
+ * sends are asynchronous: each returns a promise, and the writer waits for
+ * it before the next, which keeps them in order.
  *
  * @param conn the socket
  * @param address where every datagram goes
  * @returns the transport
  */
-export function serialSender(
+export function datagramTransport(
   conn: DenoDatagramConn,
   address: { transport: string; hostname?: string; port?: number; path?: string },
 ): Transport {
-  let tail: Promise<unknown> = Promise.resolve();
-  let closed: Promise<void> | undefined;
+  let closed = false;
   return {
-    send(datagram) {
-      const sent = tail.then(() => conn.send(datagram, address)).then(() => {});
-      tail = sent.catch(() => {});
-      return sent;
-    },
+    send: (datagram) => conn.send(datagram, address).then(() => {}),
     close() {
-      closed ??= tail.then(() => conn.close());
-      return closed;
+      closed ||= (conn.close(), true);
+      return Promise.resolve();
     },
   };
 }
@@ -70,5 +64,5 @@ export async function connectDenoUdp(target: { host: string; port: number }): Pr
   if (api === undefined) throw new Error("Deno.listenDatagram needs --unstable-net");
   const { local, remote, port } = await udpEndpoints(target);
   const conn = api.listenDatagram({ transport: "udp", hostname: local, port: 0 });
-  return serialSender(conn, { transport: "udp", hostname: remote, port });
+  return datagramTransport(conn, { transport: "udp", hostname: remote, port });
 }

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { udpEndpoints } from "./resolve_host.ts";
-import type { Transport, TransportContext } from "./transport.ts";
+import { udpEndpoints } from "./_resolve_host.ts";
+import { type Transport, type TransportContext, TransportError } from "./transport.ts";
 
 /** The part of Bun's connected UDP socket this adapter uses. */
 interface BunConnectedSocket {
@@ -23,9 +23,10 @@ interface BunGlobal {
 }
 
 /**
- * Opens a connected, unref'd `Bun.udpSocket`. Its `send` is synchronous; an
- * `error` handler is always installed, since without one an ICMP "port
- * unreachable" ends the process. ECONNREFUSED arrives through that handler.
+ * Opens a connected, unref'd `Bun.udpSocket`. Its `send` is synchronous; one
+ * the kernel cannot take yet throws `EAGAIN`. An `error` handler is always
+ * installed, since without one an ICMP "port unreachable" ends the process.
+ * ECONNREFUSED arrives through that handler.
  *
  * @param target where datagrams go; a hostname is resolved once, here
  * @param context receives errors that arrive outside `send`
@@ -47,7 +48,7 @@ export async function connectBunUdp(
   return {
     send(datagram) {
       if (!socket.send(datagram)) {
-        throw Object.assign(new Error("the socket's send buffer is full"), { code: "EAGAIN" });
+        throw new TransportError("EAGAIN", "the socket's send buffer is full");
       }
     },
     close() {

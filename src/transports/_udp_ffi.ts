@@ -7,10 +7,9 @@
  * @module
  */
 
-import type { DatagramOptions } from "./_libc_datagram.ts";
 import { loadLibc } from "./_libc_ffi.ts";
 import { openUdpDatagram } from "./_libc_inet.ts";
-import { udpEndpoints } from "./resolve_host.ts";
+import { udpEndpoints } from "./_resolve_host.ts";
 import type { Transport, TransportContext } from "./transport.ts";
 
 const PURPOSE = "UDP sockets";
@@ -34,16 +33,15 @@ export function udpFfiUnavailable(): string | undefined {
  * is resolved here, each time a transport is made, and Deno's network
  * permission is required for both ends as for its own sockets. Sends are
  * synchronous and never block: a send returns once the kernel has the
- * datagram; a full buffer (`EAGAIN`, `ENOBUFS`) makes later datagrams wait,
- * in order, on a short timer. Errors throw an `Error` whose `code` is the
- * errno name: `ECONNREFUSED` once ICMP has reported the port unreachable (the
- * LineWriter then re-creates the transport), `EMSGSIZE` for a datagram over
- * the limit. A file descriptor from the C library never keeps the process
- * alive.
+ * datagram. Errors throw a `TransportError` whose `code` is the errno name:
+ * `EAGAIN` or `ENOBUFS` for a full buffer (the LineWriter sends the datagram
+ * again shortly), `ECONNREFUSED` once ICMP has reported the port unreachable
+ * (the LineWriter then re-creates the transport), `EMSGSIZE` for a datagram
+ * over the limit. A file descriptor from the C library never keeps the
+ * process alive.
  *
  * @param target where datagrams go
  * @param _context unused: every error is reported by `send`
- * @param options how long a full buffer may stall
  * @returns the transport, once the socket is connected
  * @throws {Error} on Deno without `--allow-ffi` or network permission, when
  * the hostname does not resolve, or when `socket()` or `connect()` fails
@@ -51,9 +49,8 @@ export function udpFfiUnavailable(): string | undefined {
 export async function connectUdpFfi(
   target: { host: string; port: number },
   _context: TransportContext,
-  options: DatagramOptions = {},
 ): Promise<Transport> {
   const libc = loadLibc(PURPOSE);
   const { family, remote, port } = await udpEndpoints(target);
-  return openUdpDatagram(libc, { family, remote, port }, options);
+  return openUdpDatagram(libc, { family, remote, port });
 }

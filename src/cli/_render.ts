@@ -13,19 +13,20 @@ export const CLEAR_SCREEN = "\x1b[2J\x1b[H";
 
 /**
  * Renders a report as one line of JSON (non-finite numbers become strings
- * such as `"NaN"`, since JSON has no spelling for them).
+ * such as `"Infinity"`, since JSON has no spelling for them).
  *
  * @param report the interval's report
  * @returns the JSON text, without a newline
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { AgentAggregator } from "./agent_aggregator.ts";
- * import { renderJson } from "./render.ts";
+ * import { renderJson } from "./_render.ts";
  *
  * const aggregator = new AgentAggregator();
- * aggregator.addLine("g:queue:NaN");
- * renderJson(aggregator.publish()); // {"time":...,"meters":{"g:queue":{...,"value":"NaN"}},...}
+ * aggregator.addLine("g:queue:Infinity");
+ * strictEqual(JSON.parse(renderJson(aggregator.publish())).meters["g:queue"].value, "Infinity");
  * ```
  */
 export function renderJson(report: IntervalReport): string {
@@ -57,12 +58,13 @@ function idText(meter: MeterSnapshot): string {
  *
  * @example
  * ```ts
+ * import { match } from "node:assert/strict";
  * import { AgentAggregator } from "./agent_aggregator.ts";
- * import { renderTable } from "./render.ts";
+ * import { renderTable } from "./_render.ts";
  *
  * const aggregator = new AgentAggregator();
  * aggregator.addDatagram("c:requests:1\nbad");
- * console.log(renderTable(aggregator.publish())); // a row for c requests, then "bad" under the rejected lines
+ * match(renderTable(aggregator.publish()), /^c +requests +[\d.]+$[^]*bad/m); // a row, then the rejected line
  * ```
  */
 export function renderTable(report: IntervalReport): string {
@@ -119,10 +121,13 @@ export function renderTable(report: IntervalReport): string {
  *
  * @example
  * ```ts
- * import { renderDatagram } from "./render.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { renderDatagram } from "./_render.ts";
  *
- * renderDatagram("c:requests:1\nt:latency:0.5", 28, false);
- * // "datagram of 2 lines, 28 bytes:\n  c:requests:1\n  t:latency:0.5\n"
+ * strictEqual(
+ *   renderDatagram("c:requests:1\nt:latency:0.5", 28, false),
+ *   "datagram of 2 lines, 28 bytes:\n  c:requests:1\n  t:latency:0.5\n",
+ * );
  * ```
  */
 export function renderDatagram(text: string, byteLength: number, json: boolean): string {

@@ -119,7 +119,7 @@ export interface ViewInterval extends ViewRejections {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { DEFAULT_VIEW_LIMITS } from "./history.ts";
+ * import { DEFAULT_VIEW_LIMITS } from "./_history.ts";
  *
  * assert.equal(DEFAULT_VIEW_LIMITS.maxMeters, 500);
  * ```
@@ -144,7 +144,7 @@ interface Kept extends ViewMeter {
  * ```ts
  * import assert from "node:assert/strict";
  * import { AgentAggregator } from "../agent_aggregator.ts";
- * import { ViewHistory } from "./history.ts";
+ * import { ViewHistory } from "./_history.ts";
  *
  * let now = 0;
  * const aggregator = new AgentAggregator({ now: () => now });

@@ -10,13 +10,15 @@
  *
  * @example One report per second, however many failures
  * ```ts
- * import { RateLimiter } from "./rate_limiter.ts";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { RateLimiter } from "./_rate_limiter.ts";
  *
- * const limiter = new RateLimiter(1000);
- * for (let i = 0; i < 3; i++) {
- *   const suppressed = limiter.take("send");
- *   if (suppressed !== undefined) console.log(`failed (${suppressed} more not shown)`);
- * }
+ * let now = 0;
+ * const limiter = new RateLimiter(1000, () => now);
+ * const taken = [limiter.take("send"), limiter.take("send"), limiter.take("send")];
+ * now = 1000;
+ * taken.push(limiter.take("send"));
+ * deepStrictEqual(taken, [0, undefined, undefined, 2]); // let through, held back twice, then through with the count
  * ```
  */
 export class RateLimiter {

@@ -9,8 +9,8 @@
  * agent stand-in CLI aggregates what it returns. So:
  *
  * - a datagram is split into lines at `\n`; a NUL ends the datagram (C string);
- * - the first character is the meter type, one of `A c C d D g m t T U X`;
- *   any other type is rejected once the rest of the line has been read
+ * - the first character is the meter's symbol, one of `A c C d D g m t T U X`;
+ *   any other symbol is rejected once the rest of the line has been read
  *   (so a line that is wrong in both ways is rejected for the rest);
  * - an optional `,` is followed by a number read with `strtoll(.., 10)`; `g`
  *   (a TTL in seconds) and `X` (a timestamp in epoch milliseconds) reject it
@@ -36,9 +36,10 @@
  *
  * @example
  * ```ts
- * import { SPECTATORD_SYMBOLS } from "./spectatord_rules.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { SPECTATORD_SYMBOLS } from "./_spectatord_rules.ts";
  *
- * SPECTATORD_SYMBOLS.has("c"); // true
+ * strictEqual(SPECTATORD_SYMBOLS.has("c"), true);
  * ```
  */
 export const SPECTATORD_SYMBOLS: ReadonlySet<string> = new Set(["c", "d", "t", "g", "m", "C", "D", "T", "A", "U"]);
@@ -50,9 +51,10 @@ export const SPECTATORD_SYMBOLS: ReadonlySet<string> = new Set(["c", "d", "t", "
  *
  * @example
  * ```ts
- * import { STRTOD_PREFIX } from "./spectatord_rules.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { STRTOD_PREFIX } from "./_spectatord_rules.ts";
  *
- * STRTOD_PREFIX.exec("0x1p-2 rest")?.[0]; // "0x1p-2"
+ * strictEqual(STRTOD_PREFIX.exec("0x1p-2 rest")?.[0], "0x1p-2");
  * ```
  */
 export const STRTOD_PREFIX: RegExp = new RegExp(
@@ -76,9 +78,10 @@ const INVALID_CHAR = /[^\-._A-Za-z0-9~^]/gu;
  *
  * @example
  * ```ts
- * import { KNOWN_SYMBOLS } from "./spectatord_rules.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { KNOWN_SYMBOLS } from "./_spectatord_rules.ts";
  *
- * KNOWN_SYMBOLS.has("X"); // true
+ * strictEqual(KNOWN_SYMBOLS.has("X"), true);
  * ```
  */
 export const KNOWN_SYMBOLS: ReadonlySet<string> = new Set([...SPECTATORD_SYMBOLS, "X"]);
@@ -88,9 +91,10 @@ export const KNOWN_SYMBOLS: ReadonlySet<string> = new Set([...SPECTATORD_SYMBOLS
  *
  * @example
  * ```ts
- * import { MAX_INT64 } from "./spectatord_rules.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { MAX_INT64 } from "./_spectatord_rules.ts";
  *
- * MAX_INT64; // 9223372036854775807n
+ * strictEqual(MAX_INT64, 9223372036854775807n);
  * ```
  */
 export const MAX_INT64: bigint = 2n ** 63n - 1n;
@@ -99,9 +103,10 @@ export const MAX_INT64: bigint = 2n ** 63n - 1n;
  *
  * @example
  * ```ts
- * import { MAX_UINT64 } from "./spectatord_rules.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { MAX_UINT64 } from "./_spectatord_rules.ts";
  *
- * MAX_UINT64; // 18446744073709551615n
+ * strictEqual(MAX_UINT64, 18446744073709551615n);
  * ```
  */
 export const MAX_UINT64: bigint = 2n ** 64n - 1n;
@@ -109,7 +114,7 @@ const TWO_TO_64 = 2n ** 64n;
 
 /** A line as SpectatorD reads it. */
 export interface SpectatordLine {
-  /** The meter type, e.g. `c`. */
+  /** The symbol, e.g. `c`. */
   symbol: string;
   /** The number after `<type>,`: a gauge's TTL in seconds, an `X` sample's epoch milliseconds. */
   option?: number;
@@ -133,13 +138,16 @@ export interface SpectatordLine {
  *
  * @example
  * ```ts
- * import { parseSpectatordLine } from "./spectatord_rules.ts";
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
+ * import { parseSpectatordLine } from "./_spectatord_rules.ts";
  *
- * parseSpectatordLine("c:a b,z=1,k=x=y,z=2:1 ");
- * // { symbol: "c", name: "a_b", tags: { k: "x_y", z: "2" }, id: "a_b,k=x_y,z=2", value: 1 }
- * parseSpectatordLine("U:bytes:-1"); // value: 18446744073709551615n
- * parseSpectatordLine("c:n:1,5"); // value 1, warning: ignoring ",5" after the value
- * parseSpectatordLine("g,0:queue:1"); // "the gauge TTL is not above zero"
+ * deepStrictEqual(
+ *   parseSpectatordLine("c:a b,z=1,k=x=y,z=2:1 "),
+ *   { symbol: "c", name: "a_b", tags: { k: "x_y", z: "2" }, id: "a_b,k=x_y,z=2", value: 1 },
+ * );
+ * strictEqual((parseSpectatordLine("U:bytes:-1") as { value: bigint }).value, 18446744073709551615n);
+ * strictEqual((parseSpectatordLine("c:n:1,5") as { warning?: string }).warning, 'ignoring ",5" after the value 1');
+ * strictEqual(parseSpectatordLine("g,0:queue:1"), "the gauge TTL is not above zero");
  * ```
  */
 export function parseSpectatordLine(line: string): SpectatordLine | string {

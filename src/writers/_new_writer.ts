@@ -5,12 +5,13 @@
  */
 
 import type { Config } from "../config.ts";
-import { runtimeTransport } from "../transports/select.ts";
+import { runtimeTransport } from "../transports/_routes.ts";
 import { FileWriter } from "./file_writer.ts";
 import { LineWriter } from "./line_writer.ts";
 import { MemoryWriter } from "./memory_writer.ts";
 import { NoopWriter } from "./noop_writer.ts";
 import type { Writer, WriterOptions } from "./writer.ts";
+import { formatHost } from "../location.ts";
 
 /**
  * Returns a new writer for `config.location`: `NoopWriter` for `none`,
@@ -20,9 +21,11 @@ import type { Writer, WriterOptions } from "./writer.ts";
  *
  * @example
  * ```ts
- * import { Config, MemoryWriter, newWriter } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { Config, MemoryWriter } from "@spectator/client";
+ * import { newWriter } from "./_new_writer.ts";
  *
- * newWriter(new Config({ location: "memory" })) instanceof MemoryWriter; // true
+ * strictEqual(newWriter(new Config({ location: "memory" })) instanceof MemoryWriter, true);
  * ```
  */
 export function newWriter(config: Config): Writer {
@@ -53,8 +56,4 @@ export function newWriter(config: Config): Writer {
       });
     }
   }
-}
-
-function formatHost(host: string): string {
-  return host.includes(":") ? `[${host}]` : host;
 }

@@ -1,14 +1,60 @@
 /**
- * Receiving datagrams through the C library, independent of the runtime's
- * foreign function interface and of the address family: a bound socket read
- * without blocking on a short timer. The Unix socket file around it lives in
- * `_libc_unix.ts`; the calls in `_libc_datagram.ts`.
+ * The agent stand-in's Unix datagram socket through the C library (Bun, and
+ * Deno with `--allow-ffi`): the receiving calls (`bind`, `recv`, `unlink`),
+ * and a bound socket read without blocking on a short timer. The client's
+ * transports only send; the socket constants and addresses are theirs.
  *
  * @module
  */
 
-import type { Libc } from "./_libc_datagram.ts";
-import { errnoError, openDatagramFd, platformConstants } from "./_libc_datagram.ts";
+import type { ForeignSymbols } from "../_ffi.ts";
+import { errnoError, type Libc, openDatagramFd, platformConstants } from "../transports/_libc_datagram.ts";
+import { checked, openLibc } from "../transports/_libc_ffi.ts";
+import { AF_UNIX, sockaddrUn } from "../transports/_libc_unix.ts";
+
+// `recv` returns `ssize_t`, read as its low 32 bits (see the sending calls).
+const RECEIVING_CALLS: ForeignSymbols = {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
+  unlink: { parameters: ["buffer"], result: "i32" },
+};
+
+/** The C calls a receiver needs; each returns `-errno` on failure. */
+export interface ReceivingLibc extends Pick<Libc, "platform" | "socket" | "close"> {
+  /** `bind(fd, address, address.length)`: 0, or `-errno`. */
+  bind(fd: number, address: Uint8Array): number;
+  /** `recv(fd, buffer, buffer.length, flags)`: the datagram's size, or `-errno`. */
+  recv(fd: number, buffer: Uint8Array, flags: number): number;
+  /** `unlink(path)`, with `path` NUL-terminated: 0, or `-errno`. */
+  unlink(path: Uint8Array): number;
+}
+
+let loaded: ReceivingLibc | undefined;
+
+/**
+ * Loads the C library's receiving calls, once per thread.
+ *
+ * @returns the bound calls
+ * @throws {Error} where the runtime has no foreign function interface or may not use it
+ */
+export function loadReceivingLibc(): ReceivingLibc {
+  if (loaded !== undefined) return loaded;
+  const { platform, calls, readErrno } = openLibc("Unix sockets", RECEIVING_CALLS);
+  const [socket, close, bind, recv, unlink] = ["socket", "close", "bind", "recv", "unlink"].map((name) =>
+    checked(calls[name], readErrno)
+  );
+  loaded = {
+    platform,
+    socket,
+    close,
+    bind: (fd, address) => bind(fd, address, address.length),
+    recv: (fd, buffer, flags) => recv(fd, buffer, buffer.length, flags),
+    unlink,
+  };
+  return loaded;
+}
 
 /** Where a socket receives, in the form {@linkcode receiveDatagrams} needs. */
 export interface DatagramSource {
@@ -67,7 +113,7 @@ const MAX_DATAGRAMS_PER_POLL = 1000;
  * @throws {Error} with the errno name as `code` when `socket()` or `bind()` fails
  */
 export function receiveDatagrams(
-  libc: Libc,
+  libc: ReceivingLibc,
   source: DatagramSource,
   onDatagram: (bytes: Uint8Array) => void,
 ): DatagramReceiver {
@@ -105,6 +151,37 @@ export function receiveDatagrams(
       open = false;
       clearTimeout(timer);
       libc.close(fd);
+    },
+  };
+}
+
+/**
+ * Binds an `AF_UNIX`/`SOCK_DGRAM` socket at `path` (where nothing may be:
+ * the caller removes a stale socket file first) and hands each datagram to
+ * `onDatagram` (see {@linkcode receiveDatagrams}). `close()` closes the
+ * socket and removes its file; it is idempotent.
+ *
+ * @param libc the C calls, bound by the runtime
+ * @param path where to bind
+ * @param onDatagram called with each datagram's bytes; must not throw
+ * @returns the receiver
+ * @throws {Error} with the errno name as `code` when `socket()` or `bind()` fails
+ */
+export function listenUnixDatagram(
+  libc: ReceivingLibc,
+  path: string,
+  onDatagram: (bytes: Uint8Array) => void,
+): DatagramReceiver {
+  const address = sockaddrUn(path, libc.platform);
+  const file = address.slice(2); // sun_path: the path, NUL-terminated
+  const receiver = receiveDatagrams(libc, { domain: AF_UNIX, address, where: `unix://${path}` }, onDatagram);
+  let open = true;
+  return {
+    close() {
+      if (!open) return;
+      open = false;
+      receiver.close();
+      libc.unlink(file);
     },
   };
 }

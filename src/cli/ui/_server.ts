@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { IntervalReport } from "../agent_aggregator.ts";
 import { PAGE_ASSETS } from "./_assets.ts";
-import { ViewHistory, type ViewLimits } from "./history.ts";
+import { ViewHistory, type ViewLimits } from "./_history.ts";
 
 /**
  * The only address the live view binds.
@@ -20,7 +20,7 @@ import { ViewHistory, type ViewLimits } from "./history.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { LIVE_VIEW_HOST, serveLiveView } from "./server.ts";
+ * import { LIVE_VIEW_HOST, serveLiveView } from "./_server.ts";
  *
  * const view = await serveLiveView();
  * assert.equal(new URL(view.url).hostname, LIVE_VIEW_HOST);
@@ -81,7 +81,7 @@ const SECURITY_HEADERS = {
  * ```ts
  * import assert from "node:assert/strict";
  * import { AgentAggregator } from "../agent_aggregator.ts";
- * import { serveLiveView } from "./server.ts";
+ * import { serveLiveView } from "./_server.ts";
  *
  * const view = await serveLiveView({ port: 0 });
  * assert.match(view.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);

@@ -11,11 +11,12 @@
  *
  * @example Warn once per id
  * ```ts
- * import { OnceSet } from "./once_set.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { OnceSet } from "./_once_set.ts";
  *
  * const warned = new OnceSet(1000);
- * warned.first("c:a"); // true
- * warned.first("c:a"); // false
+ * strictEqual(warned.first("c:a"), true);
+ * strictEqual(warned.first("c:a"), false);
  * ```
  */
 export class OnceSet {

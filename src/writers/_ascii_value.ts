@@ -1,6 +1,6 @@
 /**
- * Formatting a protocol value straight into a byte buffer: the hot path of
- * every meter update, with no string or encoder call for common integers.
+ * Formatting a number straight into a byte buffer: the hot path of every
+ * meter update, with no string or encoder call for common integers.
  *
  * @module
  */
@@ -13,38 +13,25 @@
 export const MAX_NUMBER_CHARS = 32;
 
 /**
- * Returns how many bytes {@linkcode writeAsciiValue} may need for `value`.
- *
- * @example
- * ```ts
- * import { maxValueBytes } from "./ascii_value.ts";
- *
- * maxValueBytes("18446744073709551615"); // 20
- * ```
- */
-export function maxValueBytes(value: number | string): number {
-  return typeof value === "number" ? MAX_NUMBER_CHARS : value.length;
-}
-
-/**
  * Writes `value` as `String(value)` would spell it, as ASCII bytes at
  * `buffer[position]`, and returns the position after it. Whole numbers up to
- * 2^32 - 1 take a digit loop; other numbers and strings (which must be ASCII,
- * such as a bigint's decimal digits) are copied character by character.
- * The caller makes sure {@linkcode maxValueBytes} bytes are free.
+ * 2^32 - 1 take a digit loop; other numbers are copied character by
+ * character. The caller makes sure {@linkcode MAX_NUMBER_CHARS} bytes are
+ * free, or the exact length of `String(value)`.
  *
  * @example
  * ```ts
- * import { writeAsciiValue } from "./ascii_value.ts";
+ * import { strictEqual } from "node:assert/strict";
+ * import { writeAsciiValue } from "./_ascii_value.ts";
  *
  * const buffer = new Uint8Array(32);
  * const end = writeAsciiValue(buffer, 0, 1024);
- * new TextDecoder().decode(buffer.subarray(0, end)); // "1024"
+ * strictEqual(new TextDecoder().decode(buffer.subarray(0, end)), "1024");
  * ```
  */
-export function writeAsciiValue(buffer: Uint8Array, position: number, value: number | string): number {
-  if (typeof value === "number" && (value >>> 0) === value) return writeUint32(buffer, position, value);
-  const text = typeof value === "number" ? String(value) : value;
+export function writeAsciiValue(buffer: Uint8Array, position: number, value: number): number {
+  if ((value >>> 0) === value) return writeUint32(buffer, position, value);
+  const text = String(value);
   for (let i = 0; i < text.length; i++) buffer[position + i] = text.charCodeAt(i);
   return position + text.length;
 }

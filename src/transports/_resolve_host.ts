@@ -5,7 +5,8 @@
  * @module
  */
 
-import { isGranted } from "../permissions.ts";
+import { platform } from "../_platform.ts";
+import { formatHost } from "../location.ts";
 
 /** An address ready for a socket. */
 export interface ResolvedHost {
@@ -80,10 +81,6 @@ export async function udpEndpoints(target: { host: string; port: number }): Prom
 
 function requireNet(host: string, port: number): void {
   const descriptor = `${formatHost(host)}:${port}`;
-  if (isGranted({ name: "net", host: descriptor })) return;
+  if (platform().isGranted({ name: "net", host: descriptor })) return;
   throw new Error(`network access to ${descriptor} is not granted: run Deno with --allow-net=${formatHost(host)}`);
-}
-
-function formatHost(address: string): string {
-  return address.includes(":") ? `[${address}]` : address;
 }

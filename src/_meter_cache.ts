@@ -8,7 +8,7 @@
 import type { Meter } from "./meters/meter.ts";
 
 /**
- * One step of a cached path: the meter type, the name, then each tag key and
+ * One step of a cached path: the meter symbol, the name, then each tag key and
  * its value in the order given. A node that ends a path holds a meter.
  */
 class PathNode {
@@ -21,11 +21,11 @@ class PathNode {
 }
 
 /**
- * Maps (meter type, name, tags) to a meter, holding at most `capacity`
+ * Maps (meter symbol, name, tags) to a meter, holding at most `capacity`
  * meters and evicting the least recently used, so a cardinality explosion
  * cannot grow memory without bound.
  *
- * Lookups walk a tree of maps, one level per part (type, name, each tag key
+ * Lookups walk a tree of maps, one level per part (symbol, name, each tag key
  * and value as given), so no key string is built per call. The same tags in
  * another order take another path to an equal meter: a second entry, never a
  * wrong meter. Names and tag values that are not strings, and tag objects
@@ -33,13 +33,15 @@ class PathNode {
  *
  * @example
  * ```ts
- * import { Counter, MeterCache, MeterId } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { Counter, MeterId } from "@spectator/client";
+ * import { MeterCache } from "./_meter_cache.ts";
  *
  * const cache = new MeterCache(1000);
  * const tags = { status: "200" };
  * const counter = (cache.get("c", "requests", tags) as Counter | undefined) ??
  *   cache.set("c", "requests", tags, new Counter(new MeterId("requests", tags)));
- * cache.get("c", "requests", { status: "200" }) === counter; // true
+ * strictEqual(cache.get("c", "requests", { status: "200" }), counter);
  * ```
  */
 export class MeterCache {
@@ -65,15 +67,15 @@ export class MeterCache {
   }
 
   /**
-   * Returns the meter cached for (`type`, `name`, `tags`) and marks it most
+   * Returns the meter cached for (`symbol`, `name`, `tags`) and marks it most
    * recently used, or `undefined`.
    *
-   * @param type the meter type, including options such as a gauge TTL (e.g. `g,120`)
+   * @param symbol the meter's protocol symbol, including options such as a gauge TTL (e.g. `g,120`)
    * @param name the meter name as given
    * @param tags the tags as given
    */
-  get(type: string, name: string, tags: Record<string, string> | undefined): Meter | undefined {
-    let node = this.#root.children.get(type)?.children.get(name);
+  get(symbol: string, name: string, tags: Record<string, string> | undefined): Meter | undefined {
+    let node = this.#root.children.get(symbol)?.children.get(name);
     if (node === undefined || (tags != null && !isPlainObject(tags))) return undefined; // null: no tags
     try {
       for (const key in tags) {
@@ -88,17 +90,17 @@ export class MeterCache {
   }
 
   /**
-   * Caches `meter` for (`type`, `name`, `tags`) and returns it. When full,
+   * Caches `meter` for (`symbol`, `name`, `tags`) and returns it. When full,
    * the least recently used tenth of the cache is evicted first, in one pass,
    * so that a hit only stamps its entry.
    *
-   * @param type the meter type, including options such as a gauge TTL
+   * @param symbol the meter's protocol symbol, including options such as a gauge TTL
    * @param name the meter name as given
    * @param tags the tags as given
    * @param meter the meter made for them
    */
-  set<M extends Meter>(type: string, name: string, tags: Record<string, string> | undefined, meter: M): M {
-    const path = cachePath(type, name, tags);
+  set<M extends Meter>(symbol: string, name: string, tags: Record<string, string> | undefined, meter: M): M {
+    const path = cachePath(symbol, name, tags);
     if (path === undefined || this.#capacity === 0) return meter;
     if (this.#leaves.size >= this.#capacity) this.#evictLeastRecentlyUsed();
     let node = this.#root;
@@ -147,9 +149,9 @@ function isPlainObject(tags: unknown): boolean {
 }
 
 /** The parts of a cache path, or `undefined` when a part is not a string. */
-function cachePath(type: string, name: unknown, tags: Record<string, unknown> | undefined): string[] | undefined {
+function cachePath(symbol: string, name: unknown, tags: Record<string, unknown> | undefined): string[] | undefined {
   if (typeof name !== "string") return undefined;
-  const path = [type, name];
+  const path = [symbol, name];
   if (tags === undefined || tags === null) return path; // null: no tags, as spectator-py's None
   if (!isPlainObject(tags)) return undefined;
   try {

@@ -9,10 +9,8 @@
 
 import { createSocket } from "node:dgram";
 import { lstatSync, unlinkSync } from "node:fs";
-import { isGranted } from "../permissions.ts";
-import { detectRuntime } from "../runtime.ts";
-import { loadLibc } from "../transports/_libc_ffi.ts";
-import { listenUnixDatagram } from "../transports/_libc_unix.ts";
+import { platform } from "../_platform.ts";
+import { listenUnixDatagram, loadReceivingLibc } from "./_libc_receiver.ts";
 
 /** A bound socket that hands each datagram to a callback. */
 export interface DatagramListener {
@@ -32,9 +30,11 @@ export interface DatagramListener {
  *
  * @example
  * ```ts
- * import { listenUdp } from "./listeners.ts";
+ * import { match } from "node:assert/strict";
+ * import { listenUdp } from "./_listeners.ts";
  *
  * const listener = await listenUdp("127.0.0.1", 0, (bytes) => console.log(bytes.length));
+ * match(listener.location, /^udp:\/\/127\.0\.0\.1:\d+$/);
  * await listener.close();
  * ```
  */
@@ -99,21 +99,21 @@ interface DenoUnixApi {
  *
  * @example Listen on a Unix datagram socket (Deno `--unstable-net` or `--allow-ffi`, or Bun)
  * ```ts ignore
- * import { listenUnix } from "./listeners.ts";
+ * import { listenUnix } from "./_listeners.ts";
  *
  * const listener = await listenUnix("/tmp/spectatord.unix", (bytes) => console.log(bytes.length));
  * await listener.close();
  * ```
  */
 export function listenUnix(path: string, onDatagram: (bytes: Uint8Array) => void): Promise<DatagramListener> {
-  const runtime = detectRuntime();
   const deno = (globalThis as { Deno?: Partial<DenoUnixApi> }).Deno;
-  const denoNative = runtime === "deno" && deno?.listenDatagram !== undefined;
-  if (denoNative || runtime === "bun" || (runtime === "deno" && isGranted({ name: "ffi" }))) {
+  const denoNative = typeof deno?.listenDatagram === "function";
+  const { openLibrary, isGranted } = platform();
+  if (denoNative || (openLibrary !== undefined && isGranted({ name: "ffi" }))) {
     try {
       removeStaleSocket(path);
       if (denoNative) return Promise.resolve(listenDenoUnix(deno as DenoUnixApi, path, onDatagram));
-      const receiver = listenUnixDatagram(loadLibc("Unix sockets"), path, onDatagram);
+      const receiver = listenUnixDatagram(loadReceivingLibc(), path, onDatagram);
       return Promise.resolve({ location: `unix://${path}`, close: () => Promise.resolve(receiver.close()) });
     } catch (error) {
       return Promise.reject(error);
