@@ -90,6 +90,17 @@ export interface ConfigOptions {
   aggregate?: AggregateOptions;
   /** The most meters the registry caches by symbol, name and tags (least recently used go first); 0 disables (default 10000). */
   meterCacheSize?: number;
+  /**
+   * For `udp` and `unix` locations: fold the updates of meters whose values
+   * combine into one line per id until lines leave, so that a burst costs
+   * one line per id and no counted total is lost while the socket opens or
+   * is busy (counters sum; gauges, monotonic counters and age gauges keep
+   * the last value; max gauges the largest). Lines still leave at the end
+   * of each event-loop turn, carrying what SpectatorD would have computed
+   * from the separate lines; timers and distribution summaries send every
+   * sample. Default `true`; `false` sends every update as its own line.
+   */
+  fold?: boolean;
 }
 
 /**
@@ -170,6 +181,8 @@ export class Config {
   readonly aggregateIntervalMs: number | undefined;
   /** The most meters cached by the registry. */
   readonly meterCacheSize: number;
+  /** Whether socket locations fold updates of one id into one line per event-loop turn. */
+  readonly fold: boolean;
 
   /**
    * Validates the options and reads the environment.
@@ -228,6 +241,7 @@ export class Config {
       0,
       10_000_000,
     );
+    this.fold = checkBoolean("fold", orDefault(options.fold, true));
   }
 }
 
