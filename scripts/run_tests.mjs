@@ -2,10 +2,11 @@
 //   Deno with --unstable-net (native datagram sockets), Deno without it
 //   (node:dgram, FFI), Bun, Node 20 on the transpiled build, the npm package
 //   (built, packed and installed into a fresh project, then used from Node, Bun,
-//   TypeScript and its spectator-agent bin), and the doc examples.
+//   TypeScript and its spectator-agent bin), a fresh clone (the README's commands and
+//   every task, after npm ci), and the doc examples.
 // Prints each runner's output, a summary per run, and last a plain
 // "N passed, N failed" line; exits non-zero when anything failed.
-// Run with Node from the project root: node scripts/run_tests.mjs [deno|bun|node|npm|doc ...]
+// Run with Node from the project root: node scripts/run_tests.mjs [deno|bun|node|npm|clone|doc ...]
 import { spawnSync } from "node:child_process";
 
 const bin = (name) => new URL(`../node_modules/.bin/${name}`, import.meta.url).pathname;
@@ -30,6 +31,12 @@ const runs = [
     name: "npm package",
     group: "npm",
     command: ["node", "--test", "--test-reporter=spec", "tests/npm_package/npm_package.check.mjs"],
+    parse: parseNode,
+  },
+  {
+    name: "fresh clone",
+    group: "clone",
+    command: ["node", "--test", "--test-reporter=spec", "tests/fresh_clone/fresh_clone.check.mjs"],
     parse: parseNode,
   },
   {

@@ -100,7 +100,7 @@ test("a Bun program imports the package by name and sends a counter and a timer 
 
 test("spectator-agent --help prints the usage", async () => {
   const { stdout } = await succeed(agentBin, ["--help"]);
-  assert.match(stdout, /^Usage: /);
+  assert.match(stdout, /^Usage: spectator-agent \[options\]\n/);
   assert.match(stdout, /--port N/);
 });
 
