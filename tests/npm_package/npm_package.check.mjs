@@ -18,6 +18,8 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const denoJson = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
 const bun = join(root, "node_modules/.bin/bun");
 const tsc = join(root, "node_modules/.bin/tsc");
+/** The TypeScript compilers a consumer may use: 7 (the project's own) and 5 (the typescript5 alias). */
+const compilers = { "TypeScript 7": tsc, "TypeScript 5": join(root, "node_modules/typescript5/bin/tsc") };
 // The npm_* variables of an enclosing `npm run` (prefix, cache, ...) must not steer the consumer's npm.
 const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
 
@@ -143,10 +145,7 @@ test("spectator-agent aggregates what a Registry sends over UDP and prints the i
   assert.ok(sent >= 1 && Math.abs(sent - Math.round(sent)) < 1e-6, stdout);
 });
 
-test("a TypeScript program type-checks against the installed declarations, and a wrong call does not", async () => {
-  writeFileSync(
-    join(project, "consumer.ts"),
-    `import { main } from "@spectator/client/cli";
+const CONSUMER_TS = `import { main } from "@spectator/client/cli";
 import { Config, type MemoryWriter, Registry } from "@spectator/client";
 import { instrumentHandler } from "@spectator/client/ipc";
 import { type RuntimeMetrics, startRuntimeMetrics } from "@spectator/client/runtime-metrics";
@@ -160,8 +159,10 @@ const response: Response | Promise<Response> = handler(new Request("http://local
 const lines: string[] = (registry.writer() as MemoryWriter).get();
 const exitCode: Promise<number> = main(["--help"]);
 console.log(response, lines, exitCode);
-`,
-  );
+`;
+
+test("a TypeScript program type-checks against the installed declarations, and a wrong call does not", async () => {
+  writeFileSync(join(project, "consumer.ts"), CONSUMER_TS);
   writeFileSync(
     join(project, "wrong.ts"),
     `import { Registry } from "@spectator/client";
@@ -187,6 +188,28 @@ new Registry().counter(42);
   assert.notEqual(wrong.code, 0, "tsc accepted counter(42)");
   assert.match(wrong.stdout, /wrong\.ts\(3,\d+\): error TS2345: Argument of type 'number'/);
 });
+
+for (const [compiler, bin] of Object.entries(compilers)) {
+  for (const target of [undefined, "es2022"]) {
+    const shown = target === undefined ? "the default target" : `target ${target}`;
+    test(`a strict ${compiler} project without @types/node type-checks the declarations (nodenext, ${shown})`, async () => {
+      const name = `no-node-types-${compiler.replace(/\W/g, "")}-${target ?? "default"}`;
+      writeFileSync(join(project, `${name}.ts`), CONSUMER_TS);
+      const compilerOptions = {
+        strict: true,
+        noEmit: true,
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        types: [],
+        skipLibCheck: false,
+        ...(target === undefined ? {} : { target }),
+      };
+      writeFileSync(join(project, `${name}.json`), JSON.stringify({ compilerOptions, files: [`${name}.ts`] }));
+      const { code, stdout, stderr } = await run(process.execPath, [bin, "-p", `${name}.json`]);
+      assert.equal(code, 0, stdout + stderr);
+    });
+  }
+}
 
 /**
  * Runs the consumer program with a runtime in the project and checks what it sends to a UDP socket on 127.0.0.1 and
