@@ -103,7 +103,7 @@ const ENV_COMMON_TAGS: readonly [tag: string, variable: string][] = [
   ["nf.process", "NETFLIX_PROCESS_NAME"],
 ];
 
-/** Environment variables already reported as unreadable. */
+/** The lists of environment variables already reported as unreadable, with the level they were reported at. */
 const deniedVariables = new OnceSet(100);
 
 /**
@@ -170,18 +170,17 @@ export class Config {
     this.logger = options.logger === undefined
       ? (this.logLevel === "warn" ? defaultLogger() : levelFiltered(console, this.logLevel))
       : levelFiltered(checkLogger(options.logger), this.logLevel);
-    const warnDenied = (variable: string) => {
-      if (!deniedVariables.first(variable)) return;
-      this.logger.warn(`spectator.config: cannot read ${variable}: run Deno with --allow-env to use it`);
-    };
+    const denied: string[] = [];
+    const noteDenied = (variable: string) => void denied.push(variable);
     // The configured location is checked even when the environment overrides it (as spectator-py does), so a
     // typo cannot hide behind SPECTATOR_OUTPUT_LOCATION=memory in tests and surface in production.
     const configured = orDefault(options.location, "udp");
     const configuredTarget = parseLocation(configured, "location");
-    const override = readEnv("SPECTATOR_OUTPUT_LOCATION", warnDenied);
+    const override = readEnv("SPECTATOR_OUTPUT_LOCATION", noteDenied);
     this.location = override ?? configured;
     this.target = override === undefined ? configuredTarget : parseLocation(override, "SPECTATOR_OUTPUT_LOCATION");
-    this.extraCommonTags = Object.freeze(commonTags(options.extraCommonTags, this.logger, warnDenied));
+    this.extraCommonTags = Object.freeze(commonTags(options.extraCommonTags, this.logger, noteDenied));
+    reportDenied(denied, this.target, this.logger);
     this.bufferSize = checkInteger("bufferSize", orDefault(options.bufferSize, 0), 0, 2 ** 30);
     this.flushIntervalMs = checkInteger("flushIntervalMs", orDefault(options.flushIntervalMs, 1000), 1, 2 ** 31 - 1);
     this.maxDatagramBytes = checkInteger("maxDatagramBytes", orDefault(options.maxDatagramBytes, 61440), 512, 65507);
@@ -205,14 +204,30 @@ export class Config {
 function commonTags(
   configured: Record<string, string> | undefined,
   logger: Logger,
-  warnDenied: (variable: string) => void,
+  noteDenied: (variable: string) => void,
 ): Record<string, string> {
   const tags = new MeterId("config", configured ?? {}, { logger }).tags();
   for (const [tag, variable] of ENV_COMMON_TAGS) {
-    const value = readEnv(variable, warnDenied)?.trim();
+    const value = readEnv(variable, noteDenied)?.trim();
     if (value) tags[tag] = value;
   }
   return tags;
+}
+
+/**
+ * Reports in one message, once per process, the environment variables that Deno would not let the library read: a
+ * warning, except where lines stay in memory or go nowhere (tests, metrics turned off), which only debug logging tells.
+ */
+function reportDenied(variables: readonly string[], target: Location, logger: Logger): void {
+  if (variables.length === 0) return;
+  const quiet = target.kind === "memory" || target.kind === "none";
+  if (!deniedVariables.first(`${quiet ? "debug" : "warn"}|${variables.join(",")}`)) return;
+  const names = variables.length === 1 ? variables[0] : `${variables.slice(0, -1).join(", ")} and ${variables.at(-1)}`;
+  const message = `spectator.config: cannot read ${names}: run Deno with --allow-env=${variables.join(",")} to use ${
+    variables.length === 1 ? "it" : "them"
+  }`;
+  if (quiet) logger.debug(message);
+  else logger.warn(message);
 }
 
 /** The option's value, or `fallback` when it is absent; `null` is a value (and fails its check). */
