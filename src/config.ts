@@ -7,7 +7,7 @@
 import { readEnv } from "./env.ts";
 import { defaultLogger, levelFiltered, LOG_LEVELS, type Logger, type LogLevel } from "./logger.ts";
 import { type Location, parseLocation } from "./location.ts";
-import { MeterId } from "./meter_id.ts";
+import { describeValue, MeterId } from "./meter_id.ts";
 import { OnceSet } from "./once_set.ts";
 import type { TransportFactory } from "./transports/transport.ts";
 
@@ -164,7 +164,7 @@ export class Config {
    */
   constructor(options: ConfigOptions = {}) {
     if (options === null || typeof options !== "object") {
-      throw new TypeError(`Cannot create Config: options must be an object: received ${String(options)}`);
+      throw new TypeError(`Cannot create Config: options must be an object: received ${describeValue(options)}`);
     }
     this.logLevel = checkLogLevel(orDefault(options.logLevel, "warn"));
     this.logger = options.logger === undefined
@@ -237,7 +237,7 @@ function orDefault<T>(value: T | undefined, fallback: T): T {
 
 function checkInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(`Cannot create Config: ${name} must be an integer: received ${String(value)}`);
+    throw new TypeError(`Cannot create Config: ${name} must be an integer: received ${describeValue(value)}`);
   }
   if (value < min || value > max) {
     throw new RangeError(`Cannot create Config: ${name} must be from ${min} to ${max}: received ${value}`);
@@ -247,14 +247,16 @@ function checkInteger(name: string, value: unknown, min: number, max: number): n
 
 function checkBoolean(name: string, value: unknown): boolean {
   if (typeof value === "boolean") return value;
-  throw new TypeError(`Cannot create Config: ${name} must be a boolean: received ${String(value)}`);
+  throw new TypeError(`Cannot create Config: ${name} must be a boolean: received ${describeValue(value)}`);
 }
 
 function checkAggregate(aggregate: unknown): number | undefined {
   if (aggregate === undefined) return undefined;
   if (aggregate === null || typeof aggregate !== "object") {
     throw new TypeError(
-      `Cannot create Config: aggregate must be an object such as { intervalMs: 1000 }: received ${String(aggregate)}`,
+      `Cannot create Config: aggregate must be an object such as { intervalMs: 1000 }: received ${
+        describeValue(aggregate)
+      }`,
     );
   }
   return checkInteger("aggregate.intervalMs", (aggregate as { intervalMs?: unknown }).intervalMs, 100, 60_000);
@@ -264,7 +266,7 @@ function checkLogLevel(level: unknown): LogLevel {
   if (LOG_LEVELS.includes(level as LogLevel)) return level as LogLevel;
   throw new TypeError(
     `Cannot create Config: logLevel must be one of ${LOG_LEVELS.map((l) => `"${l}"`).join(", ")}: received ${
-      JSON.stringify(level)
+      describeValue(level)
     }`,
   );
 }

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { safeString } from "./meter_id.ts";
+import { describeValue } from "./meter_id.ts";
 
 /** The default SpectatorD UDP address. */
 export const DEFAULT_UDP = { host: "127.0.0.1", port: 1234 } as const;
@@ -57,8 +57,8 @@ const UDP_URL = /^udp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]+)$/;
  */
 export function parseLocation(location: unknown, source: string = "location"): Location {
   const received = typeof location === "string"
-    ? JSON.stringify(location)
-    : `${safeString(location)} (${typeof location})`;
+    ? describeValue(location)
+    : `${describeValue(location)} (${typeof location})`;
   const invalid = (why: string) => `Cannot create Config: ${source} ${why}: received ${received}`;
   if (typeof location !== "string") throw new TypeError(invalid(`must be a string, one of ${LOCATION_FORMS}`));
   if (SIMPLE.has(location)) return { kind: location as "none" | "memory" | "stdout" | "stderr" };

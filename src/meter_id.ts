@@ -66,10 +66,66 @@ export function safeString(value: unknown): string {
   }
 }
 
-/** Formats tags the way spectator-py prints a dict: `{'a': '1', 'b': 2}`. */
-function formatTags(tags: Record<string, unknown>): string {
-  const parts = Object.entries(tags).map(([k, v]) => `'${k}': ${typeof v === "string" ? `'${v}'` : safeString(v)}`);
-  return `{${parts.join(", ")}}`;
+/** The most characters of one value that a message echoes. */
+const ECHO_CHARACTERS = 200;
+/** The most tags that a message lists. */
+const ECHO_TAGS = 40;
+/** A tag key that an object literal writes without quotes. */
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Shortens `text` for a message: past 200 characters, to its first 200 and its length, so that a huge value cannot
+ * make a huge log line.
+ */
+export function capText(text: string): string {
+  if (text.length <= ECHO_CHARACTERS) return text;
+  return `${head(text)}... (${text.length} characters)`;
+}
+
+/** The first 200 characters of `text`, without splitting a surrogate pair. */
+function head(text: string): string {
+  const last = text.charCodeAt(ECHO_CHARACTERS - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? ECHO_CHARACTERS - 1 : ECHO_CHARACTERS);
+}
+
+/**
+ * Shows a value in a message as JavaScript writes it: a string quoted, a bigint with its `n`, anything else as
+ * `String()` gives it; shortened past 200 characters (see {@linkcode capText}).
+ */
+export function describeValue(value: unknown): string {
+  if (typeof value === "bigint") return capText(`${value}n`);
+  if (typeof value !== "string") return capText(safeString(value));
+  if (value.length <= ECHO_CHARACTERS) return JSON.stringify(value);
+  return `${JSON.stringify(`${head(value)}...`)} (${value.length} characters)`;
+}
+
+/**
+ * Shows tags as a JavaScript object literal, `{ status: "200", "nf.app": "x" }`, each value through `show`; with
+ * `limit`, at most that many tags.
+ */
+function formatTags(entries: readonly [string, unknown][], show: (value: unknown) => string, limit = Infinity): string {
+  if (entries.length === 0) return "{}";
+  const key = (k: string) => IDENTIFIER.test(k) && k.length <= ECHO_CHARACTERS ? k : show(k);
+  const parts = entries.slice(0, limit).map(([k, v]) => `${key(k)}: ${show(v)}`);
+  if (entries.length > limit) parts.push(`... (${entries.length} tags)`);
+  return `{ ${parts.join(", ")} }`;
+}
+
+/** Shows a string exactly, quoted as JavaScript writes it, and anything else as `String()` gives it. */
+function exactValue(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value) : safeString(value);
+}
+
+/**
+ * Shows tags in a message: a JavaScript object literal of at most 40 tags, each shortened past 200 characters.
+ */
+export function describeTags(tags: Readonly<Record<string, unknown>>): string {
+  return formatTags(Object.entries(tags), describeValue, ECHO_TAGS);
+}
+
+/** Shows an id in a message, as {@linkcode MeterId.toString} does but with huge names and tags shortened. */
+export function describeMeterId(id: MeterId): string {
+  return `MeterId(name=${capText(id.name())}, tags=${describeTags(id.tags())})`;
 }
 
 /** Options for {@linkcode MeterId}. */
@@ -145,9 +201,9 @@ export class MeterId {
     return mine.every((k) => Object.hasOwn(other.#tags, k) && other.#tags[k] === this.#tags[k]);
   }
 
-  /** Returns the id as spectator-py prints it: `MeterId(name=foo, tags={'a': '1'})`. */
+  /** Returns the id as spectator-py prints it, with the tags as a JavaScript object: `MeterId(name=foo, tags={ a: "1" })`. */
   toString(): string {
-    return `MeterId(name=${this.#name}, tags=${formatTags(this.#tags)})`;
+    return `MeterId(name=${this.#name}, tags=${formatTags(Object.entries(this.#tags), exactValue)})`;
   }
 }
 
@@ -158,14 +214,14 @@ function validTags(name: string, tags: unknown, logger?: Logger): Record<string,
   // No tags: undefined, or null (spectator-py's None), quietly.
   if (tags === undefined || tags === null) return valid;
   if (typeof tags !== "object") {
-    warnInvalidTags(name, {}, valid, logger, safeString(tags));
+    warnInvalidTags(name, describeValue(tags), valid, logger);
     return valid;
   }
   let entries: [string, unknown][];
   try {
     entries = Object.entries(tags);
   } catch {
-    warnInvalidTags(name, {}, valid, logger, "<tags that cannot be read>");
+    warnInvalidTags(name, "<tags that cannot be read>", valid, logger);
     return valid;
   }
   let dropped = false;
@@ -173,23 +229,17 @@ function validTags(name: string, tags: unknown, logger?: Logger): Record<string,
     if (k.length > 0 && typeof v === "string" && v.length > 0) valid[k] = v;
     else dropped = true;
   }
-  if (dropped) warnInvalidTags(name, tags as Record<string, unknown>, valid, logger);
+  if (dropped) warnInvalidTags(name, formatTags(entries, describeValue, ECHO_TAGS), valid, logger);
   return valid;
 }
 
-function warnInvalidTags(
-  name: string,
-  given: Record<string, unknown>,
-  valid: Record<string, string>,
-  logger: Logger | undefined,
-  givenText: string = formatTags(given),
-): void {
-  const key = `${name}|${givenText}`;
-  if (!warnedIds.first(key)) return;
+function warnInvalidTags(name: string, given: string, valid: Record<string, string>, logger: Logger | undefined): void {
+  const shownName = capText(name);
+  if (!warnedIds.first(`${shownName}|${given}`)) return;
   (logger ?? defaultLogger()).warn(
-    `spectator.meter.meter_id: MeterId(name=${name}, tags=${givenText}) is invalid due to tag keys ` +
+    `spectator.meter.meter_id: MeterId(name=${shownName}, tags=${given}) is invalid due to tag keys ` +
       `or values which are not strings or are zero-length strings; proceeding with truncated tags ` +
-      `MeterId(name=${name}, tags=${formatTags(valid)})`,
+      `MeterId(name=${shownName}, tags=${describeTags(valid)})`,
   );
 }
 

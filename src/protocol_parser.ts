@@ -4,7 +4,7 @@
  * @module
  */
 
-import { MeterId } from "./meter_id.ts";
+import { describeValue, MeterId } from "./meter_id.ts";
 import { AgeGauge } from "./meters/age_gauge.ts";
 import { Counter } from "./meters/counter.ts";
 import { DistributionSummary, PercentileDistributionSummary } from "./meters/dist_summary.ts";
@@ -84,7 +84,7 @@ export function getMeterClass(symbol: string): MeterClass | undefined {
  */
 export function parseProtocolLine(line: string): [symbol: string, id: MeterId, value: string] {
   const malformed = (why: string) =>
-    new SyntaxError(`Cannot parse protocol line: ${why}: received ${JSON.stringify(String(line))}`);
+    new SyntaxError(`Cannot parse protocol line: ${why}: received ${describeValue(String(line))}`);
   if (typeof line !== "string") throw malformed("a line must be a string");
   const parts = line.split(":");
   if (parts.length !== 3) throw malformed(`expected <symbol>:<id>:<value>, found ${parts.length} parts`);
@@ -97,7 +97,7 @@ export function parseProtocolLine(line: string): [symbol: string, id: MeterId, v
   for (const tag of tagTexts) {
     const pair = tag.split("=");
     if (pair.length !== 2 || pair[0] === "" || pair[1] === "") {
-      throw malformed(`tag ${JSON.stringify(tag)} is not key=value`);
+      throw malformed(`tag ${describeValue(tag)} is not key=value`);
     }
     tags[pair[0]] = pair[1];
   }

@@ -373,7 +373,7 @@ test("Config validates aggregate, naming the value", () => {
   const integer = "aggregate.intervalMs must be an integer";
   const cases: [value: unknown, error: string, message: string][] = [
     [1000, "TypeError", `${shape}: received 1000`],
-    ["fast", "TypeError", `${shape}: received fast`],
+    ["fast", "TypeError", `${shape}: received "fast"`],
     [null, "TypeError", `${shape}: received null`],
     [true, "TypeError", `${shape}: received true`],
     [{}, "TypeError", `${integer}: received undefined`],
@@ -383,7 +383,7 @@ test("Config validates aggregate, naming the value", () => {
     [{ intervalMs: -1000 }, "RangeError", `${range}: received -1000`],
     [{ intervalMs: 60_001 }, "RangeError", `${range}: received 60001`],
     [{ intervalMs: 150.5 }, "TypeError", `${integer}: received 150.5`],
-    [{ intervalMs: "1000" }, "TypeError", `${integer}: received 1000`],
+    [{ intervalMs: "1000" }, "TypeError", `${integer}: received "1000"`],
     [{ intervalMs: NaN }, "TypeError", `${integer}: received NaN`],
     [{ intervalMs: Infinity }, "TypeError", `${integer}: received Infinity`],
   ];

@@ -127,10 +127,10 @@ test("Every invalid numeric or boolean option throws one error naming the option
   const cases: [options: Record<string, unknown>, name: string, message: string][] = [
     [{ bufferSize: 2 ** 30 + 1 }, "RangeError", "bufferSize must be from 0 to 1073741824: received 1073741825"],
     [{ bufferSize: -0.5 }, "TypeError", "bufferSize must be an integer: received -0.5"],
-    [{ bufferSize: 8192n }, "TypeError", "bufferSize must be an integer: received 8192"],
+    [{ bufferSize: 8192n }, "TypeError", "bufferSize must be an integer: received 8192n"],
     [{ flushIntervalMs: -1 }, "RangeError", "flushIntervalMs must be from 1 to 2147483647: received -1"],
     [{ flushIntervalMs: 2 ** 31 }, "RangeError", "flushIntervalMs must be from 1 to 2147483647: received 2147483648"],
-    [{ flushIntervalMs: "1000" }, "TypeError", "flushIntervalMs must be an integer: received 1000"],
+    [{ flushIntervalMs: "1000" }, "TypeError", 'flushIntervalMs must be an integer: received "1000"'],
     [{ maxDatagramBytes: 511 }, "RangeError", "maxDatagramBytes must be from 512 to 65507: received 511"],
     [{ maxDatagramBytes: 65508 }, "RangeError", "maxDatagramBytes must be from 512 to 65507: received 65508"],
     [{ maxDatagramBytes: 1400.5 }, "TypeError", "maxDatagramBytes must be an integer: received 1400.5"],
@@ -153,7 +153,7 @@ test("Every invalid numeric or boolean option throws one error naming the option
       "RangeError",
       "aggregate.intervalMs must be from 100 to 60000: received 60001",
     ],
-    [{ aggregate: { intervalMs: "1000" } }, "TypeError", "aggregate.intervalMs must be an integer: received 1000"],
+    [{ aggregate: { intervalMs: "1000" } }, "TypeError", 'aggregate.intervalMs must be an integer: received "1000"'],
     [{ aggregate: {} }, "TypeError", "aggregate.intervalMs must be an integer: received undefined"],
     [
       { aggregate: 1000 },
@@ -165,7 +165,7 @@ test("Every invalid numeric or boolean option throws one error naming the option
       "TypeError",
       "aggregate must be an object such as { intervalMs: 1000 }: received null",
     ],
-    [{ ffi: "false" }, "TypeError", "ffi must be a boolean: received false"],
+    [{ ffi: "false" }, "TypeError", 'ffi must be a boolean: received "false"'],
     [{ unixFfi: 0 }, "TypeError", "unixFfi must be a boolean: received 0"],
   ];
   for (const [options, name, message] of cases) {

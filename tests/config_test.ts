@@ -53,7 +53,7 @@ test("Config.ffi defaults to true; false turns off both C-library routes, unixFf
   assert.deepEqual([configWith({ unixFfi: false }).ffi, configWith({ unixFfi: false }).unixFfi], [true, false]);
   assert.throws(() => configWith({ ffi: "yes" as unknown as boolean }), {
     name: "TypeError",
-    message: "Cannot create Config: ffi must be a boolean: received yes",
+    message: 'Cannot create Config: ffi must be a boolean: received "yes"',
   });
 });
 
@@ -145,7 +145,7 @@ test("Config rejects invalid sizes and intervals, naming the option and the valu
   const cases: [options: Record<string, unknown>, error: string, message: string][] = [
     [{ bufferSize: -1 }, "RangeError", "bufferSize must be from 0 to 1073741824: received -1"],
     [{ bufferSize: 1.5 }, "TypeError", "bufferSize must be an integer: received 1.5"],
-    [{ bufferSize: "8192" }, "TypeError", "bufferSize must be an integer: received 8192"],
+    [{ bufferSize: "8192" }, "TypeError", 'bufferSize must be an integer: received "8192"'],
     [{ flushIntervalMs: 0 }, "RangeError", "flushIntervalMs must be from 1 to 2147483647: received 0"],
     [{ flushIntervalMs: NaN }, "TypeError", "flushIntervalMs must be an integer: received NaN"],
     [{ maxDatagramBytes: 100 }, "RangeError", "maxDatagramBytes must be from 512 to 65507: received 100"],

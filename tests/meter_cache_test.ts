@@ -396,7 +396,7 @@ test("Config validates meterCacheSize, naming the value", () => {
     [1.5, "TypeError", "meterCacheSize must be an integer: received 1.5"],
     [NaN, "TypeError", "meterCacheSize must be an integer: received NaN"],
     [Infinity, "TypeError", "meterCacheSize must be an integer: received Infinity"],
-    ["100", "TypeError", "meterCacheSize must be an integer: received 100"],
+    ["100", "TypeError", 'meterCacheSize must be an integer: received "100"'],
     [true, "TypeError", "meterCacheSize must be an integer: received true"],
   ];
   for (const [value, name, message] of cases) {

@@ -70,11 +70,11 @@ describe("MeterId accessors", () => {
     assert.equal(id.spectatordId, "foo,a=1");
   });
 
-  test("MeterId.toString() prints the name and tags as spectator-py does", () => {
+  test("MeterId.toString() prints the name and tags as spectator-py does, the tags as a JavaScript object", () => {
     const cases: [MeterId, string][] = [
       [new MeterId("foo"), "MeterId(name=foo, tags={})"],
-      [new MeterId("bar", { a: "1" }), "MeterId(name=bar, tags={'a': '1'})"],
-      [new MeterId("baz", { a: "1", b: "2", c: "3" }), "MeterId(name=baz, tags={'a': '1', 'b': '2', 'c': '3'})"],
+      [new MeterId("bar", { a: "1" }), 'MeterId(name=bar, tags={ a: "1" })'],
+      [new MeterId("baz", { a: "1", b: "2", c: "3" }), 'MeterId(name=baz, tags={ a: "1", b: "2", c: "3" })'],
     ];
     for (const [id, expected] of cases) {
       assert.equal(id.toString(), expected);
@@ -230,10 +230,10 @@ describe("MeterId with invalid tags", () => {
   test("MeterId drops tags whose value is empty or not a string, with spectator-py's warning", () => {
     const logger = new CollectingLogger();
     const cases: [name: string, tags: unknown, given: string, kept: string][] = [
-      ["foo", { k: "" }, "{'k': ''}", "{}"],
-      ["bar", { k: 1 }, "{'k': 1}", "{}"],
-      ["quux", { k: "v", n: 1 }, "{'k': 'v', 'n': 1}", "{'k': 'v'}"],
-      ["empty.key", { "": "v" }, "{'': 'v'}", "{}"],
+      ["foo", { k: "" }, '{ k: "" }', "{}"],
+      ["bar", { k: null }, "{ k: null }", "{}"],
+      ["quux", { k: "v", n: undefined }, '{ k: "v", n: undefined }', '{ k: "v" }'],
+      ["empty.key", { "": "v" }, '{ "": "v" }', "{}"],
     ];
     for (const [name, tags, , kept] of cases) {
       assert.equal(untypedId(name, tags, logger).toString(), `MeterId(name=${name}, tags=${kept})`);
@@ -258,7 +258,7 @@ describe("MeterId with invalid tags", () => {
       assert.deepEqual(untypedId(`not.an.object.${String(tags)}`, tags, logger).tags(), {});
     }
     assert.deepEqual(logger.messages("warn").map((m) => m.slice(0, m.indexOf(" is invalid"))), [
-      "spectator.meter.meter_id: MeterId(name=not.an.object.a=b, tags=a=b)",
+      'spectator.meter.meter_id: MeterId(name=not.an.object.a=b, tags="a=b")',
       "spectator.meter.meter_id: MeterId(name=not.an.object.42, tags=42)",
     ]);
   });

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type MeterId, safeString } from "../meter_id.ts";
+import { capText, describeValue, type MeterId } from "../meter_id.ts";
 import type { Writer } from "../writers/writer.ts";
 import { Meter, type MeterOptions, warnFor } from "./meter.ts";
 
@@ -63,9 +63,9 @@ function gaugeSymbol(id: MeterId, writer: Writer | undefined, ttlSeconds: unknow
   if (type !== "g" || ttlSeconds === undefined || ttlSeconds === null) return type;
   warnFor(
     writer,
-    `spectator.meter: ignored the gauge TTL of ${id.spectatordId}: ttlSeconds must be a whole number above zero: received ${
-      safeString(ttlSeconds)
-    }`,
+    `spectator.meter: ignored the gauge TTL of ${
+      capText(id.spectatordId)
+    }: ttlSeconds must be a whole number above zero: received ${describeValue(ttlSeconds)}`,
   );
   return "g";
 }

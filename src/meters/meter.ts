@@ -6,7 +6,7 @@
  */
 
 import { defaultLogger, type Logger } from "../logger.ts";
-import { MeterId, safeString } from "../meter_id.ts";
+import { capText, describeMeterId, describeValue, MeterId, safeString } from "../meter_id.ts";
 import { RateLimiter } from "../rate_limiter.ts";
 import { NoopWriter } from "../writers/noop_writer.ts";
 import { type EncodedPrefix, encodePrefix, hasValuePath, type Writer } from "../writers/writer.ts";
@@ -56,9 +56,9 @@ export abstract class Meter {
   ) {
     this.#writer = writer ?? new NoopWriter();
     const problem = !(id instanceof MeterId)
-      ? `expected a MeterId, received ${safeString(id)}`
+      ? `expected a MeterId, received ${describeValue(id)}`
       : id.name() === ""
-      ? `${id} has an empty name` // SpectatorD rejects a line without a name
+      ? `${describeMeterId(id)} has an empty name` // SpectatorD rejects a line without a name
       : undefined;
     this.#id = problem === undefined ? id : new MeterId("");
     this.#prefix = encodePrefix(`${symbol}:${this.#id.spectatordId}:`);
@@ -112,7 +112,7 @@ export abstract class Meter {
     warnFor(
       this.#writer,
       `spectator.meter: dropped a value of type ${typeof value} for ${
-        this.#prefix.text.slice(0, -1)
+        capText(this.#prefix.text.slice(0, -1))
       }: expected ${expected}`,
     );
   }
@@ -145,7 +145,10 @@ function directEmitter(writer: Writer, prefix: EncodedPrefix): (value: number | 
   const text = prefix.text;
   const fail = (error: unknown) => {
     if (writerFailures.take(text) === undefined) return;
-    warnFor(writer, `spectator.meter: the writer threw for ${text.slice(0, -1)}: ${safeString(error)}`);
+    warnFor(
+      writer,
+      `spectator.meter: the writer threw for ${capText(text.slice(0, -1))}: ${capText(safeString(error))}`,
+    );
   };
   // A writer of the user's own that throws must not make the update throw.
   if (hasValuePath(writer)) {

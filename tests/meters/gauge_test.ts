@@ -26,14 +26,24 @@ test("Gauge without a TTL (undefined or null) writes plain g", () => {
 });
 
 test("Gauge leaves out a TTL that is not a whole number above zero, with a warning", () => {
-  for (const ttl of [0, -1, 1.5, NaN, Infinity, 2 ** 53, "120", 120n]) {
+  const shown: [ttl: unknown, text: string][] = [
+    [0, "0"],
+    [-1, "-1"],
+    [1.5, "1.5"],
+    [NaN, "NaN"],
+    [Infinity, "Infinity"],
+    [2 ** 53, "9007199254740992"],
+    ["120", '"120"'],
+    [120n, "120n"],
+  ];
+  for (const [ttl, text] of shown) {
     const { writer, logger } = memoryWriter();
     const gauge = new Gauge(new MeterId("gauge.ttl", { q: "jobs" }), writer, ttl as number);
     gauge.set(42);
     assert.deepEqual(writer.get(), ["g:gauge.ttl,q=jobs:42"], String(ttl));
     assert.deepEqual(logger.messages("warn"), [
       "spectator.meter: ignored the gauge TTL of gauge.ttl,q=jobs: ttlSeconds must be a whole number above zero: " +
-      `received ${String(ttl)}`,
+      `received ${text}`,
     ]);
   }
 });

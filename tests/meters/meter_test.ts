@@ -97,7 +97,7 @@ test("Meters with an empty name write nothing, since SpectatorD rejects such lin
     update(meter, method, 2);
     assert.ok(writer.isEmpty(), Meter.name);
     assert.deepEqual(logger.messages("warn"), [
-      "spectator.meter: MeterId(name=, tags={'status': '200'}) has an empty name; its updates are dropped",
+      'spectator.meter: MeterId(name=, tags={ status: "200" }) has an empty name; its updates are dropped',
     ]);
   }
 });
