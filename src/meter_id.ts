@@ -66,6 +66,24 @@ export function safeString(value: unknown): string {
   }
 }
 
+/**
+ * The text of a tag value: a non-empty string as it is; a finite number, a boolean or a bigint (which untyped
+ * JavaScript passes, `{ status: 200 }`) in its `String()` form; `undefined` for anything else, which is dropped.
+ */
+export function tagValueText(value: unknown): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return value.length > 0 ? value : undefined;
+    case "number":
+      return Number.isFinite(value) ? String(value) : undefined;
+    case "boolean":
+    case "bigint":
+      return String(value);
+    default:
+      return undefined;
+  }
+}
+
 /** The most characters of one value that a message echoes. */
 const ECHO_CHARACTERS = 200;
 /** The most tags that a message lists. */
@@ -135,8 +153,10 @@ export interface MeterIdOptions {
 }
 
 /**
- * The name and tags that identify a meter. Tags whose key or value is not a
- * non-empty string are dropped with a warning (once per distinct id). Ids are
+ * The name and tags that identify a meter. A tag value that is a finite
+ * number, a boolean or a bigint is kept in its `String()` form; other tags
+ * whose key or value is not a non-empty string are dropped with a warning
+ * (once per distinct id). Ids are
  * immutable: `withTag` and `withTags` return new ids.
  *
  * Prefer {@linkcode Registry.newId}, which also applies the common tags.
@@ -207,7 +227,7 @@ export class MeterId {
   }
 }
 
-/** Keeps the tags whose key and value are non-empty strings, warning about the rest. */
+/** Keeps the tags with a non-empty key and a value {@linkcode tagValueText} accepts, warning about the rest. */
 function validTags(name: string, tags: unknown, logger?: Logger): Record<string, string> {
   // No prototype: a tag named __proto__ is a tag like any other.
   const valid: Record<string, string> = Object.create(null);
@@ -226,7 +246,8 @@ function validTags(name: string, tags: unknown, logger?: Logger): Record<string,
   }
   let dropped = false;
   for (const [k, v] of entries) {
-    if (k.length > 0 && typeof v === "string" && v.length > 0) valid[k] = v;
+    const text = tagValueText(v);
+    if (k.length > 0 && text !== undefined) valid[k] = text;
     else dropped = true;
   }
   if (dropped) warnInvalidTags(name, formatTags(entries, describeValue, ECHO_TAGS), valid, logger);

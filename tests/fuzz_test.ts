@@ -389,13 +389,18 @@ function expectName(name: unknown): string {
   }
 }
 
-/** The valid tags: own enumerable string keys, non-empty, with non-empty string values; then the common tags. */
+/**
+ * The valid tags: own enumerable string keys, non-empty, with non-empty string values, or finite numbers, booleans
+ * and bigints as `String()` spells them; then the common tags.
+ */
 function expectTags(tags: unknown, common: Readonly<Record<string, string>>): Map<string, string> {
   const valid = new Map<string, string>();
   if (tags !== null && typeof tags === "object") {
     for (const key of Object.keys(tags)) {
       const value = (tags as Record<string, unknown>)[key];
-      if (key.length > 0 && typeof value === "string" && value.length > 0) valid.set(key, value);
+      const kept = (typeof value === "string" && value.length > 0) || typeof value === "boolean" ||
+        typeof value === "bigint" || (typeof value === "number" && Number.isFinite(value));
+      if (key.length > 0 && kept) valid.set(key, String(value));
     }
   }
   for (const key of Object.keys(common)) valid.set(key, common[key]);

@@ -241,9 +241,20 @@ describe("MeterId with invalid tags", () => {
     assert.deepEqual(logger.messages("warn"), cases.map(([name, , given, kept]) => warning(given, kept, name)));
   });
 
-  test("MeterId drops values of every non-string type without throwing", () => {
+  test("MeterId drops NaN, infinite and non-primitive values without throwing (numbers, booleans, bigints it keeps)", () => {
     const logger = new CollectingLogger();
-    const values: unknown[] = [undefined, null, 0, true, 1n, {}, [], Symbol("s"), () => "v", new String("boxed")];
+    const values: unknown[] = [
+      undefined,
+      null,
+      NaN,
+      Infinity,
+      -Infinity,
+      {},
+      [],
+      Symbol("s"),
+      () => "v",
+      new String("s"),
+    ];
     for (const [i, value] of values.entries()) {
       const id = untypedId(`typed.value.${i}`, { keep: "yes", bad: value }, logger);
       assert.deepEqual(id.tags(), { keep: "yes" });
