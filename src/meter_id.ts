@@ -13,6 +13,18 @@ const INVALID_CHARS = /[^\-._A-Za-z0-9~^]/gu;
 /** Ids already warned about, shared by every logger so each id warns once. */
 const warnedIds = new OnceSet(10_000);
 
+/** What ids whose name is not a non-empty string were given as a name; their meters write nothing. */
+const invalidNames = new WeakMap<MeterId, unknown>();
+
+/**
+ * Says why the meters of `id` write nothing when its name is not a non-empty string (a line without a name is one
+ * SpectatorD rejects), naming what was given; `undefined` for a valid name.
+ */
+export function invalidNameProblem(id: MeterId): string | undefined {
+  if (!invalidNames.has(id)) return undefined;
+  return `a meter name must be a non-empty string: received ${describeValue(invalidNames.get(id))}`;
+}
+
 /**
  * Replaces every character that SpectatorD does not allow in a name, tag key
  * or tag value with `_`, one per code point, so the result is always ASCII
@@ -185,13 +197,14 @@ export class MeterId {
    * @param options where warnings about invalid tags go
    */
   constructor(name: string, tags: Record<string, string> = {}, options: MeterIdOptions = {}) {
-    this.#name = safeString(name);
+    this.#name = typeof name === "string" ? name : "";
+    if (this.#name === "") invalidNames.set(this, name);
     this.#options = options;
     this.#tags = validTags(this.#name, tags, options.logger);
     this.spectatordId = toSpectatordId(this.#name, this.#tags);
   }
 
-  /** Returns the name as given. */
+  /** Returns the name as given; `""` for a name that is not a string. */
   name(): string {
     return this.#name;
   }
@@ -203,13 +216,18 @@ export class MeterId {
 
   /** Returns a new id with `key` set to `value`. */
   withTag(key: string, value: string): MeterId {
-    return new MeterId(this.#name, { ...this.#tags, [key]: value }, this.#options);
+    return new MeterId(this.#givenName(), { ...this.#tags, [key]: value }, this.#options);
   }
 
   /** Returns a new id with `tags` added, overriding tags of the same key; this id when `tags` is empty. */
   withTags(tags: Record<string, string>): MeterId {
     if (Object.keys(tags).length === 0) return this;
-    return new MeterId(this.#name, { ...this.#tags, ...tags }, this.#options);
+    return new MeterId(this.#givenName(), { ...this.#tags, ...tags }, this.#options);
+  }
+
+  /** The name as given, so that an id derived from one with an invalid name reports what was given. */
+  #givenName(): string {
+    return invalidNames.has(this) ? invalidNames.get(this) as string : this.#name;
   }
 
   /** Returns whether `other` is a `MeterId` with the same name and tags, in any order. */

@@ -103,6 +103,7 @@ export class Registry implements AsyncDisposable {
   /** {@linkcode newId}, for a meter that publishes percentiles when `percentiles` (one more tag in Atlas). */
   #checkedId(percentiles: boolean, name: string, tags?: Record<string, string>): MeterId {
     const id = new MeterId(name, tags, { logger: this.#logger }).withTags(this.#config.extraCommonTags);
+    if (id.name() === "") return id; // its meters write nothing, and say so
     const problems = atlasLimitProblems(id.name(), id.tags(), { percentiles });
     if (problems.length > 0 && limitWarnings.first(id.spectatordId)) {
       this.#logger.warn(`spectator.registry: Atlas will drop ${describeMeterId(id)}: ${problems.join("; ")}`);

@@ -379,14 +379,9 @@ function compareByCodePoints(a: string, b: string): number {
   return x.length - y.length;
 }
 
-/** The name as the id keeps it: strings as given, anything else as `String()` spells it. */
+/** The name as the id keeps it: a string as given; anything else is no name (its meters write nothing). */
 function expectName(name: unknown): string {
-  if (typeof name === "string") return name;
-  try {
-    return String(name);
-  } catch {
-    return Object.prototype.toString.call(name);
-  }
+  return typeof name === "string" ? name : "";
 }
 
 /**

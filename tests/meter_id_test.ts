@@ -283,9 +283,10 @@ describe("MeterId with invalid tags", () => {
     assert.equal(logger.messages("warn").length, 2);
   });
 
-  test("MeterId turns a name that is not a string into one without throwing", () => {
-    const id = new MeterId(42 as unknown as string);
-    assert.equal(id.name(), "42");
-    assert.equal(id.spectatordId, "42");
+  test("MeterId keeps no name that is not a string, without throwing (its meters write nothing)", () => {
+    const id = new MeterId(42 as unknown as string, { a: "1" });
+    assert.equal(id.name(), "");
+    assert.equal(id.spectatordId, ",a=1");
+    assert.equal(id.withTag("b", "2").name(), "");
   });
 });

@@ -38,3 +38,27 @@ test("MeterId.tags() holds number, boolean and bigint tag values as strings", ()
     code: "7",
   });
 });
+
+test("A name that is not a non-empty string writes nothing and warns once, naming what was received", () => {
+  const names: [name: unknown, shown: string][] = [
+    [undefined, "undefined"],
+    [null, "null"],
+    [{}, "[object Object]"],
+    [42, "42"],
+    [true, "true"],
+    ["", '""'],
+  ];
+  for (const [name, shown] of names) {
+    const { registry, writer, logger } = memoryRegistry({ extraCommonTags: { "nf.app": "untyped" } });
+    for (let i = 0; i < 3; i++) {
+      registry.counter(name as string).increment();
+      registry.timer(name as string, { status: "200" }).record(1);
+      registry.counterWithId(registry.newId(name as string)).increment();
+      registry.gaugeWithId(new MeterId(name as string), 60).set(1);
+    }
+    assert.deepEqual(writer.get(), [], shown);
+    assert.deepEqual(logger.messages("warn"), [
+      `spectator.meter: a meter name must be a non-empty string: received ${shown}; its meters write nothing`,
+    ]);
+  }
+});

@@ -6,7 +6,8 @@
  */
 
 import { defaultLogger, type Logger } from "../logger.ts";
-import { capText, describeMeterId, describeValue, MeterId, safeString } from "../meter_id.ts";
+import { capText, describeValue, invalidNameProblem, MeterId, safeString } from "../meter_id.ts";
+import { OnceSet } from "../once_set.ts";
 import { RateLimiter } from "../rate_limiter.ts";
 import { NoopWriter } from "../writers/noop_writer.ts";
 import { type EncodedPrefix, encodePrefix, hasValuePath, type Writer } from "../writers/writer.ts";
@@ -16,6 +17,8 @@ import type { Aggregation, Aggregator } from "../aggregator.ts";
 const invalidValueWarnings = new RateLimiter(60_000);
 /** One warning per meter id and minute about a writer that throws. */
 const writerFailures = new RateLimiter(60_000);
+/** Per writer, the meters already reported as writing nothing: each problem is reported once per writer. */
+const reportedProblems = new WeakMap<Writer, OnceSet>();
 
 /**
  * The base of every meter: it owns the line prefix `<symbol>:<id>:`, built
@@ -56,14 +59,12 @@ export abstract class Meter {
   ) {
     this.#writer = writer ?? new NoopWriter();
     const problem = !(id instanceof MeterId)
-      ? `expected a MeterId, received ${describeValue(id)}`
-      : id.name() === ""
-      ? `${describeMeterId(id)} has an empty name` // SpectatorD rejects a line without a name
-      : undefined;
-    this.#id = problem === undefined ? id : new MeterId("");
+      ? `expected a MeterId, received ${describeValue(id)}; its updates are dropped`
+      : invalidNameProblem(id)?.concat("; its meters write nothing");
+    this.#id = id instanceof MeterId ? id : new MeterId("");
     this.#prefix = encodePrefix(`${symbol}:${this.#id.spectatordId}:`);
     if (problem !== undefined) {
-      warnFor(this.#writer, `spectator.meter: ${problem}; its updates are dropped`);
+      reportOnce(this.#writer, `spectator.meter: ${problem}`);
       this.#emit = dropValue;
       return;
     }
@@ -167,6 +168,13 @@ function directEmitter(writer: Writer, prefix: EncodedPrefix): (value: number | 
       fail(error);
     }
   };
+}
+
+/** Warns once per writer with `message`. */
+function reportOnce(writer: Writer, message: string): void {
+  let reported = reportedProblems.get(writer);
+  if (reported === undefined) reportedProblems.set(writer, reported = new OnceSet(1000));
+  if (reported.first(message)) warnFor(writer, message);
 }
 
 /** Warns through the writer's logger when it has one, the default logger otherwise. */

@@ -89,15 +89,15 @@ test("Meters drop values of the wrong type with one warning and never throw", ()
   }
 });
 
-test("Meters with an empty name write nothing, since SpectatorD rejects such lines, and say so once", () => {
+test("Meters with an empty name write nothing, since SpectatorD rejects such lines, and say so once per writer", () => {
   for (const { meter: Meter, update: method } of METER_KINDS) {
     const { writer, logger } = memoryWriter();
     const meter = new Meter(new MeterId("", { status: "200" }), writer);
     update(meter, method, 1);
-    update(meter, method, 2);
+    update(new Meter(new MeterId(""), writer), method, 2);
     assert.ok(writer.isEmpty(), Meter.name);
     assert.deepEqual(logger.messages("warn"), [
-      'spectator.meter: MeterId(name=, tags={ status: "200" }) has an empty name; its updates are dropped',
+      'spectator.meter: a meter name must be a non-empty string: received ""; its meters write nothing',
     ]);
   }
 });
