@@ -98,6 +98,29 @@ export interface AggregateOptions {
   intervalMs: number;
 }
 
+/** Every option of {@linkcode ConfigOptions} (the type keeps the list complete and exact). */
+const OPTION_NAMES: Readonly<Record<keyof ConfigOptions, true>> = {
+  location: true,
+  extraCommonTags: true,
+  bufferSize: true,
+  flushIntervalMs: true,
+  maxPendingBytes: true,
+  maxDatagramBytes: true,
+  logger: true,
+  logLevel: true,
+  ffi: true,
+  unixFfi: true,
+  transport: true,
+  aggregate: true,
+  meterCacheSize: true,
+};
+
+/** What to say of the spectator-py and spectator-js options whose snake_case spelling is not one of ours. */
+const FOREIGN_OPTIONS: Readonly<Record<string, string>> = {
+  buffer_size_bytes: "it is spelled bufferSize here",
+  is_global: "use GlobalRegistry for the global registry",
+};
+
 const ENV_COMMON_TAGS: readonly [tag: string, variable: string][] = [
   ["nf.container", "TITUS_CONTAINER_NAME"],
   ["nf.process", "NETFLIX_PROCESS_NAME"],
@@ -109,7 +132,9 @@ const deniedVariables = new OnceSet(100);
 /**
  * The registry's configuration, validated at construction: an invalid
  * location (also from `SPECTATOR_OUTPUT_LOCATION`), size or logger throws a
- * `TypeError` or `RangeError` naming the value and what is allowed.
+ * `TypeError` or `RangeError` naming the value and what is allowed, and an
+ * unknown option (such as spectator-py's `extra_common_tags`) a `TypeError`
+ * naming it and the spelling expected.
  *
  * @example The default: UDP to the local SpectatorD
  * ```ts
@@ -163,9 +188,16 @@ export class Config {
    * @param options what to change from the defaults
    */
   constructor(options: ConfigOptions = {}) {
+    if (typeof options === "string") {
+      throw new TypeError(
+        `Cannot create Config: options must be an object such as { location: ${describeValue(options)} } ` +
+          `(spectator-py and spectator-js take the location as the first argument): received ${describeValue(options)}`,
+      );
+    }
     if (options === null || typeof options !== "object") {
       throw new TypeError(`Cannot create Config: options must be an object: received ${describeValue(options)}`);
     }
+    checkOptionNames(options);
     this.logLevel = checkLogLevel(orDefault(options.logLevel, "warn"));
     this.logger = options.logger === undefined
       ? (this.logLevel === "warn" ? defaultLogger() : levelFiltered(console, this.logLevel))
@@ -228,6 +260,43 @@ function reportDenied(variables: readonly string[], target: Location, logger: Lo
   }`;
   if (quiet) logger.debug(message);
   else logger.warn(message);
+}
+
+/** Throws a `TypeError` for the first option that {@linkcode ConfigOptions} does not have, saying what was meant. */
+function checkOptionNames(options: object): void {
+  for (const name of Object.keys(options)) {
+    if (Object.hasOwn(OPTION_NAMES, name)) continue;
+    throw new TypeError(`Cannot create Config: unknown option ${describeValue(name)}: ${unknownOptionHint(name)}`);
+  }
+}
+
+/**
+ * The spelling expected for an unknown option: ours for a snake_case one (spectator-py's and spectator-js's), the
+ * nearest for a likely typo, else the list of options.
+ */
+function unknownOptionHint(name: string): string {
+  if (Object.hasOwn(FOREIGN_OPTIONS, name)) return FOREIGN_OPTIONS[name];
+  const options = Object.keys(OPTION_NAMES);
+  const fold = (text: string) => text.replaceAll("_", "").toLowerCase();
+  const same = options.find((option) => fold(option) === fold(name));
+  if (same !== undefined && name.includes("_")) return `it is spelled ${same} here`;
+  const typos = Math.min(2, Math.floor(name.length / 3));
+  const near = same ?? options.find((option) => editDistance(option.toLowerCase(), name.toLowerCase()) <= typos);
+  if (near !== undefined) return `did you mean ${near}?`;
+  return `the options are ${options.slice(0, -1).join(", ")} and ${options.at(-1)}`;
+}
+
+/** The number of single-character insertions, deletions and substitutions that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 /** The option's value, or `fallback` when it is absent; `null` is a value (and fails its check). */

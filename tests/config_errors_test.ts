@@ -209,3 +209,35 @@ test("A null option is rejected rather than taken as the default", () => {
 test("A non-string location's message shows its type rather than a string", () => {
   assert.throws(() => construct({ location: 42 as unknown as string }), { message: /received 42 \(number\)$/ });
 });
+
+test("An unknown option throws a TypeError naming it, with the spelling expected for spectator-py's and spectator-js's", () => {
+  const prefix = "Cannot create Config: unknown option";
+  const cases: [options: Record<string, unknown>, message: string][] = [
+    [{ extra_common_tags: { a: "1" } }, `${prefix} "extra_common_tags": it is spelled extraCommonTags here`],
+    [{ buffer_size: 8192 }, `${prefix} "buffer_size": it is spelled bufferSize here`],
+    [{ buffer_size_bytes: 8192 }, `${prefix} "buffer_size_bytes": it is spelled bufferSize here`],
+    [{ log_level: "debug" }, `${prefix} "log_level": it is spelled logLevel here`],
+    [{ is_global: true }, `${prefix} "is_global": use GlobalRegistry for the global registry`],
+    [{ locaton: "memory" }, `${prefix} "locaton": did you mean location?`],
+    [{ Location: "memory" }, `${prefix} "Location": did you mean location?`],
+    [{ extraCommonTag: {} }, `${prefix} "extraCommonTag": did you mean extraCommonTags?`],
+    [
+      { colour: "blue" },
+      `${prefix} "colour": the options are location, extraCommonTags, bufferSize, flushIntervalMs, maxPendingBytes, ` +
+      "maxDatagramBytes, logger, logLevel, ffi, unixFfi, transport, aggregate and meterCacheSize",
+    ],
+    [{ location: "memory", locaton: undefined }, `${prefix} "locaton": did you mean location?`],
+  ];
+  for (const [options, message] of cases) {
+    assertThrowsOnce(() => construct(options as ConfigOptions), "TypeError", message);
+  }
+});
+
+test("A location given as Config's first argument, as spectator-py and spectator-js take it, throws showing the options object", () => {
+  assertThrowsOnce(
+    () => new Config("memory" as unknown as ConfigOptions),
+    "TypeError",
+    'Cannot create Config: options must be an object such as { location: "memory" } (spectator-py and spectator-js ' +
+      'take the location as the first argument): received "memory"',
+  );
+});
