@@ -4,7 +4,7 @@
  * @module
  */
 
-import { defaultLogger, type Logger } from "./logger.ts";
+import { defaultLogger, levelFiltered, type Logger } from "./logger.ts";
 import { OnceSet } from "./once_set.ts";
 
 /** Every character outside SpectatorD's allowed set, one code point at a time. */
@@ -200,7 +200,7 @@ export class MeterId {
     this.#name = typeof name === "string" ? name : "";
     if (this.#name === "") invalidNames.set(this, name);
     this.#options = options;
-    this.#tags = validTags(this.#name, tags, options.logger);
+    this.#tags = validTags(this.#name, tags, options.logger && levelFiltered(options.logger, "debug"));
     this.spectatordId = toSpectatordId(this.#name, this.#tags);
   }
 

@@ -177,8 +177,12 @@ function reportOnce(writer: Writer, message: string): void {
   if (reported.first(message)) warnFor(writer, message);
 }
 
-/** Warns through the writer's logger when it has one, the default logger otherwise. */
+/** Warns through the writer's logger when it has one, the default logger otherwise; never throws. */
 export function warnFor(writer: Writer | undefined, message: string): void {
-  const logger: Logger = (writer as { logger?: Logger } | undefined)?.logger ?? defaultLogger();
-  logger.warn(message);
+  try {
+    const logger: Logger = (writer as { logger?: Logger } | undefined)?.logger ?? defaultLogger();
+    logger.warn(message);
+  } catch {
+    // A writer of the user's own whose logger throws: the update that warned must not fail for it.
+  }
 }
