@@ -430,10 +430,11 @@ function expectValue(symbol: string, value: unknown): string | undefined {
       const delta = value === undefined ? 1 : value; // increment()'s default
       return typeof delta === "number" && delta > 0 && delta < Infinity ? String(delta) : undefined;
     }
-    case "d":
-    case "D":
     case "t":
     case "T":
+      return expectValue("d", hrtimeSeconds(value) ?? value);
+    case "d":
+    case "D":
       return typeof value === "number" && value >= 0 && value < Infinity ? String(value) : undefined;
     case "g":
     case "m":
@@ -449,6 +450,15 @@ function expectValue(symbol: string, value: unknown): string | undefined {
     }
   }
   throw new Error(`unknown symbol ${symbol}`);
+}
+
+/** The seconds of a timer duration given as process.hrtime gives it: a bigint of nanoseconds, or [seconds, nanoseconds]. */
+function hrtimeSeconds(value: unknown): number | undefined {
+  if (typeof value === "bigint") return Number(value / 1_000_000_000n) + Number(value % 1_000_000_000n) / 1e9;
+  if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === "number")) {
+    return value[0] + value[1] / 1e9;
+  }
+  return undefined;
 }
 
 function expectGaugeSymbol(ttl: unknown): string {

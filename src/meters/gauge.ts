@@ -40,6 +40,11 @@ export class Gauge extends Meter {
   set(value: number): void {
     this.writeNumber(value);
   }
+
+  /** {@linkcode set}, under spectator-js's name. */
+  update(value: number): void {
+    this.writeNumber(value);
+  }
 }
 
 /**

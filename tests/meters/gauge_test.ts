@@ -47,3 +47,8 @@ test("Gauge leaves out a TTL that is not a whole number above zero, with a warni
     ]);
   }
 });
+
+test("Gauge.update() is set() under spectator-js's name", () => {
+  const lines = linesOf((writer) => new Gauge(ID, writer, 60), (gauge) => gauge.update(3));
+  assert.deepEqual(lines, ["g,60:gauge:3"]);
+});
