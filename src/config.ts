@@ -240,7 +240,7 @@ function commonTags(
 ): Record<string, string> {
   const tags = new MeterId("config", configured ?? {}, { logger }).tags();
   for (const [tag, variable] of ENV_COMMON_TAGS) {
-    const value = readEnv(variable, noteDenied)?.trim();
+    const value = stripLikePython(readEnv(variable, noteDenied));
     if (value) tags[tag] = value;
   }
   return tags;
@@ -260,6 +260,19 @@ function reportDenied(variables: readonly string[], target: Location, logger: Lo
   }`;
   if (quiet) logger.debug(message);
   else logger.warn(message);
+}
+
+/**
+ * The characters Python's `str.strip()` removes (those of `str.isspace()`): JavaScript's `trim()` also removes U+FEFF
+ * and keeps U+001C-U+001F and U+0085.
+ */
+const PYTHON_WHITESPACE =
+  "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const PYTHON_STRIP = new RegExp(`^[${PYTHON_WHITESPACE}]+|[${PYTHON_WHITESPACE}]+$`, "g");
+
+/** `value` without leading and trailing white space, as spectator-py's `value.strip()` leaves it. */
+function stripLikePython(value: string | undefined): string | undefined {
+  return value?.replace(PYTHON_STRIP, "");
 }
 
 /** Throws a `TypeError` for the first option that {@linkcode ConfigOptions} does not have, saying what was meant. */

@@ -120,6 +120,25 @@ test("Config trims the environment's tags and ignores empty or unset ones", () =
   for (const [env, tags] of cases) assert.deepEqual(configWith({}, env).extraCommonTags, tags, JSON.stringify(env));
 });
 
+/** The characters Python's str.strip() removes (str.isspace(), listed with Python 3.11). */
+const PYTHON_WHITESPACE = "\t\n\v\f\r\u001c\u001d\u001e\u001f \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005" +
+  "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
+
+test("Config trims the environment's tags with exactly the characters of Python's str.strip()", () => {
+  const cases: [value: string, tag: string | undefined][] = [
+    [`${PYTHON_WHITESPACE}main${PYTHON_WHITESPACE}`, "main"],
+    ["\u001cmain\u0085", "main"],
+    ["\u001c\u001d\u001e\u001f\u0085", undefined],
+    ["\ufeffmain\ufeff", "\ufeffmain\ufeff"], // JavaScript's trim() removes U+FEFF; Python keeps it
+    ["\u180emain\u200b", "\u180emain\u200b"], // neither removes these
+    [" ma in ", "ma in"],
+  ];
+  for (const [value, tag] of cases) {
+    const tags = configWith({}, { TITUS_CONTAINER_NAME: value }).extraCommonTags;
+    assert.deepEqual(tags, tag === undefined ? {} : { "nf.container": tag }, JSON.stringify(value));
+  }
+});
+
 test("The environment's tags win over configured tags of the same key", () => {
   const config = configWith({ extraCommonTags: { "nf.container": "configured", "nf.app": "app" } }, ENV_TAGS);
   assert.deepEqual(config.extraCommonTags, { "nf.container": "main", "nf.app": "app", "nf.process": "python" });
