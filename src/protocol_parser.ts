@@ -93,7 +93,8 @@ export function parseProtocolLine(line: string): [symbol: string, id: MeterId, v
   if (symbol === "") throw malformed("the symbol is empty");
   const [name, ...tagTexts] = idText.split(",");
   if (name === "") throw malformed("the name is empty");
-  const tags: Record<string, string> = {};
+  // No prototype: a tag named __proto__ is a tag like any other (an assignment would set an object's prototype).
+  const tags: Record<string, string> = Object.create(null);
   for (const tag of tagTexts) {
     const pair = tag.split("=");
     if (pair.length !== 2 || pair[0] === "" || pair[1] === "") {
