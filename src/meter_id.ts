@@ -55,13 +55,24 @@ export function sanitize(text: string): string {
 export function compareCodePoints(a: string, b: string): number {
   const length = Math.min(a.length, b.length);
   for (let i = 0; i < length; i++) {
-    if (a.charCodeAt(i) === b.charCodeAt(i)) continue;
-    // Both strings may continue a surrogate pair that starts one unit earlier: compare whole code points from there.
-    const previous = i > 0 ? a.charCodeAt(i - 1) : 0;
-    const at = previous >= 0xd800 && previous <= 0xdbff ? i - 1 : i;
+    const unitA = a.charCodeAt(i);
+    const unitB = b.charCodeAt(i);
+    if (unitA === unitB) continue;
+    // When the shared unit before is a high surrogate that either string pairs with this one, the first different
+    // code point starts there; else here (a lone surrogate is a code point of its own, as in Python).
+    const pairs = i > 0 && isHighSurrogate(a.charCodeAt(i - 1)) && (isLowSurrogate(unitA) || isLowSurrogate(unitB));
+    const at = pairs ? i - 1 : i;
     return a.codePointAt(at)! - b.codePointAt(at)!;
   }
   return a.length - b.length;
+}
+
+function isHighSurrogate(unit: number): boolean {
+  return unit >= 0xd800 && unit <= 0xdbff;
+}
+
+function isLowSurrogate(unit: number): boolean {
+  return unit >= 0xdc00 && unit <= 0xdfff;
 }
 
 /** Turns anything into a string without throwing, for untyped callers. */
@@ -114,8 +125,7 @@ export function capText(text: string): string {
 
 /** The first 200 characters of `text`, without splitting a surrogate pair. */
 function head(text: string): string {
-  const last = text.charCodeAt(ECHO_CHARACTERS - 1);
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? ECHO_CHARACTERS - 1 : ECHO_CHARACTERS);
+  return text.slice(0, isHighSurrogate(text.charCodeAt(ECHO_CHARACTERS - 1)) ? ECHO_CHARACTERS - 1 : ECHO_CHARACTERS);
 }
 
 /**

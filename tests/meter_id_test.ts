@@ -160,6 +160,12 @@ describe("MeterId.spectatordId", () => {
     assert.equal(id.spectatordId, "x,_=private,_=replacement,_=linear,_=emoji");
   });
 
+  test("MeterId.spectatordId sorts keys that begin with the same lone surrogate by what follows, as Python does", () => {
+    assert.equal(new MeterId("x", { "\uD83Dy": "2", "\uD83Dx": "1" }).spectatordId, "x,_x=1,_y=2");
+    // A lone high surrogate (U+D83D) sorts before the pair that starts with it (U+1F600).
+    assert.equal(new MeterId("x", { "\uD83D\uDE00": "2", "\uD83Dz": "1" }).spectatordId, "x,_z=1,_=2");
+  });
+
   test("MeterId.spectatordId can never carry a protocol separator from a tag", () => {
     const id = new MeterId("name:1\n", { "key,=:": "a,b=c:d\ne\r\u2028f", ok: "x=y" });
     assert.equal(id.spectatordId, "name_1_,key___=a_b_c_d_e__f,ok=x_y");
@@ -207,6 +213,15 @@ describe("compareCodePoints()", () => {
       "\u{1F600}",
       "a\u{1F600}",
       "a\uFFFF",
+      // Lone surrogates are code points of their own, as in Python's strings.
+      "\uD83D",
+      "\uD83Dx",
+      "\uD83Dy",
+      "\uDE00",
+      "\uDE00x",
+      "\uD83D\uD83D",
+      "x\uDE00\uD83D",
+      "\uD83D\uDE00x",
     ];
     const reference = (a: string, b: string) => {
       const x = Array.from(a, (c) => c.codePointAt(0)!);
