@@ -130,10 +130,14 @@ test("Aggregated gauges, monotonic counters and age gauges write the last value"
   await registry.close();
 });
 
-/** The largest of `values` ignoring NaN, as SpectatorD's max does; NaN only when every value is NaN. */
-function maxIgnoringNaN(values: number[]): number {
-  const numbers = values.filter((value) => !Number.isNaN(value));
-  return numbers.length === 0 ? NaN : Math.max(...numbers);
+/**
+ * The largest of `values` ignoring NaN, as SpectatorD's max does (the first of equal values stays, so -0 then 0 is
+ * -0); NaN only when every value is NaN. Spelled as the line spells it, -0 with its sign.
+ */
+function maxIgnoringNaN(values: number[]): string {
+  let max = NaN;
+  for (const value of values) if (Number.isNaN(max) || value > max) max = value;
+  return Object.is(max, -0) ? "-0" : String(max);
 }
 
 test("Aggregated max gauges write the interval's maximum, ignoring NaN as SpectatorD's max does", async () => {

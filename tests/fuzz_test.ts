@@ -435,12 +435,12 @@ function expectValue(symbol: string, value: unknown): string | undefined {
       return expectValue("d", hrtimeSeconds(value) ?? value);
     case "d":
     case "D":
-      return typeof value === "number" && value >= 0 && value < Infinity ? String(value) : undefined;
+      return typeof value === "number" && value >= 0 && value < Infinity ? spell(value) : undefined;
     case "g":
     case "m":
     case "C":
     case "A":
-      return typeof value === "number" ? String(value) : undefined;
+      return typeof value === "number" ? spell(value) : undefined;
     case "U": {
       let big: bigint;
       if (typeof value === "bigint") big = value;
@@ -450,6 +450,11 @@ function expectValue(symbol: string, value: unknown): string | undefined {
     }
   }
   throw new Error(`unknown symbol ${symbol}`);
+}
+
+/** A number as a line spells it: `String(n)`, but -0 with its sign (spectator-py writes -0.0). */
+function spell(value: number): string {
+  return Object.is(value, -0) ? "-0" : String(value);
 }
 
 /** The seconds of a timer duration given as process.hrtime gives it: a bigint of nanoseconds, or [seconds, nanoseconds]. */
@@ -787,7 +792,7 @@ test(`fuzz: LineWriter framing never splits a line nor exceeds maxDatagramBytes 
           ? (randomValue(next) as number)
           : String(BigInt.asUintN(64, BigInt(randomInt(next, 2 ** 30)) << 30n));
         const numeric = typeof value === "number" || typeof value === "string" ? value : 1;
-        line = prefix.text + numeric;
+        line = prefix.text + (typeof numeric === "number" ? spell(numeric) : numeric);
         ops.push(`writeValue ${line}`);
         writer.writeValue(prefix, numeric);
       } else {

@@ -10,6 +10,7 @@ import { capText, describeValue, invalidNameProblem, MeterId, safeString } from 
 import { OnceSet } from "../once_set.ts";
 import { RateLimiter } from "../rate_limiter.ts";
 import { NoopWriter } from "../writers/noop_writer.ts";
+import { valueText } from "../writers/ascii_value.ts";
 import { type EncodedPrefix, encodePrefix, hasValuePath, type Writer } from "../writers/writer.ts";
 import type { Aggregation, Aggregator } from "../aggregator.ts";
 
@@ -163,7 +164,7 @@ function directEmitter(writer: Writer, prefix: EncodedPrefix): (value: number | 
   }
   return (value) => {
     try {
-      writer.write(text + value);
+      writer.write(text + valueText(value));
     } catch (error) {
       fail(error);
     }

@@ -13,6 +13,23 @@
 export const MAX_NUMBER_CHARS = 32;
 
 /**
+ * Spells a protocol value: a number as `String(n)` does, but `-0` with its
+ * sign (as spectator-py writes `-0.0`); a string (a bigint's digits) as it is.
+ *
+ * @example
+ * ```ts
+ * import { valueText } from "./ascii_value.ts";
+ *
+ * valueText(-0); // "-0"
+ * valueText(0.5); // "0.5"
+ * ```
+ */
+export function valueText(value: number | string): string {
+  if (typeof value === "string") return value;
+  return value === 0 && 1 / value < 0 ? "-0" : String(value);
+}
+
+/**
  * Returns how many bytes {@linkcode writeAsciiValue} may need for `value`.
  *
  * @example
@@ -27,7 +44,7 @@ export function maxValueBytes(value: number | string): number {
 }
 
 /**
- * Writes `value` as `String(value)` would spell it, as ASCII bytes at
+ * Writes `value` as {@linkcode valueText} spells it, as ASCII bytes at
  * `buffer[position]`, and returns the position after it. Whole numbers up to
  * 2^32 - 1 take a digit loop; other numbers and strings (which must be ASCII,
  * such as a bigint's decimal digits) are copied character by character.
@@ -43,8 +60,11 @@ export function maxValueBytes(value: number | string): number {
  * ```
  */
 export function writeAsciiValue(buffer: Uint8Array, position: number, value: number | string): number {
-  if (typeof value === "number" && (value >>> 0) === value) return writeUint32(buffer, position, value);
-  const text = typeof value === "number" ? String(value) : value;
+  // -0 passes the integer test but is spelled with its sign.
+  if (typeof value === "number" && (value >>> 0) === value && (value !== 0 || 1 / value > 0)) {
+    return writeUint32(buffer, position, value);
+  }
+  const text = valueText(value);
   for (let i = 0; i < text.length; i++) buffer[position + i] = text.charCodeAt(i);
   return position + text.length;
 }

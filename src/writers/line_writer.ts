@@ -11,7 +11,7 @@ import type { Logger } from "../logger.ts";
 import { RateLimiter } from "../rate_limiter.ts";
 import { unrefTimeout } from "../timers.ts";
 import type { Transport, TransportContext } from "../transports/transport.ts";
-import { maxValueBytes, writeAsciiValue } from "./ascii_value.ts";
+import { maxValueBytes, valueText, writeAsciiValue } from "./ascii_value.ts";
 import { type EncodedPrefix, lineLogger, type ValueWriter, writerLogger, type WriterOptions } from "./writer.ts";
 
 /**
@@ -194,7 +194,7 @@ export class LineWriter implements ValueWriter {
    * Near a limit it defers to {@linkcode write}, which decides exactly.
    */
   writeValue(prefix: EncodedPrefix, value: number | string): void {
-    if (this.#slowPath) return this.write(prefix.text + value);
+    if (this.#slowPath) return this.write(prefix.text + valueText(value));
     const bytes = prefix.bytes;
     const most = 1 + bytes.length + maxValueBytes(value);
     if (this.#pendingBytes + most > this.#maxPendingBytes) {
@@ -202,10 +202,10 @@ export class LineWriter implements ValueWriter {
       // so a flood of drops stays cheap.
       const least = (this.#length > 0 ? 1 : 0) + bytes.length + 1;
       if (this.#pendingBytes + least > this.#maxPendingBytes) return this.#drop(this.#overBound);
-      return this.write(prefix.text + value);
+      return this.write(prefix.text + valueText(value));
     }
     // Near the end of the datagram, write() decides exactly whether the line still fits.
-    if (this.#length + most > this.#maxDatagramBytes) return this.write(prefix.text + value);
+    if (this.#length + most > this.#maxDatagramBytes) return this.write(prefix.text + valueText(value));
     const buffer = this.#buffer ??= new Uint8Array(this.#maxDatagramBytes);
     const start = this.#length;
     let position = start;

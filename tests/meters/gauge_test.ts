@@ -48,6 +48,10 @@ test("Gauge leaves out a TTL that is not a whole number above zero, with a warni
   }
 });
 
+test("Gauge.set(-0) writes -0, keeping the sign as spectator-py's -0.0 does", () => {
+  assert.deepEqual(linesOf((writer) => new Gauge(ID, writer), (gauge) => gauge.set(-0)), ["g:gauge:-0"]);
+});
+
 test("Gauge.update() is set() under spectator-js's name", () => {
   const lines = linesOf((writer) => new Gauge(ID, writer, 60), (gauge) => gauge.update(3));
   assert.deepEqual(lines, ["g,60:gauge:3"]);

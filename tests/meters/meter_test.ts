@@ -17,6 +17,7 @@ import {
   type ValueWriter,
   type Writer,
 } from "../../mod.ts";
+import { valueText } from "../../src/writers/ascii_value.ts";
 import { memoryWriter } from "../helpers/memory.ts";
 import { METER_KINDS, update } from "../helpers/meter_kinds.ts";
 
@@ -59,7 +60,7 @@ test("Counters write finite values above zero, timers and summaries finite value
     const { writer } = memoryWriter();
     const meter = new Meter(new MeterId("policy"), writer);
     for (const value of NUMBERS) update(meter, method, value);
-    const expected = NUMBERS.filter(WRITES[symbol]).map((value) => `${symbol}:policy:${value}`);
+    const expected = NUMBERS.filter(WRITES[symbol]).map((value) => `${symbol}:policy:${valueText(value)}`);
     assert.deepEqual(writer.get(), expected, Meter.name);
   }
 });
@@ -69,7 +70,7 @@ test("Gauges, max gauges, monotonic counters and age gauges write NaN and infini
     const { writer } = memoryWriter();
     const meter = new Meter(new MeterId("special"), writer);
     for (const value of [NaN, Infinity, -Infinity, -0]) update(meter, method, value);
-    assert.deepEqual(writer.get(), ["NaN", "Infinity", "-Infinity", "0"].map((v) => `${symbol}:special:${v}`));
+    assert.deepEqual(writer.get(), ["NaN", "Infinity", "-Infinity", "-0"].map((v) => `${symbol}:special:${v}`));
   }
 });
 

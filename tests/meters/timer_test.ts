@@ -3,14 +3,14 @@ import { test } from "node:test";
 import { MeterId, PercentileTimer, Timer } from "../../mod.ts";
 import { linesOf, memoryWriter } from "../helpers/memory.ts";
 
-test("Timer.record() takes seconds, writing fractions as given and -0 as 0", () => {
+test("Timer.record() takes seconds, writing fractions as given and -0 with its sign (spectator-py's -0.0)", () => {
   for (const [Meter, symbol] of [[Timer, "t"], [PercentileTimer, "T"]] as const) {
     const lines = linesOf((writer) => new Meter(new MeterId("latency"), writer), (timer) => {
       timer.record(0.042);
       timer.record(-0);
       timer.record(-0.001);
     });
-    assert.deepEqual(lines, [`${symbol}:latency:0.042`, `${symbol}:latency:0`]);
+    assert.deepEqual(lines, [`${symbol}:latency:0.042`, `${symbol}:latency:-0`]);
   }
 });
 

@@ -9,6 +9,7 @@ import {
   type Transport,
   type TransportContext,
 } from "../../mod.ts";
+import { valueText } from "../../src/writers/ascii_value.ts";
 import { CollectingLogger } from "../helpers/collecting_logger.ts";
 import { tick, until } from "../helpers/wait.ts";
 
@@ -649,7 +650,7 @@ async function writeMixed(mixed: Harness, plain: Harness, seed: number, maxDatag
   for (let i = 0; i < 6000; i++) {
     const prefix = prefixes[Math.floor(next() * prefixes.length)];
     const value = randomValue(next);
-    const line = prefix.text + value;
+    const line = prefix.text + valueText(value);
     if (next() < 0.7) mixed.writer.writeValue(prefix, value);
     else mixed.writer.write(line);
     plain.writer.write(line);
@@ -705,7 +706,7 @@ test("LineWriter.writeValue() drops and counts lines past maxPendingBytes as wri
   const write = (values: (number | string)[]) => {
     for (const value of values) {
       byValue.writer.writeValue(prefix, value);
-      byLine.writer.write(prefix.text + value);
+      byLine.writer.write(prefix.text + valueText(value));
     }
   };
   write(values.slice(0, 5));
@@ -723,12 +724,22 @@ test("LineWriter.writeValue() drops and counts lines past maxPendingBytes as wri
   assert.match(byValue.logger.messages("warn")[0], /more than maxPendingBytes=100 are waiting/);
   ready.resolve();
   await Promise.all([byValue.writer.flush(), byLine.writer.flush()]);
-  assert.deepEqual(byValue.texts().join("\n").split("\n"), values.slice(0, 10).map((v) => `c:m:${v}`));
+  assert.deepEqual(byValue.texts().join("\n").split("\n"), values.slice(0, 10).map((v) => `c:m:${valueText(v)}`));
   assert.deepEqual(byValue.writer.stats(), byLine.writer.stats());
   byValue.writer.writeValue(prefix, 0.5);
   await byValue.writer.flush();
   assert.equal(byValue.texts().at(-1), "c:m:0.5", "once drained, values are accepted again");
   await Promise.all([byValue.writer.close(), byLine.writer.close()]);
+});
+
+test("LineWriter writes -0 with its sign, as spectator-py writes -0.0, whether lines are logged or not", async () => {
+  for (const logLines of [false, true]) {
+    const h = harness("sync", { logLines });
+    h.writer.writeValue(encodePrefix("g:gauge:"), -0);
+    await h.writer.flush();
+    assert.deepEqual(h.texts(), ["g:gauge:-0"], `logLines ${logLines}`);
+    await h.writer.close();
+  }
 });
 
 /**
@@ -748,7 +759,7 @@ async function fillThenWrite(fill: number, value: number | string, newDatagram: 
   byLine.writer.write(first);
   if (newDatagram) await tick();
   byValue.writer.writeValue(prefix, value);
-  byLine.writer.write(prefix.text + value);
+  byLine.writer.write(prefix.text + valueText(value));
   const what = `fill ${fill}, value ${value}, ${newDatagram ? "a new datagram" : "the same datagram"}`;
   assert.deepEqual(byValue.writer.stats(), byLine.writer.stats(), what);
   ready.resolve();
@@ -794,7 +805,7 @@ test("LineWriter.writeValue() logs the same debug line as write() with logLines"
   ], ["g:d:", -0]];
   for (const [text, value] of lines) {
     byValue.writer.writeValue(encodePrefix(text), value);
-    byLine.writer.write(text + value);
+    byLine.writer.write(text + valueText(value));
   }
   await Promise.all([byValue.writer.close(), byLine.writer.close()]);
   byValue.writer.writeValue(encodePrefix("c:late:"), 1);
@@ -803,7 +814,7 @@ test("LineWriter.writeValue() logs the same debug line as write() with logLines"
     "spectator.writer: write line=c:a:1",
     "spectator.writer: write line=g,60:b:0.5",
     "spectator.writer: write line=U:c:18446744073709551615",
-    "spectator.writer: write line=g:d:0",
+    "spectator.writer: write line=g:d:-0",
     "spectator.writer: write line=c:late:1",
   ]);
   assert.deepEqual(byValue.logger.messages("debug"), byLine.logger.messages("debug"));
