@@ -466,8 +466,11 @@ function hrtimeSeconds(value: unknown): number | undefined {
   return undefined;
 }
 
+/** `g,<ttl>` in whole digits, at most 2^63-1, for a positive integral number or bigint; else `g`. */
 function expectGaugeSymbol(ttl: unknown): string {
-  return Number.isSafeInteger(ttl) && (ttl as number) > 0 ? `g,${ttl}` : "g";
+  const whole = typeof ttl === "bigint" ? ttl : typeof ttl === "number" && Number.isInteger(ttl) ? BigInt(ttl) : 0n;
+  const max = 2n ** 63n - 1n;
+  return whole > 0n ? `g,${(whole > max ? max : whole).toString()}` : "g";
 }
 
 // ---------------------------------------------------------------------------

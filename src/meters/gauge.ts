@@ -29,7 +29,9 @@ export class Gauge extends Meter {
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
    * @param ttlSeconds how long SpectatorD keeps the value: a whole number of
-   *   seconds above zero; anything else is left out of the line with a warning
+   *   seconds above zero (a number or a bigint; above 2^63-1, 2^63-1 is
+   *   written, as SpectatorD caps it); anything else is left out of the line
+   *   with a warning
    * @param options pre-aggregation, when the registry has it
    */
   constructor(id: MeterId, writer?: Writer, ttlSeconds?: number, options?: MeterOptions) {
@@ -47,20 +49,32 @@ export class Gauge extends Meter {
   }
 }
 
+/** The largest TTL SpectatorD reads (a signed 64-bit integer); it caps larger ones to it. */
+const MAX_TTL = 2n ** 63n - 1n;
+
 /**
  * Returns the protocol symbol of a gauge with `ttlSeconds`: `g,<ttl>` for a
- * whole number of seconds above zero, else `g` (SpectatorD rejects other TTLs).
+ * whole number of seconds above zero (a number or a bigint, of any size, as
+ * spectator-py takes a Python int), in digits and at most 2^63-1, where
+ * SpectatorD caps it; else `g` (SpectatorD rejects other TTLs).
  *
  * @example
  * ```ts
  * import { gaugeType } from "@spectator/client";
  *
  * gaugeType(120); // "g,120"
+ * gaugeType(1e21); // "g,9223372036854775807"
  * gaugeType(1.5); // "g"
  * ```
  */
 export function gaugeType(ttlSeconds: unknown): string {
-  return Number.isSafeInteger(ttlSeconds) && (ttlSeconds as number) > 0 ? `g,${ttlSeconds}` : "g";
+  if (Number.isSafeInteger(ttlSeconds)) return (ttlSeconds as number) > 0 ? `g,${ttlSeconds}` : "g";
+  const ttl = typeof ttlSeconds === "bigint"
+    ? ttlSeconds
+    : Number.isInteger(ttlSeconds)
+    ? BigInt(ttlSeconds as number)
+    : 0n;
+  return ttl > 0n ? `g,${ttl < MAX_TTL ? ttl : MAX_TTL}` : "g";
 }
 
 function gaugeSymbol(id: MeterId, writer: Writer | undefined, ttlSeconds: unknown): string {

@@ -18,6 +18,25 @@ test("Gauge passes a TTL below SpectatorD's minimum of 5 through for SpectatorD 
   assert.deepEqual(linesOf((writer) => new Gauge(ID, writer, 1), (gauge) => gauge.set(3)), ["g,1:gauge:3"]);
 });
 
+test("Gauge takes a TTL of any size, as spectator-py does, writing at most 2^63-1 in digits, SpectatorD's cap", () => {
+  const cases: [ttl: unknown, symbol: string][] = [
+    [2 ** 53 - 1, "g,9007199254740991"],
+    [2 ** 53, "g,9007199254740992"],
+    [2 ** 62, "g,4611686018427387904"],
+    [2 ** 63, "g,9223372036854775807"],
+    [1e21, "g,9223372036854775807"], // String(1e21) is "1e+21", which SpectatorD rejects
+    [120n, "g,120"], // a Python int's twin
+    [2n ** 63n - 1n, "g,9223372036854775807"],
+    [2n ** 70n, "g,9223372036854775807"],
+  ];
+  for (const [ttl, symbol] of cases) {
+    const { writer, logger } = memoryWriter();
+    new Gauge(ID, writer, ttl as number).set(1);
+    assert.deepEqual(writer.get(), [`${symbol}:gauge:1`], String(ttl));
+    assert.deepEqual(logger.messages("warn"), []);
+  }
+});
+
 test("Gauge without a TTL (undefined or null) writes plain g", () => {
   for (const ttl of [undefined, null]) {
     const lines = linesOf((writer) => new Gauge(ID, writer, ttl as undefined), (gauge) => gauge.set(7));
@@ -32,9 +51,9 @@ test("Gauge leaves out a TTL that is not a whole number above zero, with a warni
     [1.5, "1.5"],
     [NaN, "NaN"],
     [Infinity, "Infinity"],
-    [2 ** 53, "9007199254740992"],
     ["120", '"120"'],
-    [120n, "120n"],
+    [0n, "0n"],
+    [-5n, "-5n"],
   ];
   for (const [ttl, text] of shown) {
     const { writer, logger } = memoryWriter();
