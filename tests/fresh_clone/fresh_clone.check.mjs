@@ -14,6 +14,7 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { waitUntil } from "../helpers/wait_until.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const temp = mkdtempSync(join(tmpdir(), "spectator-fresh-clone-"));
@@ -256,6 +257,7 @@ async function check(command, { cwd, start = false, expect }) {
     await waitUntil(
       () => expect.test(child.output) || child.exited,
       () => `${command.join(" ")} did not start:\n${child.output}`,
+      { timeoutMs: 60_000, everyMs: 20 },
     );
     child.stop();
     const { output } = await child.done;
@@ -305,13 +307,4 @@ function launch(command, cwd) {
     });
   });
   return launched;
-}
-
-/** Waits until `condition()` holds, checking every 20 ms, and fails with `message()` after `timeoutMs`. */
-async function waitUntil(condition, message, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(message());
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

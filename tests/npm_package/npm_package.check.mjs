@@ -13,6 +13,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { after, before, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { waitUntil } from "../helpers/wait_until.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const denoJson = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
@@ -273,13 +274,4 @@ async function succeed(command, args, options) {
     `${shown} exited with ${result.code ?? result.signal}:\n${result.stdout}${result.stderr}`,
   );
   return result;
-}
-
-/** Waits until `condition()` holds, checking every 5 ms, and fails with `message()` after `timeoutMs`. */
-async function waitUntil(condition, message, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(message());
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
