@@ -4,7 +4,7 @@
  * @module
  */
 
-import { defaultLogger, levelFiltered, type Logger } from "./logger.ts";
+import { defaultLogger, type Logger } from "./logger.ts";
 import { OnceSet } from "./once_set.ts";
 
 /** Every character outside SpectatorD's allowed set, one code point at a time. */
@@ -210,7 +210,7 @@ export class MeterId {
     this.#name = typeof name === "string" ? name : "";
     if (this.#name === "") invalidNames.set(this, name);
     this.#options = options;
-    this.#tags = validTags(this.#name, tags, options.logger && levelFiltered(options.logger, "debug"));
+    this.#tags = validTags(this.#name, tags, options.logger);
     this.spectatordId = toSpectatordId(this.#name, this.#tags);
   }
 
@@ -285,11 +285,15 @@ function validTags(name: string, tags: unknown, logger?: Logger): Record<string,
 function warnInvalidTags(name: string, given: string, valid: Record<string, string>, logger: Logger | undefined): void {
   const shownName = capText(name);
   if (!warnedIds.first(`${shownName}|${given}`)) return;
-  (logger ?? defaultLogger()).warn(
-    `spectator.meter.meter_id: MeterId(name=${shownName}, tags=${given}) is invalid due to tag keys ` +
-      `or values which are not strings or are zero-length strings; proceeding with truncated tags ` +
-      `MeterId(name=${shownName}, tags=${describeTags(valid)})`,
-  );
+  try {
+    (logger ?? defaultLogger()).warn(
+      `spectator.meter.meter_id: MeterId(name=${shownName}, tags=${given}) is invalid due to tag keys ` +
+        `or values which are not strings or are zero-length strings; proceeding with truncated tags ` +
+        `MeterId(name=${shownName}, tags=${describeTags(valid)})`,
+    );
+  } catch {
+    // A logger of the user's own that throws: making the id must not fail for it.
+  }
 }
 
 function toSpectatordId(name: string, tags: Readonly<Record<string, string>>): string {
