@@ -13,11 +13,13 @@
  * deno run -A jsr:@spectator/client/cli            # UDP 127.0.0.1:1234, a table every 5 s
  * deno run -A jsr:@spectator/client/cli --json --interval 1000 --duration 10
  * deno run -A jsr:@spectator/client/cli --unix /tmp/spectatord.unix   # via the C library (FFI)
+ * deno run -A jsr:@spectator/client/cli --ui       # and a live view on http://127.0.0.1:1235/
  * ```
  *
  * Options: `--port N`, `--host ADDR`, `--unix PATH` (Deno with
  * `--unstable-net` or `--allow-ffi`, or Bun; not Node), `--interval MS`,
- * `--duration S`, `--once`, `--json`, `--lines`, `--help`.
+ * `--duration S`, `--once`, `--json`, `--lines`, `--ui` and `--ui-port N`
+ * (a live view of charts in the browser, on 127.0.0.1), `--help`.
  *
  * From code, {@linkcode startAgent} runs the same agent with options as an
  * object, e.g. in a demo or an integration test.

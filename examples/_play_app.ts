@@ -33,6 +33,21 @@ export interface PlayAnswer {
 const USAGE = "Usage: /api/v1/play?country=foo&title=bar";
 
 /**
+ * The demo's requests (method and path): some plays, a POST (405), unknown
+ * paths (404), and a title too long for Atlas.
+ */
+export const DEMO_REQUESTS: [method: string, path: string][] = [
+  ["GET", "/api/v1/play?country=us&title=Stranger%20Things"],
+  ["GET", "/api/v1/play?country=br&title=Narcos"],
+  ["GET", "/api/v1/play?country=us&title=Stranger%20Things"],
+  ["GET", "/api/v1/play"],
+  ["POST", "/api/v1/play"],
+  ["GET", "/api/v2/play?country=fr"],
+  ["GET", "/favicon.ico"],
+  ["GET", `/api/v1/play?country=de&title=${"Das%20Boot%20".repeat(14)}`],
+];
+
+/**
  * Answers a request to the app.
  *
  * @param method the request's method, e.g. `GET`

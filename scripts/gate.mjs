@@ -8,6 +8,7 @@ const deno = new URL("../node_modules/.bin/deno", import.meta.url).pathname;
 
 const steps = [
   ["format", [deno, "fmt", "--check"]],
+  ["live view assets up to date", ["node", "scripts/build_ui_assets.mjs", "--check"]],
   ["lint", [deno, "lint"]],
   ["type check", [
     deno,

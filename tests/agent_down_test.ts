@@ -9,9 +9,9 @@ import { isGranted } from "../src/permissions.ts";
 import { denoDatagramApi } from "../src/transports/deno_udp.ts";
 import { runtimeTransport } from "../src/transports/select.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
+import { holdDeadUdpPort } from "./helpers/dead_udp_port.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { withEnv } from "./helpers/env.ts";
-import { listenUdp } from "./helpers/udp_listener.ts";
 import { listenUnix, tempSocketDir } from "./helpers/unix_listener.ts";
 import { tick } from "./helpers/wait.ts";
 
@@ -102,11 +102,9 @@ async function drive(fault: Fault, deadline: number): Promise<Driven> {
 
 test(`a dead agent never throws, floods logs, nor stalls the application (${runtime})`, async () => {
   const dir = tempSocketDir();
-  const deadV4 = await listenUdp();
-  const deadV6 = await listenUdp({ host: "::1" });
+  const deadV4 = await holdDeadUdpPort();
+  const deadV6 = await holdDeadUdpPort("::1");
   const ports = [deadV4.port, deadV6.port];
-  await deadV4.close();
-  await deadV6.close();
   // A socket file whose agent crashed: the file stays, nobody reads it.
   const crashed = await listenUnix(dir.path("crashed.sock"));
   await crashed.close();
@@ -148,6 +146,8 @@ test(`a dead agent never throws, floods logs, nor stalls the application (${runt
     process.off("unhandledRejection", onRejection);
     process.off("uncaughtException", onException);
     dir.remove();
+    await deadV4.release();
+    await deadV6.release();
   }
 
   assert.deepEqual(rejections, [], "no unhandled rejection");
@@ -190,10 +190,9 @@ test(`a dead agent never throws, floods logs, nor stalls the application (${runt
 test("a datagram the kernel refused (ECONNREFUSED) counts as dropped, not sent", {
   skip: denoAsync ? "Deno's own sockets never see ICMP errors" : false,
 }, async () => {
-  const dead = await listenUdp();
-  await dead.close();
+  const dead = await holdDeadUdpPort();
   const fault: Fault = { name: "UDP, nobody listening", location: `udp://127.0.0.1:${dead.port}`, visible: true };
-  const { stats } = await drive(fault, Date.now() + 200);
+  const { stats } = await drive(fault, Date.now() + 200).finally(() => dead.release());
   assert.ok(stats.errors > 0, JSON.stringify(stats));
   assert.ok(stats.droppedLines > 0, JSON.stringify(stats));
 });

@@ -5,6 +5,7 @@ import { isGranted } from "../src/permissions.ts";
 import { denoDatagramApi } from "../src/transports/deno_udp.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import type { ReceivedDatagrams } from "./helpers/datagram_collector.ts";
+import { holdDeadUdpPort } from "./helpers/dead_udp_port.ts";
 import { withEnv } from "./helpers/env.ts";
 import { listenUdp } from "./helpers/udp_listener.ts";
 import { listenUnix, tempSocketDir } from "./helpers/unix_listener.ts";
@@ -70,10 +71,9 @@ async function recoveryMs(location: string, start: () => Promise<Agent>): Promis
 
 test(`delivery resumes within ${RECOVERY_LIMIT_MS} ms after the agent restarts (${route})`, async () => {
   // The three agents restart at the same time, each on its own address.
-  const v4 = await listenUdp();
-  await v4.close();
-  const v6 = await listenUdp({ host: "::1" });
-  await v6.close();
+  // Each UDP port stays held while its agent is down, so that no other process can take it meanwhile.
+  const v4 = await holdDeadUdpPort();
+  const v6 = await holdDeadUdpPort("::1");
   const dir = tempSocketDir();
   const runs: Promise<[string, number]>[] = [
     recoveryMs(`udp://127.0.0.1:${v4.port}`, () => listenUdp({ port: v4.port })).then((ms) => ["udp ipv4", ms]),
@@ -88,6 +88,8 @@ test(`delivery resumes within ${RECOVERY_LIMIT_MS} ms after the agent restarts (
     times = Object.fromEntries(await Promise.all(runs));
   } finally {
     dir.remove();
+    await v4.release();
+    await v6.release();
   }
 
   console.log(

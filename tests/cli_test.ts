@@ -179,23 +179,49 @@ test("AgentAggregator shows nothing where SpectatorD publishes nothing", () => {
 
 test("AgentAggregator accepts what SpectatorD's parser accepts, warning where it warns", () => {
   const { aggregator, advance } = clocked();
-  aggregator.addDatagram("c:x:1\r\nc:x:1 \nc:n,k=a=b:1\nU:u:10\nc:x:1abc\nS:dcs.name:YQ==");
+  aggregator.addDatagram("c:x:1\r\nc:x:1 \nc:n,k=a=b:1\nU:u:10\nc:x:1abc\nS:dcs.name:YQ==\nS:dcs.name:1");
   aggregator.addDatagram("X,1000:sampled:10\nX,3000:sampled:30");
   advance(5000);
   let report = aggregator.publish();
   assert.equal(report.meters["c:x"].rate, 0.6);
   assert.deepEqual(report.meters["c:n,k=a_b"].tags, { k: "a_b" });
   assert.deepEqual(report.warnedLines.map((r) => r.line), ["c:x:1abc"]);
-  assert.deepEqual(report.rejectedLines.map((r) => r.line), ["S:dcs.name:YQ=="]);
-  assert.match(report.rejectedLines[0].problem, /distinct-count sketch/);
+  // A line is read whole before its type is checked, as SpectatorD does.
+  assert.deepEqual(report.rejectedLines.map((r) => [r.line, r.problem]), [
+    ["S:dcs.name:YQ==", 'value "YQ==" is not a number to strtod'],
+    ["S:dcs.name:1", 'unknown meter type "S"'],
+  ]);
   aggregator.addDatagram("U:u:21.5\nX,5000:sampled:70");
   advance(5000);
   report = aggregator.publish();
   assert.equal(report.meters["U:u"].rate, 11 / 5, "21.5 is read as 21");
-  assert.equal(report.meters["X:sampled"].rate, 20, "40 more in the 2 s between the samples");
+  assert.equal(report.meters["X:sampled"], undefined, "X lines are parsed, and SpectatorD publishes nothing for them");
+  assert.deepEqual([report.rejectedLines, report.warnedLines.map((r) => r.line)], [[], ["U:u:21.5"]]);
   aggregator.addLine("U:u:-1");
   advance(5000);
-  assert.equal(aggregator.publish().meters["U:u"].rate, Number(2n ** 64n - 22n) / 5, "-1 rolls over to 2^64 - 1");
+  assert.equal(aggregator.publish().meters["U:u"].rate, 0, "up by 2^64 - 22: over 2^63, taken for a reset");
+  aggregator.addLine("U:u:4");
+  advance(5000);
+  assert.equal(aggregator.publish().meters["U:u"].rate, 1, "-1 rolled over to 2^64 - 1, and 4 is 5 more");
+});
+
+test("AgentAggregator converts numbers as SpectatorD does: timers in whole ns, D to int64, max gauges, U jumps", () => {
+  const { aggregator, advance } = clocked();
+  aggregator.addDatagram(
+    "t:lat:1.2345678912\nt:lat:-1e-10\nt:lat:1e10\nt:lat:NaN\nD:size:9.9\nD:size:1e19\nD:size:-0.5",
+  );
+  aggregator.addDatagram("m:max:NaN\nm:max:-inf\nm:none:NaN\nm:none:-inf\nU:jump:0");
+  advance(5000);
+  let meters = aggregator.publish().meters;
+  assert.deepEqual([meters["t:lat"].count, meters["t:lat"].total, meters["t:lat"].max], [2, 1.234567891, 1.234567891]);
+  assert.deepEqual([meters["d:size"].count, meters["d:size"].total, meters["d:size"].max], [2, 9, 9]);
+  assert.equal(meters["m:max"], undefined, "NaN and -inf never raise a max gauge");
+  assert.deepEqual(Object.keys(meters), ["d:size", "t:lat"]);
+  aggregator.addDatagram("U:jump:18446744073709551615\nm:max:-1");
+  advance(5000);
+  meters = aggregator.publish().meters;
+  assert.equal(meters["U:jump"].rate, 0, "an increase over 2^63 is taken for a reset");
+  assert.equal(meters["m:max"].value, -1);
 });
 
 test("AgentAggregator shows T and t (D and d) lines with one id as one meter", () => {
@@ -478,8 +504,15 @@ test("listenUnix() refuses to replace a file that is not a socket, and leaves it
 test("listenUnix() rejects on Node, naming what can bind a Unix datagram socket", {
   skip: bindsUnix ? "this runtime binds Unix datagram sockets" : false,
 }, async () => {
-  const path = "/tmp/spectator-cli-test-never-bound.sock";
-  await assert.rejects(listenUnix(path, () => {}), { message: `Cannot listen on unix://${path}: ${CANNOT_BIND_UNIX}` });
+  const dir = tempSocketDir();
+  try {
+    const path = dir.path();
+    await assert.rejects(listenUnix(path, () => {}), {
+      message: `Cannot listen on unix://${path}: ${CANNOT_BIND_UNIX}`,
+    });
+  } finally {
+    dir.remove();
+  }
 });
 
 test("listenUnix() on Deno: binds through the C library with --allow-ffi alone, else names the flags it needs", {
@@ -524,20 +557,21 @@ test("startAgent() with a unix path aggregates what a Registry sends over the Un
   }
 });
 
-async function freePort(): Promise<number> {
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", resolve));
-  const port = socket.address().port;
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
-
 test("cli.ts aggregates what a Registry sends over UDP and reports rejections as JSON", async () => {
-  const port = await freePort();
+  // The agent binds a free port itself (--port 0) and names it on standard error.
+  let announced: (port: number) => void;
+  const listening = new Promise<number>((resolve) => announced = resolve);
+  let stderrSoFar = "";
   const child = runFixture("cli", {
     topLevel: true,
-    args: ["--port", String(port), "--json", "--interval", "200", "--duration", "1.2"],
+    args: ["--port", "0", "--json", "--interval", "200", "--duration", "1.2"],
+    onStderr: (text) => {
+      stderrSoFar += text;
+      const port = /listening on udp:\/\/127\.0\.0\.1:(\d+)/.exec(stderrSoFar)?.[1];
+      if (port !== undefined) announced(Number(port));
+    },
   });
+  const port = await Promise.race([listening, child.then((result) => assert.fail(`cli.ts exited: ${result.stderr}`))]);
   let running = true;
   child.finally(() => running = false).catch(() => {});
   const silent = { debug() {}, info() {}, warn() {}, error() {} };
@@ -546,7 +580,7 @@ test("cli.ts aggregates what a Registry sends over UDP and reports rejections as
   raw.on("error", () => {});
   const next = random(0xcafe);
   try {
-    // The child's readiness is unknown, so send the same batch until it exits.
+    // The same batch every 20 ms, over several intervals, until the agent exits after its duration.
     while (running) {
       registry.counter("cli.requests", { status: "200" }).increment();
       registry.timer("cli.latency").record(0.5);

@@ -8,6 +8,7 @@ import { isGranted } from "../src/permissions.ts";
 import { denoDatagramApi } from "../src/transports/deno_udp.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import type { ReceivedDatagrams } from "./helpers/datagram_collector.ts";
+import { holdDeadUdpPort } from "./helpers/dead_udp_port.ts";
 import { withEnv } from "./helpers/env.ts";
 import { listenUdp } from "./helpers/udp_listener.ts";
 import { listenUnix, tempSocketDir, type UnixListener } from "./helpers/unix_listener.ts";
@@ -131,8 +132,7 @@ async function flood(
 
 test(`a flood against a dead or stalled agent stays within maxPendingBytes and memory (${runtime})`, async () => {
   const dir = tempSocketDir();
-  const dead = await listenUdp();
-  await dead.close();
+  const dead = await holdDeadUdpPort();
   const agents: { close(): Promise<void> }[] = [];
   let stalled: UnixListener | undefined;
   try {
@@ -181,6 +181,7 @@ test(`a flood against a dead or stalled agent stays within maxPendingBytes and m
     assert.ok(growth < limit, `memory grew by ${growth} bytes`);
   } finally {
     for (const agent of agents) await agent.close();
+    await dead.release();
     dir.remove();
   }
 });

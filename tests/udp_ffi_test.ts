@@ -9,6 +9,7 @@ import { ipv4Bytes, ipv6Bytes, sockaddrIn } from "../src/transports/_libc_inet.t
 import { runtimeTransport } from "../src/transports/select.ts";
 import type { Transport } from "../src/transports/transport.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
+import { holdDeadUdpPort } from "./helpers/dead_udp_port.ts";
 import { withEnv } from "./helpers/env.ts";
 import { listenUdp, listenUdpInChild, type UdpListener } from "./helpers/udp_listener.ts";
 import { until } from "./helpers/wait.ts";
@@ -34,13 +35,6 @@ async function withFfiSocket(
   } finally {
     await transport.close();
   }
-}
-
-/** A port where nothing listens: bound once, then released. */
-async function deadPort(host = "127.0.0.1"): Promise<number> {
-  const listener = await listenUdp({ host });
-  await listener.close();
-  return listener.port;
 }
 
 function openFds(): number {
@@ -158,7 +152,8 @@ test("connectUdpFfi() resolves a hostname", { skip: noFfi }, async () => {
 
 test("connectUdpFfi() reports errno codes: ECONNREFUSED, EMSGSIZE, EBADF", { skip: noFfi }, async (t) => {
   await t.test("a dead port is ECONNREFUSED on a later send, and sending works again after", async () => {
-    const port = await deadPort();
+    const dead = await holdDeadUdpPort();
+    const { port } = dead;
     await withFfiSocket({ host: "127.0.0.1", port }, async (transport) => {
       let refused: unknown;
       // The first send goes out; ICMP "port unreachable" comes back and fails a later one.
@@ -176,7 +171,7 @@ test("connectUdpFfi() reports errno codes: ECONNREFUSED, EMSGSIZE, EBADF", { ski
       assert.match(refused.message, new RegExp(`^Cannot send to udp://127\\.0\\.0\\.1:${port}: .*\\(ECONNREFUSED\\)$`));
       // The kernel reports the error once; the socket stays usable.
       assert.equal(transport.send(encoder.encode("c:dead:2")), undefined);
-    });
+    }).finally(() => dead.release());
   });
 
   await t.test("a datagram over the IPv4 limit is EMSGSIZE, and the socket stays usable", async () => {
@@ -277,7 +272,8 @@ test("A synchronous burst of 200k updates past maxPendingBytes loses no line and
 test("Updates to a dead port never throw, report ECONNREFUSED once, and delivery resumes when a listener binds it", {
   skip: denoOwnSockets,
 }, async () => {
-  const port = await deadPort();
+  const dead = await holdDeadUdpPort();
+  const { port } = dead;
   const { registry, logger } = udpRegistry(`udp://127.0.0.1:${port}`);
   let listener: UdpListener | undefined;
   try {
@@ -306,5 +302,6 @@ test("Updates to a dead port never throw, report ECONNREFUSED once, and delivery
   } finally {
     await registry.close();
     await listener?.close();
+    await dead.release();
   }
 });

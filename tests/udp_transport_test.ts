@@ -5,6 +5,7 @@ import { Config, type ConfigOptions, detectRuntime, type LineWriter, Registry } 
 import { isGranted } from "../src/permissions.ts";
 import { denoDatagramApi } from "../src/transports/deno_udp.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
+import { holdDeadUdpPort } from "./helpers/dead_udp_port.ts";
 import { CLEAN_SPECTATOR_ENV, withEnv } from "./helpers/env.ts";
 import { linesFromChild } from "./helpers/child_delivery.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
@@ -187,9 +188,8 @@ test("UDP transport with bufferSize sends after flushIntervalMs", async () => {
 });
 
 test("UDP writes to a port where nothing listens never throw and are reported", async () => {
-  const dead = await listenUdp();
-  const port = dead.port;
-  await dead.close();
+  const dead = await holdDeadUdpPort();
+  const { port } = dead;
   const { registry, logger } = udpRegistry(`udp://127.0.0.1:${port}`);
   try {
     let thrown = 0;
@@ -215,12 +215,15 @@ test("UDP writes to a port where nothing listens never throw and are reported", 
     }
   } finally {
     await registry.close();
+    await dead.release();
   }
 });
 
 test("UDP delivery resumes without user action when the agent restarts on the same port", async () => {
-  let listener = await listenUdp();
-  const port = listener.port;
+  // The port stays held while the agent is down, so that no other process can take it meanwhile.
+  const held = await holdDeadUdpPort();
+  const { port } = held;
+  let listener = await listenUdp({ port });
   const { registry, logger } = udpRegistry(`udp://127.0.0.1:${port}`);
   try {
     registry.counter("restart.before").increment();
@@ -246,6 +249,7 @@ test("UDP delivery resumes without user action when the agent restarts on the sa
   } finally {
     await registry.close();
     await listener.close();
+    await held.release();
   }
 });
 

@@ -13,16 +13,19 @@
  * | symbol | meter | published | nothing when |
  * | --- | --- | --- | --- |
  * | `c` | Counter | `rate`: the sum of increments per second | the sum is not above 0 |
- * | `t` `T` `d` `D` | timers, distribution summaries | `count`, `total`, `max` | the count is 0 |
+ * | `t` `T` | timers | `count`, `total`, `max` in seconds, each sample cut to whole nanoseconds (samples of 2^63 ns or more, about 292 years, are dropped) | the count is 0 |
+ * | `d` `D` | distribution summaries | `count`, `total`, `max` (`D` amounts cut to integers; 2^63 or more dropped) | the count is 0 |
  * | `g` | Gauge | `value`: the last value, kept until its TTL (default 900 s, at least 5 s; a line without one keeps the gauge's TTL) passes | the value is NaN |
- * | `m` | MaxGauge | `value`: the largest value of the interval | not updated |
+ * | `m` | MaxGauge | `value`: the largest value of the interval | nothing raised it (NaN never does) |
  * | `A` | AgeGauge | `value`: seconds since the last success (`0` means now) | never |
- * | `C` `U` | monotonic counters | `rate`: the increase per second since the previous interval (`U` wraps past 2^64) | the increase is not above 0 |
- * | `X` | monotonic counter with sample times | `rate`: the increase per second between its last two samples | the increase is not above 0 |
+ * | `C` `U` | monotonic counters | `rate`: the increase per second since the previous interval (`U` wraps past 2^64; an increase over 2^63 shows as 0, as SpectatorD takes it for a reset) | the increase is not above 0 |
+ * | `X` | monotonic counter with sample times | nothing: SpectatorD parses it and publishes nothing | always |
  *
  * `T` and `t` lines with the same id record into one timer, as in SpectatorD
  * (a percentile timer records into the timer of its id); `D` and `d` into one
  * distribution summary. It is shown as `T` (`D`) once a percentile line came.
+ * SpectatorD also counts a percentile meter's samples per bucket, in counters
+ * tagged `statistic=percentile`; the stand-in does not show those.
  *
  * @module
  */
@@ -108,12 +111,9 @@ interface State {
   updatedMs: number;
   ttlSeconds: number;
   previous?: number;
-  /** `U` and `X`: the current and previous unsigned 64-bit values. */
+  /** `U`: the current and previous unsigned 64-bit values. */
   uint: bigint;
   previousUint?: bigint;
-  /** `X`: the current and previous sample times, epoch milliseconds. */
-  sampledMs: number;
-  previousSampledMs?: number;
 }
 
 const DEFAULT_GAUGE_TTL_SECONDS = 900;
@@ -123,6 +123,16 @@ const METER_TTL_MS = 900_000;
 const MAX_SHOWN_LINE = 200;
 const MAX_CHECKED_IDS = 100_000;
 const TWO_TO_64 = 2n ** 64n;
+/** A `U` increase above this (about 2^63) is published as 0: SpectatorD takes it for a reset, not growth. */
+const UINT_OVERFLOW = 9.223372e18;
+/** A max gauge's value before anything raised it: the lowest finite double, which SpectatorD never publishes. */
+const NO_MAX = -Number.MAX_VALUE;
+const TWO_TO_63 = 2 ** 63;
+
+/** C's conversion of a double to int64 as x86-64 does it: cut toward zero; NaN and out of range give -2^63. */
+function toInt64(value: number): number {
+  return value >= -TWO_TO_63 && value < TWO_TO_63 ? Math.trunc(value) : -TWO_TO_63;
+}
 
 /**
  * Aggregates protocol lines per interval the way SpectatorD does before it
@@ -206,6 +216,7 @@ export class AgentAggregator {
       return;
     }
     if (parsed.warning !== undefined) this.#collect(this.#warnedLines, line, parsed.warning);
+    if (parsed.symbol === "X") return; // parsed, and recorded nowhere
     const family = parsed.symbol === "T" ? "t" : parsed.symbol === "D" ? "d" : parsed.symbol;
     const key = `${family}:${parsed.id}`;
     let state = this.#states.get(key);
@@ -216,12 +227,11 @@ export class AgentAggregator {
         tags: parsed.tags,
         count: 0,
         total: 0,
-        max: -Infinity,
+        max: parsed.symbol === "m" ? NO_MAX : -Infinity,
         last: NaN,
         updatedMs: 0,
         ttlSeconds: DEFAULT_GAUGE_TTL_SECONDS,
         uint: 0n,
-        sampledMs: 0,
       };
       this.#states.set(key, state);
     }
@@ -242,19 +252,17 @@ export class AgentAggregator {
         if (!(value < 0)) state.total += value; // a NaN spoils the interval's sum, as in SpectatorD
         break;
       case "t":
-      case "T":
-      case "d":
-      case "D": {
-        const amount = symbol === "D" ? Math.trunc(value) : value;
-        if (amount >= 0) {
-          state.count++;
-          state.total += amount;
-          if (amount > state.max) state.max = amount;
-        }
+      case "T": // whole nanoseconds, as SpectatorD records them
+        this.#record(state, toInt64(value * 1e9));
         break;
-      }
+      case "D":
+        this.#record(state, toInt64(value));
+        break;
+      case "d":
+        this.#record(state, value);
+        break;
       case "m":
-        if (!(value <= state.max)) state.max = value;
+        if (value > state.max) state.max = value;
         break;
       case "g":
         if (option !== undefined) state.ttlSeconds = Math.max(MIN_GAUGE_TTL_SECONDS, option);
@@ -263,19 +271,17 @@ export class AgentAggregator {
       case "A":
         state.last = value === 0 ? state.updatedMs / 1000 : value;
         break;
-      case "X":
-        if (option! < state.sampledMs) break; // an older sample is ignored
-        if (state.previousSampledMs !== undefined) { // after the first interval, the previous sample is the one before
-          state.previousUint = state.uint;
-          state.previousSampledMs = state.sampledMs;
-        }
-        // SpectatorD converts the double to uint64; out of range, that is undefined behaviour: read as 0.
-        state.uint = value >= 0 && value < 2 ** 64 ? BigInt(Math.trunc(value)) : 0n;
-        state.sampledMs = option!;
-        break;
       default: // C
         state.last = value;
     }
+  }
+
+  /** Records one timer or distribution summary sample; negative ones (and NaN) are dropped. */
+  #record(state: State, amount: number): void {
+    if (!(amount >= 0)) return;
+    state.count++;
+    state.total += amount;
+    if (amount > state.max) state.max = amount;
   }
 
   #collect(lines: Map<string, RejectedLine>, line: string, problem: string): void {
@@ -327,16 +333,18 @@ export class AgentAggregator {
         case "t":
         case "T":
         case "d":
-        case "D":
+        case "D": {
+          const scale = state.symbol === "t" || state.symbol === "T" ? 1e9 : 1; // timers: nanoseconds to seconds
           snapshot.count = state.count;
-          snapshot.total = state.total;
-          snapshot.max = state.max;
+          snapshot.total = state.total / scale;
+          snapshot.max = state.max / scale;
           published = state.count > 0;
           keep = false;
           break;
+        }
         case "m":
           snapshot.value = state.max;
-          published = true;
+          published = state.max !== NO_MAX;
           keep = false;
           break;
         case "g":
@@ -354,21 +362,13 @@ export class AgentAggregator {
           state.previous = state.last;
           published = snapshot.rate! > 0;
           break;
-        case "U":
+        default: // U
           if (state.previousUint !== undefined) {
-            snapshot.rate = Number((state.uint - state.previousUint + TWO_TO_64) % TWO_TO_64) / seconds;
+            const increase = Number((state.uint - state.previousUint + TWO_TO_64) % TWO_TO_64);
+            snapshot.rate = increase > UINT_OVERFLOW ? 0 : increase / seconds;
+            published = increase > 0;
           }
           state.previousUint = state.uint;
-          published = snapshot.rate! > 0;
-          break;
-        default: // X
-          if (state.previousSampledMs !== undefined) {
-            const delta = Number((state.uint - state.previousUint! + TWO_TO_64) % TWO_TO_64);
-            snapshot.rate = delta / ((state.sampledMs - state.previousSampledMs) / 1000);
-          }
-          state.previousUint = state.uint;
-          state.previousSampledMs = state.sampledMs;
-          published = snapshot.rate! > 0;
       }
       if (published) meters[key] = snapshot;
       if (!keep) this.#states.delete(key);

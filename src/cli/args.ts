@@ -22,6 +22,10 @@ export interface AgentOptions {
   json: boolean;
   /** Also print every datagram's lines as they arrive. */
   lines: boolean;
+  /** Serve the live view, a page of charts, on 127.0.0.1 (see `src/cli/ui/`). */
+  ui: boolean;
+  /** The live view's TCP port on 127.0.0.1; default 1235 (0 picks a free one). */
+  uiPort: number;
 }
 
 /** What the command line asks for: the agent's options, or the usage text. */
@@ -48,6 +52,8 @@ export const DEFAULT_AGENT_OPTIONS: Readonly<AgentOptions> = Object.freeze({
   once: false,
   json: false,
   lines: false,
+  ui: false,
+  uiPort: 1235,
 });
 
 /**
@@ -78,6 +84,8 @@ Options:
   --once           stop after the first interval
   --json           print one JSON object per interval
   --lines          also print every datagram's lines as they arrive
+  --ui             serve a live view (charts of every meter) on 127.0.0.1
+  --ui-port N      the live view's port (default 1235; 0 picks a free one); implies --ui
   -h, --help       print this text
 `;
 
@@ -86,6 +94,7 @@ const NUMBER_RANGES = {
   port: [0, 65535, true],
   intervalMs: [10, 86_400_000, false],
   durationSeconds: [0, 31_536_000, false],
+  uiPort: [0, 65535, true],
 } as const;
 
 /** The command-line spelling of each option. */
@@ -98,6 +107,8 @@ const FLAGS: Record<keyof AgentOptions, string> = {
   once: "--once",
   json: "--json",
   lines: "--lines",
+  ui: "--ui",
+  uiPort: "--ui-port",
 };
 
 /**
@@ -138,7 +149,7 @@ export function agentOptions(options: Partial<AgentOptions>): AgentOptions {
       throw new RangeError(`${FLAGS[key]} (${key}) must be a non-empty string: received ${String(value)}`);
     }
   }
-  for (const key of ["once", "json", "lines"] as const) {
+  for (const key of ["once", "json", "lines", "ui"] as const) {
     if (typeof complete[key] !== "boolean") {
       throw new RangeError(`${FLAGS[key]} (${key}) must be true or false: received ${String(complete[key])}`);
     }
@@ -208,6 +219,13 @@ export function parseCliArgs(args: readonly string[]): CliOptions {
         break;
       case "--lines":
         given.lines = true;
+        break;
+      case "--ui":
+        given.ui = true;
+        break;
+      case "--ui-port":
+        given.ui = true;
+        given.uiPort = number();
         break;
       case "-h":
       case "--help":

@@ -11,6 +11,7 @@ import { AgentAggregator } from "./agent_aggregator.ts";
 import { type AgentOptions, agentOptions } from "./args.ts";
 import { type DatagramListener, listenUdp, listenUnix } from "./listeners.ts";
 import { CLEAR_SCREEN, renderDatagram, renderJson, renderTable } from "./render.ts";
+import { type LiveView, serveLiveView } from "./ui/server.ts";
 
 /** Where the agent writes; each part defaults to the process's standard streams. */
 export interface AgentIo {
@@ -38,6 +39,8 @@ export interface RunningAgent {
    * has just flushed its registry waits with this before {@linkcode RunningAgent.stop}.
    */
   waitForLines(count: number, timeoutMs?: number): Promise<boolean>;
+  /** With `ui`, the live view's address, e.g. `http://127.0.0.1:1235/`. */
+  readonly uiUrl?: string;
 }
 
 /**
@@ -114,21 +117,28 @@ export async function startAgent(
       check();
     });
   const listeners: DatagramListener[] = [];
+  let ui: LiveView | undefined;
   try {
     listeners.push(await listenUdp(settings.host, settings.port, onDatagram));
     if (settings.unix !== undefined) listeners.push(await listenUnix(settings.unix, onDatagram));
+    if (settings.ui) {
+      const locations = listeners.map((l) => l.location);
+      ui = await serveLiveView({ port: settings.uiPort, locations, intervalMs: settings.intervalMs });
+    }
   } catch (error) {
     await Promise.all(listeners.map((l) => l.close()));
     throw error;
   }
   const locations = listeners.map((l) => l.location);
   err(`agent: listening on ${locations.join(" and ")}, publishing every ${settings.intervalMs} ms\n`);
+  if (ui !== undefined) err(`agent: live view on ${ui.url}\n`);
 
   let sinceReport = 0;
   const report = () => {
     try {
       const interval = aggregator.publish();
       sinceReport = aggregator.totalLines;
+      ui?.publish(interval);
       if (settings.json) out(renderJson(interval) + "\n");
       else out((clearScreen ? CLEAR_SCREEN : "") + renderTable(interval) + (clearScreen ? "" : "\n"));
     } catch (error) {
@@ -144,7 +154,7 @@ export async function startAgent(
       clearInterval(ticker);
       clearTimeout(deadline);
       if (aggregator.totalLines > sinceReport) report();
-      await Promise.all(listeners.map((l) => l.close()));
+      await Promise.all([...listeners.map((l) => l.close()), ui?.close()]);
       resolveDone();
     })();
     return stopping;
@@ -164,5 +174,6 @@ export async function startAgent(
       return aggregator.totalLines;
     },
     waitForLines,
+    uiUrl: ui?.url,
   };
 }

@@ -1,32 +1,29 @@
 /**
  * SpectatorD's rules for one protocol line, restated from its parser
- * (`Server::parse_line` and `get_measurement` in Netflix-Skunkworks/spectatord).
+ * (`Server::parse_line` and `get_measurement` in `server/spectatord.cc` of
+ * Netflix-Skunkworks/spectatord, commit 429cd8d, whose source archive is in
+ * `third_party/spectatord/`; the "real spectatord" test tier checks the
+ * stand-in against that agent).
  *
  * {@linkcode parseSpectatordLine} reads a line as SpectatorD does; the local
- * agent stand-in CLI aggregates what it returns. The sources followed: the
- * parser in `server/spectatord.cc` (the newest stored version, commit
- * 075b86e), which knows `c d t g m C D T X`; `A` and `U` come from the newer
- * `lib/server/spectatord_test.cc` (commit 688028c) and the atlas-docs
- * `docs/spectator/agent/usage.md`, whose parser is not stored. So:
+ * agent stand-in CLI aggregates what it returns. So:
  *
  * - a datagram is split into lines at `\n`; a NUL ends the datagram (C string);
- * - the first character is the meter type;
+ * - the first character is the meter type, one of `A c C d D g m t T U X`;
+ *   any other type is rejected once the rest of the line has been read
+ *   (so a line that is wrong in both ways is rejected for the rest);
  * - an optional `,` is followed by a number read with `strtoll(.., 10)`; `g`
  *   (a TTL in seconds) and `X` (a timestamp in epoch milliseconds) reject it
  *   unless it is above zero, other types ignore it;
  * - then a `:`, the name up to the first `,` or `:` (empty: "Missing name");
  * - after each `,` a tag: the key up to the next `=` (even past a `:`), the
  *   value up to the next `,` or `:`; a segment without `=` ends the tags;
- * - the value, read with `strtod` (`U`: `strtoull`, assumed from the test
- *   that truncates `21.5` and the docs' "negative values roll over", as the
- *   parser of that version is not stored); characters left after it give
- *   only a warning in SpectatorD's log, and none when the first is white space;
+ * - the value, read with `strtod` (`U`: `strtoull`, so negative values roll
+ *   over and fractions are cut); characters left after it give only a
+ *   warning in SpectatorD's log, and none when the first is white space;
  * - every byte of the name, tag keys and tag values outside `-._A-Za-z0-9~^`
  *   becomes `_` (the string pool's interning), and the tags are a map sorted
  *   by key where a repeated key's last value wins.
- *
- * The newest stored test also has `S` and `s` (distinct-count sketches, an
- * HLL per id): the stand-in does not aggregate them and says so.
  *
  * The tests hold a stricter checker of what a client may write
  * (`tests/helpers/spectatord_rules.ts`), built on the constants exported here.
@@ -75,7 +72,7 @@ const STRTOULL_PREFIX = /^[ \t\n\v\f\r]*([+-]?)([0-9]+)/;
 const INVALID_CHAR = /[^\-._A-Za-z0-9~^]/gu;
 
 /**
- * The meter types SpectatorD aggregates (`X`, no client exposes it, included).
+ * The meter types SpectatorD accepts (`X`, which no client exposes and SpectatorD records nowhere, included).
  *
  * @example
  * ```ts
@@ -148,10 +145,6 @@ export interface SpectatordLine {
 export function parseSpectatordLine(line: string): SpectatordLine | string {
   if (line.length === 0) return "the line is empty";
   const symbol = line[0];
-  if (symbol === "S" || symbol === "s") {
-    return `a distinct-count sketch (${symbol}), known only to the newest SpectatorD: the stand-in does not aggregate it`;
-  }
-  if (!KNOWN_SYMBOLS.has(symbol)) return `unknown meter type ${JSON.stringify(symbol)}`;
   let position = 1;
   let option: number | undefined;
   if (line[position] === ",") {
@@ -166,7 +159,9 @@ export function parseSpectatordLine(line: string): SpectatordLine | string {
     position += read?.[0].length ?? 0;
   }
   if (line[position] !== ":") return `expected ':' at index ${position}`;
-  return readMeasurement(symbol, option, line.slice(position + 1));
+  const measurement = readMeasurement(symbol, option, line.slice(position + 1));
+  if (typeof measurement === "string" || KNOWN_SYMBOLS.has(symbol)) return measurement;
+  return `unknown meter type ${JSON.stringify(symbol)}`;
 }
 
 /** SpectatorD's `get_measurement`: the id and value after `<type>[,option]:`. */

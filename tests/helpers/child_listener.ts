@@ -17,7 +17,8 @@ import { DatagramCollector, type ReceivedDatagrams } from "./datagram_collector.
 /**
  * The listener: reads datagrams while not paused; commands arrive on stdin,
  * one per line. A Unix socket replaces a stale socket file before binding,
- * as SpectatorD does; a UDP socket asks for a large receive buffer.
+ * as SpectatorD does; a UDP socket asks for a large receive buffer, and for
+ * address reuse when given a port (one held by `holdDeadUdpPort()`).
  */
 const LISTENER_PY = `
 import json, os, queue, selectors, socket, sys, threading
@@ -33,6 +34,8 @@ else:
     host, port = sys.argv[2], int(sys.argv[3])
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    if port != 0:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
 sock.setblocking(False)
 sel = selectors.DefaultSelector()

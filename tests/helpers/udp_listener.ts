@@ -14,7 +14,10 @@ import { DatagramCollector, type ReceivedDatagrams } from "./datagram_collector.
 export interface ListenUdpOptions {
   /** The address to bind; default `127.0.0.1`. */
   host?: string;
-  /** The port to bind; default 0 (an ephemeral port). */
+  /**
+   * The port to bind; default 0 (an ephemeral port). A given port is bound with address reuse, so that it can be one
+   * held by `holdDeadUdpPort()` (which lets only sockets asking for reuse share it).
+   */
   port?: number;
 }
 
@@ -36,7 +39,11 @@ export interface UdpListener extends ReceivedDatagrams {
  */
 export async function listenUdp(options: ListenUdpOptions = {}): Promise<UdpListener> {
   const host = options.host ?? "127.0.0.1";
-  const socket = dgram.createSocket({ type: host.includes(":") ? "udp6" : "udp4", ipv6Only: host.includes(":") });
+  const socket = dgram.createSocket({
+    type: host.includes(":") ? "udp6" : "udp4",
+    ipv6Only: host.includes(":"),
+    reuseAddr: (options.port ?? 0) !== 0,
+  });
   const collector = new DatagramCollector({ where: () => `port ${port}`, timeoutMs: 2000 });
   socket.on("message", (message) => collector.add(message));
   await new Promise<void>((resolve, reject) => {

@@ -146,6 +146,27 @@ test("spectator-agent aggregates what a Registry sends over UDP and prints the i
   assert.ok(sent >= 1 && Math.abs(sent - Math.round(sent)) < 1e-6, stdout);
 });
 
+test("spectator-agent --ui serves the live view's assets from the installed package, until SIGTERM", async () => {
+  const agent = start(agentBin, ["--port", "0", "--ui-port", "0"]);
+  let running = true;
+  agent.done.finally(() => running = false).catch(() => {});
+  const serving = /^agent: live view on (http:\/\/127\.0\.0\.1:\d+\/)$/m;
+  await waitUntil(() => serving.test(agent.stderr) || !running, () => `no live view: ${agent.stderr}`);
+  try {
+    const url = serving.exec(agent.stderr)[1];
+    const page = await fetch(url);
+    assert.equal(page.status, 200);
+    assert.match(await page.text(), /<script src="app.js" defer><\/script>/);
+    const script = await fetch(`${url}app.js`);
+    assert.equal(script.headers.get("content-type"), "text/javascript; charset=utf-8");
+    assert.match(await script.text(), /new EventSource\("events"\)/);
+  } finally {
+    agent.child.kill("SIGTERM");
+  }
+  const { code, stderr } = await agent.done;
+  assert.equal(code, 0, stderr);
+});
+
 const CONSUMER_TS = `import { main } from "@spectator/client/cli";
 import { Config, type MemoryWriter, Registry } from "@spectator/client";
 import { instrumentHandler } from "@spectator/client/ipc";
@@ -249,7 +270,7 @@ async function assertConsumerWorks(command, runtime) {
  */
 function start(command, args, { cwd = project, timeout = 30_000 } = {}) {
   const child = spawn(command, args, { cwd, env, timeout, stdio: ["ignore", "pipe", "pipe"] });
-  const started = { stdout: "", stderr: "" };
+  const started = { child, stdout: "", stderr: "" };
   child.stdout.setEncoding("utf8").on("data", (chunk) => started.stdout += chunk);
   child.stderr.setEncoding("utf8").on("data", (chunk) => started.stderr += chunk);
   started.done = new Promise((resolve, reject) => {

@@ -1,0 +1,10 @@
+# Maps conan's asio::asio onto Debian's standalone, header-only Asio (libasio-dev).
+find_path(ASIO_INCLUDE_DIR asio.hpp REQUIRED)
+find_package(Threads REQUIRED)
+if(NOT TARGET asio::asio)
+  add_library(asio::asio INTERFACE IMPORTED)
+  target_include_directories(asio::asio INTERFACE "${ASIO_INCLUDE_DIR}")
+  target_compile_definitions(asio::asio INTERFACE ASIO_STANDALONE)
+  target_link_libraries(asio::asio INTERFACE Threads::Threads)
+endif()
+set(asio_FOUND TRUE)
