@@ -8,7 +8,9 @@
 //   node --test tests/fresh_clone/fresh_clone.check.mjs   (or: node scripts/run_tests.mjs clone)
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
+import dgram from "node:dgram";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import process from "node:process";
@@ -34,6 +36,14 @@ const env = {
 };
 for (const name of ["SPECTATOR_OUTPUT_LOCATION", "TITUS_CONTAINER_NAME", "NETFLIX_PROCESS_NAME"]) delete env[name];
 
+/** What SpectatorD prints once it is up (it binds its Unix socket after its UDP port). */
+const SPECTATORD_UP = /Starting local server \(dgram\) on socket/;
+
+/** A command that runs SpectatorD through `prefix` on two free ports and a socket in the temporary directory. */
+function spectatordOn(prefix) {
+  return ([udp, admin]) => `${prefix} --port=${udp} --admin_port=${admin} --socket_path=${join(temp, `${udp}.sock`)}`;
+}
+
 /** The README's one-liner that runs the agent from the package JSR's npm layer installs (the npm package's twin). */
 const ONE_LINER = `node --input-type=module -e 'const { main } = await import("@spectator/client/cli");
 process.exitCode = await main(process.argv.slice(1));' --`;
@@ -41,10 +51,10 @@ process.exitCode = await main(process.argv.slice(1));' --`;
 /**
  * How each command of the README is checked, keyed by the command as the README writes it:
  * - `run`: the command runs in `cwd` (the clone, or the user's project), `after` the command it builds on;
- *   `start` keeps it running only until its
- *   output matches `expect`, for a server; otherwise it must exit 0 with output matching `expect`. `as` runs a
- *   variant instead, where the command as written would bind SpectatorD's fixed port 1234 (which another process on
- *   the machine may hold) or a fixed path;
+ *   `start` keeps it running only until its output matches `expect`, for a server; otherwise it must exit 0 with
+ *   output matching `expect`; either within `minutes` (2 unless said). `as` runs a variant instead, where the command
+ *   as written would bind a fixed port such as SpectatorD's 1234 (which another process on the machine may hold) or a
+ *   fixed path: a command, or a function of two free ports for a program that cannot take port 0 (SpectatorD);
  * - `task`: a `deno task` or `npm run` of a task that the task checks below run;
  * - `skip`: why it cannot run here (it needs jsr.io, or it is the reader's own program, or it names a tool only).
  */
@@ -61,7 +71,7 @@ const README_COMMANDS = {
   "npm run test:only": { task: "test:only" },
   "npm run build:npm": { task: "build:npm" },
   "node scripts/gate.mjs": { run: { start: true, expect: /^=== gate: format$/m } },
-  "node scripts/run_tests.mjs deno bun node npm clone doc": {
+  "node scripts/run_tests.mjs deno bun node npm clone doc spectatord": {
     run: { start: true, expect: /^=== deno --unstable-net: /m },
   },
   "node scripts/run_tests.mjs clone": { run: { start: true, expect: /^=== fresh clone: /m } },
@@ -81,6 +91,28 @@ const README_COMMANDS = {
       as: `${ONE_LINER} --port 0 --interval 1000`,
       expect: /agent: listening on udp:\/\/127\.0\.0\.1:\d+, publishing every 1000 ms/,
     },
+  },
+  "npx spectator-agent --port 0 --ui-port 0": {
+    run: { cwd: project, start: true, expect: /agent: live view on http:\/\/127\.0\.0\.1:\d+\// },
+  },
+  "deno run -A jsr:@spectator/client/cli --ui": {
+    run: {
+      start: true,
+      as: "deno run -A cli.ts --port 0 --ui --ui-port 0",
+      expect: /agent: live view on http:\/\/127\.0\.0\.1:\d+\//,
+    },
+  },
+  "npm run demo -- --ui": { run: { start: true, expect: /agent: live view on http:\/\/127\.0\.0\.1:\d+\// } },
+  "npm run demo -- udp://127.0.0.1:1234": {
+    skip: "needs a SpectatorD on port 1234: the real SpectatorD tier runs the demo against the real agent " +
+      "(tests/spectatord/examples.check.ts)",
+  },
+  "node scripts/build_ui_assets.mjs": { run: { expect: /wrote src\/cli\/ui\/_assets\.ts/ } },
+  // Builds SpectatorD once per machine (minutes), unless the cache has it.
+  "node scripts/spectatord/build.mjs": { run: { expect: /spectatord-\w+\/spectatord$/m, minutes: 20 } },
+  "npm run spectatord": { run: { start: true, as: spectatordOn("npm run spectatord --"), expect: SPECTATORD_UP } },
+  "npm run spectatord -- --socket_path=/tmp/spectatord.unix --port=1235 --admin_port=1236": {
+    run: { start: true, as: spectatordOn("npm run spectatord --"), expect: SPECTATORD_UP },
   },
   "deno bench bench/meters_bench.ts": { run: { start: true, expect: /meters_bench\.ts/ } },
   "deno fmt --check": { run: { expect: /Checked \d+ files/ } },
@@ -132,6 +164,11 @@ const TASKS = {
   ok: { start: true, expect: /^=== gate: format$/m },
   bench: { start: true, args: ["--quick"], expect: /^bench: /m },
   soak: { args: ["--seconds", "2", "--down-ms", "100"], expect: /"linesDelivered":[1-9]/ },
+  spectatord: {
+    start: true,
+    args: ([udp, admin]) => [`--port=${udp}`, `--admin_port=${admin}`, `--socket_path=${join(temp, `${udp}.sock`)}`],
+    expect: SPECTATORD_UP,
+  },
   "build:npm": { expect: /^built @spectator\/client@/m },
 };
 
@@ -165,31 +202,36 @@ describe("the README's commands run as written on a fresh clone", () => {
   for (const [command, { run: how }] of Object.entries(README_COMMANDS)) {
     if (how === undefined) continue;
     test(command, async () => {
-      const shell = how.as ?? command;
+      const shell = typeof how.as === "function" ? how.as(await freePorts()) : how.as ?? command;
       if (how.after !== undefined) await check(["sh", "-c", how.after], { cwd: clone, expect: /./ });
       if (how.cwd === project && shell.startsWith("npm install")) copyTarballInto(project);
-      await check(["sh", "-c", shell], { cwd: how.cwd ?? clone, start: how.start, expect: how.expect });
+      await check(["sh", "-c", shell], { ...how, cwd: how.cwd ?? clone });
     });
   }
 });
 
-describe("every task runs with deno task", () => {
-  for (const name of denoTasks.concat(npmScripts.filter((name) => !denoTasks.includes(name)))) {
-    const { args = [], start, expect } = TASKS[name] ?? {};
-    test(`deno task ${[name, ...args].join(" ")}`, async () => {
-      await check(["deno", "task", name, ...args], { cwd: clone, start, expect });
-    });
-  }
-});
-
-describe("every script runs with npm run", () => {
-  for (const name of npmScripts) {
-    const { args = [], start, expect } = TASKS[name] ?? {};
-    test(`npm run ${[name, ...(args.length > 0 ? ["--", ...args] : [])].join(" ")}`, async () => {
-      await check(["npm", "run", name, ...(args.length > 0 ? ["--", ...args] : [])], { cwd: clone, start, expect });
-    });
-  }
-});
+const runners = [
+  {
+    describes: "every task runs with deno task",
+    command: ["deno", "task"],
+    separator: [],
+    // deno task runs package.json's scripts too, where deno.json has no task of the name.
+    names: [...denoTasks, ...npmScripts.filter((name) => !denoTasks.includes(name))],
+  },
+  { describes: "every script runs with npm run", command: ["npm", "run"], separator: ["--"], names: npmScripts },
+];
+for (const { describes, command, separator, names } of runners) {
+  describe(describes, () => {
+    for (const name of names) {
+      const { args = [], ...how } = TASKS[name] ?? {};
+      const shown = typeof args === "function" ? ["<free ports>"] : args;
+      test([...command, name, ...(shown.length > 0 ? [...separator, ...shown] : [])].join(" "), async () => {
+        const given = typeof args === "function" ? args(await freePorts()) : args;
+        await check([...command, name, ...(given.length > 0 ? [...separator, ...given] : [])], { ...how, cwd: clone });
+      });
+    }
+  });
+}
 
 test("deno doc of the entry points prints no warning", async () => {
   const { stdout, stderr } = await succeed("deno", ["doc", "mod.ts", "cli.ts", "runtime_metrics.ts", "ipc.ts"], {
@@ -247,17 +289,30 @@ function copyTarballInto(dir) {
   copyFileSync(join(clone, tarballs[0]), join(dir, tarballs[0]));
 }
 
+/** Two loopback ports free a moment ago, for a program that cannot bind port 0 and report it. */
+async function freePorts() {
+  const udp = dgram.createSocket("udp4");
+  const tcp = net.createServer();
+  await Promise.all([
+    new Promise((resolve) => udp.bind(0, "127.0.0.1", resolve)),
+    new Promise((resolve) => tcp.listen(0, "127.0.0.1", resolve)),
+  ]);
+  const ports = [udp.address().port, tcp.address().port];
+  await Promise.all([new Promise((resolve) => udp.close(resolve)), new Promise((resolve) => tcp.close(resolve))]);
+  return ports;
+}
+
 /**
  * Runs `command` in `cwd`. With `start`, waits until its output matches `expect`, then ends it and its children;
- * otherwise waits for it to exit 0 and checks its output.
+ * otherwise waits for it to exit 0 and checks its output; either within `minutes`.
  */
-async function check(command, { cwd, start = false, expect }) {
-  const child = launch(command, cwd);
+async function check(command, { cwd, start = false, expect, minutes = 2 }) {
+  const child = launch(command, cwd, minutes * 60_000);
   if (start) {
     await waitUntil(
       () => expect.test(child.output) || child.exited,
       () => `${command.join(" ")} did not start:\n${child.output}`,
-      { timeoutMs: 60_000, everyMs: 20 },
+      { timeoutMs: minutes * 60_000, everyMs: 20 },
     );
     child.stop();
     const { output } = await child.done;
@@ -278,13 +333,13 @@ async function succeed(command, args, { cwd }) {
 }
 
 /**
- * Starts `command` in its own process group (so that `stop()` ends its children too), killed after two minutes.
+ * Starts `command` in its own process group (so that `stop()` ends its children too), killed after `timeoutMs`.
  * Its output (stdout and stderr together) collects in `output`; `done` resolves when it has ended.
  */
-function launch(command, cwd) {
+function launch(command, cwd, timeoutMs = 120_000) {
   const child = spawn(command[0], command.slice(1), { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const launched = { output: "", stdout: "", stderr: "", exited: false };
-  const timer = setTimeout(() => launched.stop(), 120_000);
+  const timer = setTimeout(() => launched.stop(), timeoutMs);
   launched.stop = () => {
     try {
       process.kill(-child.pid, "SIGKILL");
