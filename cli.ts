@@ -26,6 +26,7 @@
  *
  * @example Run the agent stand-in from code
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { startAgent } from "@spectator/client/cli";
  * import { Config, Registry } from "@spectator/client";
  *
@@ -33,7 +34,7 @@
  * const registry = new Registry(new Config({ location: agent.locations[0] })); // udp://127.0.0.1:<a free port>
  * registry.counter("requests").increment();
  * await registry.close();
- * await agent.waitForLines(1);
+ * strictEqual(await agent.waitForLines(1), true);
  * await agent.stop(); // prints the table: c  requests  <rate>
  * ```
  *
@@ -59,10 +60,10 @@ export { type AgentIo, type RunningAgent, startAgent } from "./src/cli/run_agent
  *
  * @example Print one JSON report after 100 ms
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { main } from "@spectator/client/cli";
  *
- * const exitCode = await main(["--port", "0", "--json", "--interval", "100", "--once"]);
- * // exitCode === 0
+ * strictEqual(await main(["--port", "0", "--json", "--interval", "100", "--once"]), 0);
  * ```
  */
 export async function main(args: readonly string[]): Promise<number> {

@@ -9,12 +9,13 @@
  *
  * @example Instrument a fetch handler
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Config, Registry } from "@spectator/client";
  * import { instrumentHandler } from "@spectator/client/ipc";
  *
  * const registry = new Registry(new Config({ location: "memory" }));
  * const handler = instrumentHandler(registry, () => new Response("ok"));
- * await handler(new Request("http://localhost/"));
+ * strictEqual((await handler(new Request("http://localhost/"))).status, 200);
  * ```
  *
  * @module

@@ -15,49 +15,63 @@
  *
  * @example Test with the memory writer
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { Config, type MemoryWriter, parseProtocolLine, Registry } from "@spectator/client";
  *
  * const registry = new Registry(new Config({ location: "memory" }));
  * registry.gauge("queue.size").set(3);
  * const [symbol, id, value] = parseProtocolLine((registry.writer() as MemoryWriter).lastLine()!);
+ * deepStrictEqual([symbol, id.name(), value], ["g", "queue.size", "3"]);
  * ```
  *
  * @module
  */
 
-export { type Aggregation, Aggregator } from "./src/aggregator.ts";
-export { type AtlasLimitOptions, atlasLimitProblems } from "./src/atlas_limits.ts";
-export { type Clock, ManualClock, SystemClock } from "./src/clock.ts";
+// Construction: where lines go, and the registry that makes meters.
 export { type AggregateOptions, Config, type ConfigOptions } from "./src/config.ts";
+export type { Location } from "./src/location.ts";
+export { Registry } from "./src/registry.ts";
 export { GlobalRegistry } from "./src/global_registry.ts";
-export { type Location, LOCATION_FORMS, parseLocation } from "./src/location.ts";
-export { type Logger, type LogLevel } from "./src/logger.ts";
-export { compareCodePoints, MeterId, type MeterIdOptions, sanitize } from "./src/meter_id.ts";
+
+// Ids and meters.
+export { MeterId, type MeterIdOptions } from "./src/meter_id.ts";
+export { Meter, type MeterOptions } from "./src/meters/meter.ts";
+export { SampleMeter } from "./src/meters/sample_meter.ts";
 export { AgeGauge } from "./src/meters/age_gauge.ts";
 export { Counter } from "./src/meters/counter.ts";
 export { DistributionSummary, PercentileDistributionSummary } from "./src/meters/dist_summary.ts";
-export { Gauge, gaugeType } from "./src/meters/gauge.ts";
+export { Gauge } from "./src/meters/gauge.ts";
 export { MaxGauge } from "./src/meters/max_gauge.ts";
-export { Meter, type MeterOptions } from "./src/meters/meter.ts";
 export { MonotonicCounter } from "./src/meters/monotonic_counter.ts";
 export { MonotonicCounterUint } from "./src/meters/monotonic_counter_uint.ts";
 export { PercentileTimer, Timer } from "./src/meters/timer.ts";
-export { MeterCache } from "./src/meter_cache.ts";
-export { getMeterClass, type MeterClass, parseProtocolLine } from "./src/protocol_parser.ts";
-export { Registry } from "./src/registry.ts";
-export { detectRuntime, type RuntimeName } from "./src/runtime.ts";
+export { type Aggregation, Aggregator } from "./src/aggregator.ts";
+export { type AtlasLimitOptions, atlasLimitProblems } from "./src/atlas_limits.ts";
+
+// Timing.
 export { StopWatch } from "./src/stopwatch.ts";
-export type { SocketTarget, Transport, TransportContext, TransportFactory } from "./src/transports/transport.ts";
+export { type Clock, ManualClock, SystemClock } from "./src/clock.ts";
+
+// Reading lines back.
+export { parseProtocolLine } from "./src/protocol_parser.ts";
+export { getMeterClass, type MeterClass } from "./src/meters/meter_classes.ts";
+
+// Logging.
+export type { Logger, LogLevel } from "./src/logger.ts";
+
+// Writers.
+export type { Writer, WriterOptions } from "./src/writers/writer.ts";
+export { MemoryWriter } from "./src/writers/memory_writer.ts";
+export { NoopWriter } from "./src/writers/noop_writer.ts";
 export { type FileTarget, FileWriter } from "./src/writers/file_writer.ts";
 export { LineWriter, type LineWriterOptions, type LineWriterStats } from "./src/writers/line_writer.ts";
-export { MemoryWriter } from "./src/writers/memory_writer.ts";
-export { newWriter } from "./src/writers/new_writer.ts";
-export { NoopWriter } from "./src/writers/noop_writer.ts";
+
+// Transports, to replace the runtime's (Config's `transport`).
 export {
-  type EncodedPrefix,
-  encodePrefix,
-  hasValuePath,
-  type ValueWriter,
-  type Writer,
-  type WriterOptions,
-} from "./src/writers/writer.ts";
+  type SocketTarget,
+  type Transport,
+  type TransportContext,
+  TransportError,
+  type TransportErrorCode,
+  type TransportFactory,
+} from "./src/transports/transport.ts";

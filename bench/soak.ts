@@ -31,8 +31,9 @@ import { existsSync } from "node:fs";
 import process from "node:process";
 import { createInterface, type Interface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { Config, detectRuntime, type LineWriter, Registry } from "../mod.ts";
+import { Config, type LineWriter, Registry } from "../mod.ts";
 import { integerArgument } from "./_args.ts";
+import { platform } from "../src/_platform.ts";
 
 const seconds = integerArgument("soak", "seconds", 60, 2, 24 * 3600);
 const updatesPerTurn = integerArgument("soak", "updates", 200, 1, 1_000_000);
@@ -40,7 +41,7 @@ const turnMs = integerArgument("soak", "turn-ms", 2, 0, 1000);
 const downMs = integerArgument("soak", "down-ms", 1000, 0, 60_000);
 const REPORT_EVERY_MS = 5000;
 
-const runtime = detectRuntime();
+const runtime = platform().runtime;
 const ffi = runtime === "deno" && Deno.permissions.querySync({ name: "ffi" }).state === "granted";
 const unstableNet = runtime === "deno" && typeof (Deno as { listenDatagram?: unknown }).listenDatagram === "function";
 const route = runtime === "bun"

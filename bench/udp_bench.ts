@@ -7,19 +7,22 @@
  * ```sh
  * deno run -A [--unstable-net] [--deny-ffi] --v8-flags=--expose-gc bench/udp_bench.ts
  * bun bench/udp_bench.ts --client hot-shots
+ * SPECTATOR_JS_DIR=/path/to/spectator-js bun bench/udp_bench.ts --client spectator-js
  * node scripts/build_node.mjs && node --expose-gc dist/bench/udp_bench.js --client hot-shots-buffered
  * ```
  *
  * Deno with `--allow-ffi` (part of `-A`) sends through the C library; add
  * `--deny-ffi` to measure its own sockets instead.
  *
- * Options (all optional): `--client spectator|hot-shots|hot-shots-buffered`
- * (default spectator), `--receiver HOST:PORT:CONTROL_PORT` (default: start
- * one with `node`), `--ops N` updates per timed round (50000), `--stretch S`
- * updates per synchronous stretch (1000), `--rounds R` timed rounds (5, after
- * one warm-up round), `--burst B` updates in the burst case (1000000),
- * `--cases hot,tagged,timer,aggregated,burst` (all). It prints progress on
- * stderr and one JSON object with every figure on stdout.
+ * Options (all optional): `--client spectator|spectator-js|hot-shots|hot-shots-buffered`
+ * (default spectator), `--fold on|off` (spectator only: passes `fold` to its
+ * Config; a library without the option makes every case "n/a"),
+ * `--receiver HOST:PORT:CONTROL_PORT` (default: start one with `node`),
+ * `--ops N` updates per timed round (50000), `--stretch S` updates per
+ * synchronous stretch (1000), `--rounds R` timed rounds (5, after one warm-up
+ * round), `--burst B` updates in the burst case (1000000),
+ * `--cases hot,tagged,distinct,timer,aggregated,burst` (all). It prints
+ * progress on stderr and one JSON object with every figure on stdout.
  *
  * A round is `ops / stretch` synchronous stretches of updates, each followed
  * by a turn of the event loop (as in a server that handles one request per
@@ -27,39 +30,34 @@
  * time covers the stretches and the turns, not the wait for delivery that
  * follows each round. ns/op is the median over the timed rounds.
  *
- * hot-shots, the StatsD client, is measured on the same cases: its
- * `globalTags` stand in for the tags of a meter made once, per-call tags for
- * a meter made per call, `timing` for a timer, and its `aggregation` option
- * for pre-aggregation. `hot-shots` sends one datagram per metric (its
- * default); `hot-shots-buffered` packs them into 8192-byte datagrams
- * (`maxBufferSize: 8192`).
+ * The cases: (hot) one pre-made counter, (tagged) a counter made per call
+ * with two tags, (distinct) pre-made counters with a distinct id per update
+ * (cycling through more ids than a stretch updates), (timer) a timer,
+ * (aggregated) a pre-aggregated counter, (burst) one synchronous burst on the
+ * hot counter. The clients are in bench/_client_*.ts.
  *
  * @module
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import net from "node:net";
 import process from "node:process";
-import { createInterface } from "node:readline";
-import { setImmediate, setTimeout as unrefableTimeout } from "node:timers";
-import { fileURLToPath } from "node:url";
-import { Config, type ConfigOptions, detectRuntime, type LineWriter, Registry } from "../mod.ts";
+import { setTimeout as unrefableTimeout } from "node:timers";
 import { argument, integerArgument } from "./_args.ts";
+import {
+  AGGREGATE_INTERVAL_MS,
+  type BenchClient,
+  type CaseName,
+  CASES,
+  type ClientKind,
+  type ClientOptions,
+  CLIENTS,
+} from "./_bench_client.ts";
+import { hotShotsClient } from "./_client_hot_shots.ts";
+import { spectatorClient } from "./_client_spectator.ts";
+import { spectatorJsBenchClient } from "./_client_spectator_js.ts";
+import { ReceiverControl, type ReceiverStats } from "./_receiver_control.ts";
+import { canForceGc, forceGc, ourRoute, runtime, runtimeVersion, unstableNet } from "./_runtime.ts";
+import { median, settles, turn } from "./_utils.ts";
 
-/** The clients this script can measure. */
-type ClientKind = "spectator" | "hot-shots" | "hot-shots-buffered";
-/** The cases, in the order they run. */
-type CaseName = "hot" | "tagged" | "timer" | "aggregated" | "burst";
-
-const CASES: readonly CaseName[] = ["hot", "tagged", "timer", "aggregated", "burst"];
-const CLIENTS: readonly ClientKind[] = ["spectator", "hot-shots", "hot-shots-buffered"];
-/** The tags of the pre-made meters (hot, timer, aggregated, burst). */
-const METER_TAGS = { status: "200", method: "GET" };
-/** The tags of the meter made per call. */
-const CALL_TAGS = { a: "1", b: "2" };
-/** Pre-aggregation interval asked of both clients. */
-const AGGREGATE_INTERVAL_MS = 1000;
 /** A maxPendingBytes large enough for a whole 1e6-line burst, used only when the default dropped lines. */
 const GENEROUS_PENDING_BYTES = 256 * 1024 * 1024;
 /** The longest a synchronous burst may run before it stops early. */
@@ -71,29 +69,6 @@ const SETTLE_LIMIT_MS = 20_000;
 /** How long the script may stay alive after printing its results (a client still busy) before it exits. */
 const EXIT_GRACE_MS = 10_000;
 
-/** What the receiver reports: counts since its last reset. */
-interface ReceiverStats {
-  datagrams: number;
-  lines: number;
-  bytes: number;
-  largest: number;
-  valueSum: number;
-  kernelDrops: number | null;
-  rcvbuf: number;
-}
-
-/** One client instance under test: the operations of each case, flush, close and client-side drops. */
-interface BenchClient {
-  /** Runs `n` updates of the case's kind synchronously. */
-  op: (n: number) => void;
-  /** Hands everything written so far to the socket. */
-  flush: () => Promise<void>;
-  /** Flushes and releases the socket. */
-  close: () => Promise<void>;
-  /** Lines the client itself dropped (spectator), or send errors it reported (hot-shots). */
-  drops: () => number;
-}
-
 /** The figures for one timed case. */
 interface CaseResult {
   status: "ok" | "n/a" | "failed";
@@ -104,8 +79,13 @@ interface CaseResult {
   roundsNsPerOp?: number[];
   /** Updates made in all rounds, warm-up included. */
   ops?: number;
-  /** Lines expected at the receiver: `ops`, or undefined when the client aggregates. */
-  expectedLines?: number;
+  /** What must arrive, counted by `measure`: `ops`, or undefined when the client aggregates. */
+  expected?: number;
+  /**
+   * How delivery is counted: the values added up for counters (a client that folds repeated updates sends fewer
+   * lines carrying the same total), lines for timers.
+   */
+  measure?: "lines" | "valueSum";
   delivered?: ReceiverStats;
   clientDrops?: number;
 }
@@ -139,6 +119,11 @@ const clientKind = (argument("client") ?? "spectator") as ClientKind;
 if (!CLIENTS.includes(clientKind)) {
   throw new TypeError(`udp_bench: --client must be one of ${CLIENTS.join(", ")}: received ${clientKind}`);
 }
+const foldArgument = argument("fold");
+if (foldArgument !== undefined && (foldArgument !== "on" && foldArgument !== "off" || clientKind !== "spectator")) {
+  throw new TypeError(`udp_bench: --fold must be on or off, with --client spectator: received ${foldArgument}`);
+}
+const fold = foldArgument === undefined ? undefined : foldArgument === "on";
 const stretch = integerArgument("udp_bench", "stretch", 1000, 1, 1_000_000);
 const opsPerRound = Math.ceil(integerArgument("udp_bench", "ops", 50_000, 1, 100_000_000) / stretch) * stretch;
 const rounds = integerArgument("udp_bench", "rounds", 5, 1, 1000);
@@ -149,271 +134,33 @@ for (const name of selectedCases) {
   if (!CASES.includes(name)) throw new TypeError(`udp_bench: unknown case ${name}: use ${CASES.join(", ")}`);
 }
 
-// ---------------------------------------------------------------- runtime facts
-
-const runtime = detectRuntime();
-const globals = globalThis as {
-  gc?: () => void;
-  Bun?: { gc(force: boolean): void; version: string };
-  Deno?: { listenDatagram?: unknown; version: { deno: string } };
-};
-const runtimeVersion = globals.Bun?.version ?? globals.Deno?.version.deno ?? process.versions.node;
-const unstableNet = typeof globals.Deno?.listenDatagram === "function";
-/** Deno with --allow-ffi sends UDP through the C library (Config.ffi defaults to true). */
-const ffiGranted = runtime === "deno" && Deno.permissions.querySync({ name: "ffi" }).state === "granted";
-
-/** Collects garbage now where the runtime allows it; false when it cannot. */
-function forceGc(): boolean {
-  if (globals.Bun !== undefined) {
-    globals.Bun.gc(true);
-    return true;
-  }
-  if (typeof globals.gc === "function") {
-    globals.gc();
-    return true;
-  }
-  return false;
-}
-
 function transportName(): string {
-  if (clientKind !== "spectator") return "node:dgram (unconnected)";
-  if (runtime === "bun") return "Bun.udpSocket";
-  if (runtime === "deno" && ffiGranted) return "libc (Deno.dlopen)";
-  if (runtime === "deno" && unstableNet) return "Deno.listenDatagram";
-  return "node:dgram";
-}
-
-/** One event-loop turn: lets queued sends, I/O callbacks and timers run. */
-function turn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Waits for `promise`, or `ms`; returns whether it settled in time. */
-async function settles(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([promise.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  if (clientKind === "spectator") return ourRoute("udp");
+  if (clientKind === "spectator-js") return "node:dgram (connected), 32 KiB buffer";
+  return "node:dgram (unconnected)";
 }
 
 function progress(message: string): void {
   process.stderr.write(`udp_bench [${clientKind} on ${runtime}${unstableNet ? " --unstable-net" : ""}] ${message}\n`);
 }
 
-// ---------------------------------------------------------------- the receiver
-
-/** A line-based connection to the receiver's control port. */
-class ReceiverControl {
-  readonly host: string;
-  readonly port: number;
-  readonly #socket: net.Socket;
-  readonly #waiting: ((line: string) => void)[] = [];
-  readonly #child: ChildProcess | undefined;
-
-  constructor(host: string, port: number, socket: net.Socket, child: ChildProcess | undefined) {
-    this.host = host;
-    this.port = port;
-    this.#socket = socket;
-    this.#child = child;
-    createInterface({ input: socket }).on("line", (line) => this.#waiting.shift()?.(line));
-  }
-
-  /** Connects to a running receiver, `host:port:controlPort`, or starts one with `node`. */
-  static async open(address: string | undefined): Promise<ReceiverControl> {
-    let child: ChildProcess | undefined;
-    let host: string, port: number, controlPort: number;
-    if (address === undefined) {
-      ({ child, host, port, controlPort } = await startReceiver());
-    } else {
-      const match = /^(.+):(\d+):(\d+)$/.exec(address);
-      if (match === null) {
-        throw new TypeError(`udp_bench: --receiver must be HOST:PORT:CONTROL_PORT: received ${address}`);
-      }
-      [host, port, controlPort] = [match[1].replace(/^\[|\]$/g, ""), Number(match[2]), Number(match[3])];
-    }
-    const socket = net.connect(controlPort, host);
-    await new Promise<void>((resolve, reject) => {
-      socket.once("connect", resolve);
-      socket.once("error", reject);
-    });
-    socket.setNoDelay(true);
-    return new ReceiverControl(host, port, socket, child);
-  }
-
-  /** Sends one command and returns the receiver's answer. */
-  request(command: "stats" | "reset"): Promise<ReceiverStats> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`udp_bench: the receiver did not answer ${command}`)), 10_000);
-      this.#waiting.push((line) => {
-        clearTimeout(timer);
-        resolve(JSON.parse(line) as ReceiverStats);
-      });
-      this.#socket.write(`${command}\n`);
-    });
-  }
-
-  /**
-   * Polls until `expected` lines have arrived, or the count stops changing
-   * for `quietMs`, or `limitMs` passes; returns the last stats.
-   */
-  async awaitLines(expected: number | undefined, quietMs = 250, limitMs = 15_000): Promise<ReceiverStats> {
-    const start = Date.now();
-    let stats = await this.request("stats");
-    let changedAt = Date.now();
-    while (expected === undefined || stats.lines < expected) {
-      const now = Date.now();
-      if (now - changedAt >= quietMs || now - start >= limitMs) break;
-      await sleep(5);
-      const next = await this.request("stats");
-      if (next.lines !== stats.lines) changedAt = Date.now();
-      stats = next;
-    }
-    return stats;
-  }
-
-  /** Closes the control connection, and the receiver when this script started it. */
-  async close(): Promise<void> {
-    this.#socket.end();
-    this.#socket.destroy();
-    const child = this.#child;
-    if (child === undefined || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.stdin?.end();
-    await Promise.race([exited, sleep(5000)]);
-    if (child.exitCode === null) child.kill();
-  }
-}
-
-/** Starts bench/udp_receiver.mjs with `node` and reads the address it prints. */
-async function startReceiver(): Promise<{ child: ChildProcess; host: string; port: number; controlPort: number }> {
-  const candidates = ["./udp_receiver.mjs", "../../bench/udp_receiver.mjs"].map((path) =>
-    fileURLToPath(new URL(path, import.meta.url))
-  );
-  const script = candidates.find((path) => existsSync(path));
-  if (script === undefined) throw new Error(`udp_bench: cannot find udp_receiver.mjs in ${candidates.join(" or ")}`);
-  const child = spawn("node", [script], { stdio: ["pipe", "pipe", "inherit"] });
-  const first = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.once("line", (line) => {
-      lines.close();
-      resolve(line);
-    });
-    child.once("error", reject);
-    child.once("exit", (code) => reject(new Error(`udp_bench: the receiver exited with ${code}`)));
-  });
-  const { host, port, controlPort } = JSON.parse(first) as { host: string; port: number; controlPort: number };
-  return { child, host, port, controlPort };
-}
-
-// ---------------------------------------------------------------- the clients
-
-/** Options for one client instance. */
-interface ClientOptions {
-  aggregate?: boolean;
-  maxPendingBytes?: number;
-}
-
-/** A spectator registry whose `op` runs the case; throws when the registry rejects the options. */
-function spectatorClient(name: CaseName, receiver: ReceiverControl, options: ClientOptions): BenchClient {
-  const host = receiver.host.includes(":") ? `[${receiver.host}]` : receiver.host;
-  const configOptions = { location: `udp://${host}:${receiver.port}`, logLevel: "error" } as Record<string, unknown>;
-  if (options.maxPendingBytes !== undefined) configOptions.maxPendingBytes = options.maxPendingBytes;
-  // Typed loosely so this compiles whether or not Config knows the option yet.
-  if (options.aggregate) configOptions.aggregate = { intervalMs: AGGREGATE_INTERVAL_MS };
-  const registry = new Registry(new Config(configOptions as ConfigOptions));
-  const writer = registry.writer() as LineWriter;
-  let i = 0;
-  let op: (n: number) => void;
-  if (name === "tagged") {
-    op = (n) => {
-      for (let k = 0; k < n; k++) registry.counter("server.requestCount", CALL_TAGS).increment();
-    };
-  } else if (name === "timer") {
-    const timer = registry.timer("server.requestLatency", METER_TAGS);
-    op = (n) => {
-      for (let k = 0; k < n; k++) timer.record(0.000123 * (++i & 1023));
-    };
-  } else {
-    const counter = registry.counter("server.requestCount", METER_TAGS);
-    op = (n) => {
-      for (let k = 0; k < n; k++) counter.increment();
-    };
-  }
-  return {
-    op,
-    flush: () => registry.flush(),
-    close: () => registry.close(),
-    drops: () => writer.stats().droppedLines,
-  };
-}
-
-/** The hot-shots module, loaded on first use so spectator runs never need it. */
-type StatsDClass = typeof import("hot-shots").default;
-let statsDClass: StatsDClass | undefined;
-
-async function hotShotsClient(name: CaseName, receiver: ReceiverControl, options: ClientOptions): Promise<BenchClient> {
-  statsDClass ??= (await import("hot-shots")).default;
-  let errors = 0;
-  const client = new statsDClass({
-    host: receiver.host,
-    port: receiver.port,
-    protocol: "udp",
-    globalTags: name === "tagged" ? {} : METER_TAGS,
-    maxBufferSize: clientKind === "hot-shots-buffered" ? 8192 : 0,
-    aggregation: options.aggregate ? { flushInterval: AGGREGATE_INTERVAL_MS } : false,
-    errorHandler: () => void errors++,
-  });
-  let i = 0;
-  let op: (n: number) => void;
-  if (name === "tagged") {
-    op = (n) => {
-      for (let k = 0; k < n; k++) client.increment("server.requestCount", 1, CALL_TAGS);
-    };
-  } else if (name === "timer") {
-    op = (n) => {
-      for (let k = 0; k < n; k++) client.timing("server.requestLatency", 0.123 * (++i & 1023));
-    };
-  } else {
-    op = (n) => {
-      for (let k = 0; k < n; k++) client.increment("server.requestCount");
-    };
-  }
-  return {
-    op,
-    flush: () => new Promise((resolve) => client.flush(() => resolve())),
-    close: () => new Promise((resolve) => client.close(() => resolve())),
-    drops: () => errors,
-  };
-}
-
 function newClient(name: CaseName, receiver: ReceiverControl, options: ClientOptions = {}): Promise<BenchClient> {
-  if (clientKind === "spectator") return Promise.resolve(spectatorClient(name, receiver, options));
-  return hotShotsClient(name, receiver, options);
+  if (clientKind === "spectator") return Promise.resolve(spectatorClient(name, receiver, { ...options, fold }));
+  if (clientKind === "spectator-js") return spectatorJsBenchClient(name, receiver, options);
+  return hotShotsClient(name, receiver, options, clientKind === "hot-shots-buffered");
 }
 
 // ---------------------------------------------------------------- the cases
 
 async function timedCase(name: CaseName, receiver: ReceiverControl): Promise<CaseResult> {
   const aggregate = name === "aggregated";
+  const measure = name === "timer" ? "lines" : "valueSum";
   await receiver.request("reset");
   let client: BenchClient;
   try {
     client = await newClient(name, receiver, { aggregate });
   } catch (error) {
-    return { status: "n/a", note: `the client rejects the option: ${(error as Error).message}` };
+    return { status: "n/a", note: (error as Error).message };
   }
   const notes: string[] = [];
   const roundsNsPerOp: number[] = [];
@@ -435,22 +182,23 @@ async function timedCase(name: CaseName, receiver: ReceiverControl): Promise<Cas
       roundsSyncNsPerOp.push((sync * 1e6) / opsPerRound);
     }
     if (!(await settles(client.flush(), SETTLE_LIMIT_MS))) notes.push(`flush() took over ${SETTLE_LIMIT_MS} ms`);
-    if (!aggregate) await receiver.awaitLines(ops);
+    if (!aggregate) await receiver.awaitDelivery(ops, { measure });
   }
   const clientDrops = client.drops();
   if (!(await settles(client.close(), SETTLE_LIMIT_MS))) notes.push(`close() took over ${SETTLE_LIMIT_MS} ms`);
   // Aggregated lines may wait for the next interval: give them one and a half.
-  const delivered = await receiver.awaitLines(
-    aggregate ? undefined : ops,
-    aggregate ? 1.5 * AGGREGATE_INTERVAL_MS : 250,
-  );
+  const delivered = await receiver.awaitDelivery(aggregate ? undefined : ops, {
+    measure,
+    quietMs: aggregate ? 1.5 * AGGREGATE_INTERVAL_MS : 250,
+  });
   const result: CaseResult = {
     status: "ok",
     nsPerOp: median(roundsNsPerOp),
     syncNsPerOp: median(roundsSyncNsPerOp),
     roundsNsPerOp,
     ops,
-    expectedLines: aggregate ? undefined : ops,
+    expected: aggregate ? undefined : ops,
+    measure,
     delivered,
     clientDrops,
   };
@@ -465,11 +213,16 @@ async function timedCase(name: CaseName, receiver: ReceiverControl): Promise<Cas
 }
 
 async function burstCase(receiver: ReceiverControl, maxPendingBytes?: number): Promise<BurstResult> {
-  const client = await newClient("burst", receiver, { maxPendingBytes });
+  let client: BenchClient;
+  try {
+    client = await newClient("burst", receiver, { maxPendingBytes });
+  } catch (error) {
+    return { status: "n/a", note: (error as Error).message };
+  }
   // Open the socket first: a burst into a transport still connecting only measures the pending bound.
   client.op(1);
   await client.flush();
-  await receiver.awaitLines(1);
+  await receiver.awaitDelivery(1);
   await receiver.request("reset");
   const dropsBefore = client.drops();
 
@@ -493,10 +246,10 @@ async function burstCase(receiver: ReceiverControl, maxPendingBytes?: number): P
     notes.push(`flush() took over ${BURST_DELIVERY_LIMIT_MS} ms`);
   }
   const left = Math.max(500, BURST_DELIVERY_LIMIT_MS - (performance.now() - flushed));
-  const delivered = await receiver.awaitLines(ops, 500, left);
+  const delivered = await receiver.awaitDelivery(ops, { measure: "valueSum", quietMs: 500, limitMs: left });
   const deliveryMs = performance.now() - flushed;
-  if (delivered.lines < ops && deliveryMs >= BURST_DELIVERY_LIMIT_MS) {
-    notes.push(`${delivered.lines} of ${ops} lines had arrived after ${BURST_DELIVERY_LIMIT_MS} ms`);
+  if (delivered.valueSum < ops && deliveryMs >= BURST_DELIVERY_LIMIT_MS) {
+    notes.push(`${delivered.valueSum} of ${ops} increments had arrived after ${BURST_DELIVERY_LIMIT_MS} ms`);
   }
   const clientDrops = client.drops() - dropsBefore;
   forceGc();
@@ -572,7 +325,7 @@ process.stdout.write(
       runtimeVersion,
       unstableNet,
       transport: transportName(),
-      forcedGc: globals.Bun !== undefined || typeof globals.gc === "function",
+      forcedGc: canForceGc,
       settings: { opsPerRound, stretch, rounds, warmupRounds, burstOps },
       harnessNsPerOp,
       cases: results,

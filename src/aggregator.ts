@@ -6,9 +6,8 @@
  * @module
  */
 
-import { onNaturalExit } from "./exit_hook.ts";
-import { unrefTimeout } from "./timers.ts";
-import type { EncodedPrefix, Writer } from "./writers/writer.ts";
+import { platform } from "./_platform.ts";
+import type { Writer } from "./writers/writer.ts";
 
 /**
  * How an aggregated meter combines the updates of one interval: `sum`
@@ -39,13 +38,16 @@ interface Slot {
  *
  * @example Sum a hot counter
  * ```ts
- * import { Config, type MemoryWriter, Registry } from "@spectator/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { Aggregator, Counter, MemoryWriter, MeterId } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory", aggregate: { intervalMs: 1000 } }));
- * const requests = registry.counter("server.requestCount");
+ * const aggregator = new Aggregator(1000); // what Config({ aggregate: { intervalMs: 1000 } }) gives a registry
+ * const writer = new MemoryWriter();
+ * const requests = new Counter(new MeterId("server.requestCount"), writer, { aggregator });
  * for (let i = 0; i < 1000; i++) requests.increment();
- * await registry.flush();
- * (registry.writer() as MemoryWriter).get(); // ["c:server.requestCount:1000"]
+ * aggregator.flush();
+ * deepStrictEqual(writer.get(), ["c:server.requestCount:1000"]);
+ * aggregator.close();
  * ```
  */
 export class Aggregator {
@@ -72,32 +74,32 @@ export class Aggregator {
    */
   constructor(intervalMs: number) {
     this.#intervalMs = intervalMs;
-    this.#removeExitHook = onNaturalExit(() => this.flush());
+    this.#removeExitHook = platform().onNaturalExit(() => this.flush());
   }
 
   /**
-   * Returns the update function for the id behind `prefix` on `writer`:
-   * meters with the same writer and prefix share one slot, so each id writes
-   * one line per interval.
+   * Returns the update function for the meter whose line prefix is `prefix`
+   * on `writer`: meters with the same writer and prefix share one slot, so
+   * each id writes one line per interval. Meters call it when they are built.
    *
    * @param writer where the meter's lines go
-   * @param prefix the meter's line prefix, which names its type and id
+   * @param prefix the meter's line prefix, `<symbol>:<id>:`, which names its type and id
    * @param aggregation how updates combine
    * @param emit writes the combined value to `writer` at flush time
    */
   updater(
     writer: Writer,
-    prefix: EncodedPrefix,
+    prefix: string,
     aggregation: Aggregation,
     emit: (value: number | string) => void,
   ): (value: number | string) => void {
     let slots = this.#slots.get(writer);
     if (slots === undefined) this.#slots.set(writer, slots = new Map());
-    let slot = slots.get(prefix.text)?.deref();
+    let slot = slots.get(prefix)?.deref();
     if (slot === undefined) {
       slot = { value: 0, dirty: false, emit };
-      slots.set(prefix.text, new WeakRef(slot));
-      this.#forget.register(slot, { slots, key: prefix.text });
+      slots.set(prefix, new WeakRef(slot));
+      this.#forget.register(slot, { slots, key: prefix });
     }
     const shared = slot;
     switch (aggregation) {
@@ -155,7 +157,7 @@ export class Aggregator {
   #mark(slot: Slot): void {
     slot.dirty = true;
     this.#dirty.push(slot);
-    this.#cancelTimer ??= unrefTimeout(() => {
+    this.#cancelTimer ??= platform().unrefTimeout(() => {
       this.#cancelTimer = undefined;
       this.flush();
     }, this.#intervalMs);

@@ -71,11 +71,14 @@ function reservedPrefix(key: string): string | undefined {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { atlasLimitProblems } from "@spectator/client";
  *
- * atlasLimitProblems("requests", { "nf.app": "checkout" }); // []
- * atlasLimitProblems("x", { "nf.color": "red" });
- * // ["name must be 2 to 255 characters: received 1", "tag key nf.color is not one of Atlas's keys under the reserved prefix nf."]
+ * deepStrictEqual(atlasLimitProblems("requests", { "nf.app": "checkout" }), []);
+ * deepStrictEqual(atlasLimitProblems("x", { "nf.color": "red" }), [
+ *   "name must be 2 to 255 characters: received 1",
+ *   "tag key nf.color is not one of Atlas's keys under the reserved prefix nf.",
+ * ]);
  * ```
  */
 export function atlasLimitProblems(

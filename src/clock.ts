@@ -9,10 +9,11 @@
  *
  * @example
  * ```ts
- * import { type Clock, SystemClock } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { type Clock, ManualClock } from "@spectator/client";
  *
- * const clock: Clock = new SystemClock();
- * const elapsed = clock.monotonicTime();
+ * const clock: Clock = new ManualClock(); // or new SystemClock()
+ * strictEqual(clock.monotonicTime(), 0);
  * ```
  */
 export interface Clock {
@@ -27,11 +28,13 @@ export interface Clock {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { SystemClock } from "@spectator/client";
  *
  * const clock = new SystemClock();
  * const start = clock.monotonicTime();
  * const seconds = clock.monotonicTime() - start;
+ * strictEqual(seconds >= 0, true);
  * ```
  */
 export class SystemClock implements Clock {
@@ -51,11 +54,12 @@ export class SystemClock implements Clock {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { ManualClock } from "@spectator/client";
  *
  * const clock = new ManualClock();
  * clock.setMonotonicTime(42);
- * clock.monotonicTime(); // 42
+ * strictEqual(clock.monotonicTime(), 42);
  * ```
  */
 export class ManualClock implements Clock {

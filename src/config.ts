@@ -4,11 +4,19 @@
  * @module
  */
 
-import { readEnv } from "./env.ts";
 import { defaultLogger, levelFiltered, LOG_LEVELS, type Logger, type LogLevel } from "./logger.ts";
 import { type Location, parseLocation } from "./location.ts";
 import { describeValue, MeterId } from "./meter_id.ts";
-import { OnceSet } from "./once_set.ts";
+import { OnceSet } from "./_once_set.ts";
+import {
+  DEFAULT_BUFFER_SIZE,
+  DEFAULT_FLUSH_INTERVAL_MS,
+  DEFAULT_LOCATION,
+  DEFAULT_MAX_DATAGRAM_BYTES,
+  DEFAULT_MAX_PENDING_BYTES,
+  DEFAULT_METER_CACHE_SIZE,
+} from "./_defaults.ts";
+import { platform } from "./_platform.ts";
 import type { TransportFactory } from "./transports/transport.ts";
 
 /**
@@ -16,6 +24,7 @@ import type { TransportFactory } from "./transports/transport.ts";
  *
  * @example Buffer lines and tag every meter
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Config, type ConfigOptions } from "@spectator/client";
  *
  * const options: ConfigOptions = {
@@ -25,6 +34,7 @@ import type { TransportFactory } from "./transports/transport.ts";
  *   flushIntervalMs: 500,
  * };
  * const config = new Config(options);
+ * strictEqual(config.bufferSize, 8192);
  * ```
  */
 export interface ConfigOptions {
@@ -78,7 +88,7 @@ export interface ConfigOptions {
    * sample. Off by default.
    */
   aggregate?: AggregateOptions;
-  /** The most meters the registry caches by type, name and tags (least recently used go first); 0 disables (default 10000). */
+  /** The most meters the registry caches by symbol, name and tags (least recently used go first); 0 disables (default 10000). */
   meterCacheSize?: number;
 }
 
@@ -87,10 +97,11 @@ export interface ConfigOptions {
  *
  * @example One line per id per second
  * ```ts
- * import { Config, type AggregateOptions } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { type AggregateOptions, Config } from "@spectator/client";
  *
  * const aggregate: AggregateOptions = { intervalMs: 1000 };
- * const config = new Config({ aggregate });
+ * strictEqual(new Config({ aggregate }).aggregateIntervalMs, 1000);
  * ```
  */
 export interface AggregateOptions {
@@ -138,18 +149,21 @@ const deniedVariables = new OnceSet(100);
  *
  * @example The default: UDP to the local SpectatorD
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import process from "node:process";
  * import { Config } from "@spectator/client";
  *
  * const config = new Config();
- * config.location; // "udp", unless SPECTATOR_OUTPUT_LOCATION says otherwise
+ * strictEqual(config.location, process.env.SPECTATOR_OUTPUT_LOCATION ?? "udp");
  * ```
  *
  * @example Testing setup
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Config } from "@spectator/client";
  *
  * const config = new Config({ location: "memory", extraCommonTags: { "nf.app": "test" } });
- * config.extraCommonTags; // { "nf.app": "test" } plus nf.container / nf.process from the environment
+ * strictEqual(config.extraCommonTags["nf.app"], "test"); // nf.container and nf.process come from the environment
  * ```
  */
 export class Config {
@@ -206,19 +220,29 @@ export class Config {
     const noteDenied = (variable: string) => void denied.push(variable);
     // The configured location is checked even when the environment overrides it (as spectator-py does), so a
     // typo cannot hide behind SPECTATOR_OUTPUT_LOCATION=memory in tests and surface in production.
-    const configured = orDefault(options.location, "udp");
+    const configured = orDefault(options.location, DEFAULT_LOCATION);
     const configuredTarget = parseLocation(configured, "location");
-    const override = readEnv("SPECTATOR_OUTPUT_LOCATION", noteDenied);
+    const override = platform().readEnv("SPECTATOR_OUTPUT_LOCATION", noteDenied);
     this.location = override ?? configured;
     this.target = override === undefined ? configuredTarget : parseLocation(override, "SPECTATOR_OUTPUT_LOCATION");
     this.extraCommonTags = Object.freeze(commonTags(options.extraCommonTags, this.logger, noteDenied));
     reportDenied(denied, this.target, this.logger);
-    this.bufferSize = checkInteger("bufferSize", orDefault(options.bufferSize, 0), 0, 2 ** 30);
-    this.flushIntervalMs = checkInteger("flushIntervalMs", orDefault(options.flushIntervalMs, 1000), 1, 2 ** 31 - 1);
-    this.maxDatagramBytes = checkInteger("maxDatagramBytes", orDefault(options.maxDatagramBytes, 61440), 512, 65507);
+    this.bufferSize = checkInteger("bufferSize", orDefault(options.bufferSize, DEFAULT_BUFFER_SIZE), 0, 2 ** 30);
+    this.flushIntervalMs = checkInteger(
+      "flushIntervalMs",
+      orDefault(options.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS),
+      1,
+      2 ** 31 - 1,
+    );
+    this.maxDatagramBytes = checkInteger(
+      "maxDatagramBytes",
+      orDefault(options.maxDatagramBytes, DEFAULT_MAX_DATAGRAM_BYTES),
+      512,
+      65507,
+    );
     this.maxPendingBytes = checkInteger(
       "maxPendingBytes",
-      orDefault(options.maxPendingBytes, 4 * 1024 * 1024),
+      orDefault(options.maxPendingBytes, DEFAULT_MAX_PENDING_BYTES),
       this.maxDatagramBytes,
       2 ** 31,
     );
@@ -229,7 +253,12 @@ export class Config {
     }
     this.transport = options.transport;
     this.aggregateIntervalMs = checkAggregate(options.aggregate);
-    this.meterCacheSize = checkInteger("meterCacheSize", orDefault(options.meterCacheSize, 10_000), 0, 10_000_000);
+    this.meterCacheSize = checkInteger(
+      "meterCacheSize",
+      orDefault(options.meterCacheSize, DEFAULT_METER_CACHE_SIZE),
+      0,
+      10_000_000,
+    );
   }
 }
 
@@ -240,7 +269,7 @@ function commonTags(
 ): Record<string, string> {
   const tags = new MeterId("config", configured ?? {}, { logger }).tags();
   for (const [tag, variable] of ENV_COMMON_TAGS) {
-    const value = stripLikePython(readEnv(variable, noteDenied));
+    const value = stripLikePython(platform().readEnv(variable, noteDenied));
     if (value) tags[tag] = value;
   }
   return tags;

@@ -18,9 +18,11 @@ const boundMethods = new Map<PropertyKey, unknown>();
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { GlobalRegistry } from "@spectator/client";
  *
  * GlobalRegistry.counter("server.requestCount").increment();
+ * strictEqual(GlobalRegistry.counter("server.requestCount"), GlobalRegistry.counter("server.requestCount"));
  * ```
  */
 export const GlobalRegistry: Registry = new Proxy(Object.create(Registry.prototype) as Registry, {

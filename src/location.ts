@@ -5,23 +5,19 @@
  * @module
  */
 
+import { DEFAULT_UDP, DEFAULT_UNIX_PATH } from "./_defaults.ts";
 import { describeValue } from "./meter_id.ts";
-
-/** The default SpectatorD UDP address. */
-export const DEFAULT_UDP = { host: "127.0.0.1", port: 1234 } as const;
-
-/** The default SpectatorD Unix datagram socket. */
-export const DEFAULT_UNIX_PATH = "/run/spectatord/spectatord.unix";
 
 /**
  * Where lines go, as parsed from a location string.
  *
  * @example
  * ```ts
- * import { parseLocation, type Location } from "@spectator/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import type { Location } from "@spectator/client";
  *
- * const target: Location = parseLocation("udp://[::1]:1234");
- * // { kind: "udp", host: "::1", port: 1234 }
+ * const target: Location = { kind: "udp", host: "::1", port: 1234 }; // what udp://[::1]:1234 means
+ * deepStrictEqual(target.kind, "udp");
  * ```
  */
 export type Location =
@@ -49,10 +45,11 @@ const UDP_URL = /^udp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]+)$/;
  *
  * @example Dispatch on the scheme
  * ```ts
- * import { parseLocation } from "@spectator/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { parseLocation } from "./location.ts";
  *
- * parseLocation("udp"); // { kind: "udp", host: "127.0.0.1", port: 1234 }
- * parseLocation("file:///tmp/metrics.txt"); // { kind: "file", path: "/tmp/metrics.txt" }
+ * deepStrictEqual(parseLocation("udp"), { kind: "udp", host: "127.0.0.1", port: 1234 });
+ * deepStrictEqual(parseLocation("file:///tmp/metrics.txt"), { kind: "file", path: "/tmp/metrics.txt" });
  * ```
  */
 export function parseLocation(location: unknown, source: string = "location"): Location {
@@ -84,4 +81,21 @@ export function parseLocation(location: unknown, source: string = "location"): L
     return { kind, path };
   }
   throw new TypeError(invalid(`must be one of ${LOCATION_FORMS}`));
+}
+
+/**
+ * Writes a host as it stands in a location or an address: an IPv6 address
+ * in brackets, anything else as it is.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { formatHost } from "./location.ts";
+ *
+ * strictEqual(`udp://${formatHost("::1")}:1234`, "udp://[::1]:1234");
+ * strictEqual(formatHost("127.0.0.1"), "127.0.0.1");
+ * ```
+ */
+export function formatHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
 }

@@ -12,7 +12,8 @@
  *
  * @example A logger that collects messages
  * ```ts
- * import { Config, type Logger } from "@spectator/client";
+ * import { ok } from "node:assert/strict";
+ * import { Config, type Logger, Registry } from "@spectator/client";
  *
  * const messages: string[] = [];
  * const logger: Logger = {
@@ -22,6 +23,8 @@
  *   error: (m) => messages.push(m),
  * };
  * const config = new Config({ location: "memory", logger, logLevel: "debug" });
+ * new Registry(config).counter("requests").increment();
+ * ok(messages.some((m) => m.startsWith("spectator.writer: write line=c:requests")));
  * ```
  */
 export interface Logger {
@@ -41,10 +44,11 @@ export interface Logger {
  *
  * @example Log every written line
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Config, type LogLevel } from "@spectator/client";
  *
  * const logLevel: LogLevel = "debug";
- * const config = new Config({ location: "memory", logLevel });
+ * strictEqual(new Config({ location: "memory", logLevel }).logLevel, "debug");
  * ```
  */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "off";
@@ -62,10 +66,15 @@ function ignore(_message: string): void {}
  *
  * @example Keep warnings and errors only
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { levelFiltered } from "./logger.ts";
  *
- * const logger = levelFiltered(console, "warn");
+ * const seen: string[] = [];
+ * const record = (message: string) => void seen.push(message);
+ * const logger = levelFiltered({ debug: record, info: record, warn: record, error: record }, "warn");
  * logger.debug("dropped");
+ * logger.warn("kept");
+ * deepStrictEqual(seen, ["kept"]);
  * ```
  */
 export function levelFiltered(logger: Logger, level: LogLevel): Logger {

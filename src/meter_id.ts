@@ -5,7 +5,7 @@
  */
 
 import { defaultLogger, type Logger } from "./logger.ts";
-import { OnceSet } from "./once_set.ts";
+import { OnceSet } from "./_once_set.ts";
 
 /** Every character outside SpectatorD's allowed set, one code point at a time. */
 const INVALID_CHARS = /[^\-._A-Za-z0-9~^]/gu;
@@ -32,9 +32,10 @@ export function invalidNameProblem(id: MeterId): string | undefined {
  *
  * @example
  * ```ts
- * import { sanitize } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { sanitize } from "./meter_id.ts";
  *
- * sanitize("a b:c"); // "a_b_c"
+ * strictEqual(sanitize("a b:c"), "a_b_c");
  * ```
  */
 export function sanitize(text: string): string {
@@ -47,9 +48,10 @@ export function sanitize(text: string): string {
  *
  * @example
  * ```ts
- * import { compareCodePoints } from "@spectator/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { compareCodePoints } from "./meter_id.ts";
  *
- * ["b", "a", "B"].sort(compareCodePoints); // ["B", "a", "b"]
+ * deepStrictEqual(["b", "a", "B"].sort(compareCodePoints), ["B", "a", "b"]);
  * ```
  */
 export function compareCodePoints(a: string, b: string): number {
@@ -185,11 +187,12 @@ export interface MeterIdOptions {
  *
  * @example Build an id and read its SpectatorD spelling
  * ```ts
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
  * import { MeterId } from "@spectator/client";
  *
  * const id = new MeterId("server.requestCount", { status: "200", method: "GET" });
- * id.spectatordId; // "server.requestCount,method=GET,status=200"
- * id.withTag("status", "500").tags(); // { status: "500", method: "GET" }
+ * strictEqual(id.spectatordId, "server.requestCount,method=GET,status=200");
+ * deepStrictEqual(id.withTag("status", "500").tags(), { status: "500", method: "GET" });
  * ```
  */
 export class MeterId {

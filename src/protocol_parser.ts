@@ -5,65 +5,6 @@
  */
 
 import { describeValue, MeterId } from "./meter_id.ts";
-import { AgeGauge } from "./meters/age_gauge.ts";
-import { Counter } from "./meters/counter.ts";
-import { DistributionSummary, PercentileDistributionSummary } from "./meters/dist_summary.ts";
-import { Gauge } from "./meters/gauge.ts";
-import { MaxGauge } from "./meters/max_gauge.ts";
-import { MonotonicCounter } from "./meters/monotonic_counter.ts";
-import { MonotonicCounterUint } from "./meters/monotonic_counter_uint.ts";
-import { PercentileTimer, Timer } from "./meters/timer.ts";
-
-const METER_CLASSES: Record<string, MeterClass> = {
-  A: AgeGauge,
-  c: Counter,
-  d: DistributionSummary,
-  g: Gauge,
-  m: MaxGauge,
-  C: MonotonicCounter,
-  U: MonotonicCounterUint,
-  D: PercentileDistributionSummary,
-  T: PercentileTimer,
-  t: Timer,
-};
-
-/**
- * A meter class that {@linkcode getMeterClass} can return.
- *
- * @example
- * ```ts
- * import { getMeterClass, type MeterClass } from "@spectator/client";
- *
- * const meterClass: MeterClass | undefined = getMeterClass("c");
- * ```
- */
-export type MeterClass =
-  | typeof AgeGauge
-  | typeof Counter
-  | typeof DistributionSummary
-  | typeof Gauge
-  | typeof MaxGauge
-  | typeof MonotonicCounter
-  | typeof MonotonicCounterUint
-  | typeof PercentileDistributionSummary
-  | typeof PercentileTimer
-  | typeof Timer;
-
-/**
- * Returns the meter class for a protocol symbol (`A c d g m C U D T t`), or
- * `undefined` for any other.
- *
- * @example
- * ```ts
- * import { Counter, getMeterClass } from "@spectator/client";
- *
- * getMeterClass("c") === Counter; // true
- * getMeterClass("X"); // undefined
- * ```
- */
-export function getMeterClass(symbol: string): MeterClass | undefined {
-  return Object.hasOwn(METER_CLASSES, symbol) ? METER_CLASSES[symbol] : undefined;
-}
 
 /**
  * Splits a protocol line into its symbol (without options such as a gauge
@@ -76,10 +17,11 @@ export function getMeterClass(symbol: string): MeterClass | undefined {
  *
  * @example Check what a meter wrote
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { parseProtocolLine } from "@spectator/client";
  *
  * const [symbol, id, value] = parseProtocolLine("g,120:queue.size,queue=jobs:42");
- * // symbol "g", id.name() "queue.size", id.tags() { queue: "jobs" }, value "42"
+ * deepStrictEqual([symbol, id.name(), id.tags(), value], ["g", "queue.size", { queue: "jobs" }, "42"]);
  * ```
  */
 export function parseProtocolLine(line: string): [symbol: string, id: MeterId, value: string] {

@@ -8,21 +8,28 @@
 import { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
 import { capText, describeMeterId, describeTags, describeValue, MeterId, safeString } from "./meter_id.ts";
-import { AgeGauge } from "./meters/age_gauge.ts";
-import { Counter } from "./meters/counter.ts";
-import { DistributionSummary, PercentileDistributionSummary } from "./meters/dist_summary.ts";
-import { Gauge, gaugeType } from "./meters/gauge.ts";
-import { MaxGauge } from "./meters/max_gauge.ts";
-import { MonotonicCounter } from "./meters/monotonic_counter.ts";
-import { MonotonicCounterUint } from "./meters/monotonic_counter_uint.ts";
-import { PercentileTimer, Timer } from "./meters/timer.ts";
+import type { AgeGauge } from "./meters/age_gauge.ts";
+import type { Counter } from "./meters/counter.ts";
+import type { DistributionSummary, PercentileDistributionSummary } from "./meters/dist_summary.ts";
+import { Gauge, gaugeSymbol } from "./meters/gauge.ts";
+import type { MaxGauge } from "./meters/max_gauge.ts";
+import type { Meter, MeterOptions } from "./meters/meter.ts";
+import { METER_CLASSES, type MeterSymbol } from "./meters/meter_classes.ts";
+import type { MonotonicCounter } from "./meters/monotonic_counter.ts";
+import type { MonotonicCounterUint } from "./meters/monotonic_counter_uint.ts";
+import type { PercentileTimer, Timer } from "./meters/timer.ts";
 import { Aggregator } from "./aggregator.ts";
 import { atlasLimitProblems } from "./atlas_limits.ts";
-import { MeterCache } from "./meter_cache.ts";
-import type { MeterOptions } from "./meters/meter.ts";
-import { OnceSet } from "./once_set.ts";
-import { newWriter } from "./writers/new_writer.ts";
+import { MeterCache } from "./_meter_cache.ts";
+import { OnceSet } from "./_once_set.ts";
+import { newWriter } from "./writers/_new_writer.ts";
 import type { Writer } from "./writers/writer.ts";
+
+/** The meter a symbol of {@linkcode METER_CLASSES} makes. */
+type MeterOf<S extends MeterSymbol> = InstanceType<(typeof METER_CLASSES)[S]>;
+
+/** The meters that publish percentiles: Atlas counts one more tag for them. */
+const PERCENTILE_SYMBOLS: ReadonlySet<MeterSymbol> = new Set(["D", "T"]);
 
 /** Ids already warned about for breaking Atlas limits. */
 const limitWarnings = new OnceSet(10_000);
@@ -33,11 +40,13 @@ const limitWarnings = new OnceSet(10_000);
  *
  * @example Count requests and time them
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { Config, type MemoryWriter, Registry } from "@spectator/client";
  *
  * await using registry = new Registry(new Config({ location: "memory" }));
  * registry.counter("server.requestCount", { status: "200" }).increment();
  * registry.timer("server.requestLatency").record(0.012);
+ * strictEqual((registry.writer() as MemoryWriter).get().length, 2);
  * ```
  *
  * @example Flush before an explicit exit
@@ -113,147 +122,130 @@ export class Registry implements AsyncDisposable {
 
   /** Returns an {@linkcode AgeGauge} named `name`. */
   ageGauge(name: string, tags?: Record<string, string>): AgeGauge {
-    const type = "A";
-    return (this.#cache.get(type, name, tags) as AgeGauge | undefined) ??
-      this.#cache.set(type, name, tags, new AgeGauge(this.newId(name, tags), this.#writer, this.#meterOptions));
+    return this.#cached("A", name, tags);
   }
 
   /** Returns an {@linkcode AgeGauge} for `id` as given. */
   ageGaugeWithId(id: MeterId): AgeGauge {
-    return new AgeGauge(id, this.#writer, this.#meterOptions);
+    return this.#make("A", id);
   }
 
   /** Returns a {@linkcode Counter} named `name`. */
   counter(name: string, tags?: Record<string, string>): Counter {
-    const type = "c";
-    return (this.#cache.get(type, name, tags) as Counter | undefined) ??
-      this.#cache.set(type, name, tags, new Counter(this.newId(name, tags), this.#writer, this.#meterOptions));
+    return this.#cached("c", name, tags);
   }
 
   /** Returns a {@linkcode Counter} for `id` as given. */
   counterWithId(id: MeterId): Counter {
-    return new Counter(id, this.#writer, this.#meterOptions);
+    return this.#make("c", id);
   }
 
   /** Returns a {@linkcode DistributionSummary} named `name`. */
   distributionSummary(name: string, tags?: Record<string, string>): DistributionSummary {
-    const type = "d";
-    return (this.#cache.get(type, name, tags) as DistributionSummary | undefined) ??
-      this.#cache.set(
-        type,
-        name,
-        tags,
-        new DistributionSummary(this.newId(name, tags), this.#writer, this.#meterOptions),
-      );
+    return this.#cached("d", name, tags);
   }
 
   /** Returns a {@linkcode DistributionSummary} for `id` as given. */
   distributionSummaryWithId(id: MeterId): DistributionSummary {
-    return new DistributionSummary(id, this.#writer, this.#meterOptions);
+    return this.#make("d", id);
   }
 
   /** Returns a {@linkcode Gauge} named `name`, with an optional TTL in seconds. */
   gauge(name: string, tags?: Record<string, string>, ttlSeconds?: number): Gauge {
-    const type = gaugeType(ttlSeconds);
-    return (this.#cache.get(type, name, tags) as Gauge | undefined) ??
-      this.#cache.set(
-        type,
-        name,
-        tags,
-        new Gauge(this.newId(name, tags), this.#writer, ttlSeconds, this.#meterOptions),
-      );
+    return this.#cached("g", name, tags, ttlSeconds);
   }
 
   /** Returns a {@linkcode Gauge} for `id` as given, with an optional TTL in seconds. */
   gaugeWithId(id: MeterId, ttlSeconds?: number): Gauge {
-    return new Gauge(id, this.#writer, ttlSeconds, this.#meterOptions);
+    return this.#make("g", id, ttlSeconds);
   }
 
   /** Returns a {@linkcode MaxGauge} named `name`. */
   maxGauge(name: string, tags?: Record<string, string>): MaxGauge {
-    const type = "m";
-    return (this.#cache.get(type, name, tags) as MaxGauge | undefined) ??
-      this.#cache.set(type, name, tags, new MaxGauge(this.newId(name, tags), this.#writer, this.#meterOptions));
+    return this.#cached("m", name, tags);
   }
 
   /** Returns a {@linkcode MaxGauge} for `id` as given. */
   maxGaugeWithId(id: MeterId): MaxGauge {
-    return new MaxGauge(id, this.#writer, this.#meterOptions);
+    return this.#make("m", id);
   }
 
   /** Returns a {@linkcode MonotonicCounter} named `name`. */
   monotonicCounter(name: string, tags?: Record<string, string>): MonotonicCounter {
-    const type = "C";
-    return (this.#cache.get(type, name, tags) as MonotonicCounter | undefined) ??
-      this.#cache.set(type, name, tags, new MonotonicCounter(this.newId(name, tags), this.#writer, this.#meterOptions));
+    return this.#cached("C", name, tags);
   }
 
   /** Returns a {@linkcode MonotonicCounter} for `id` as given. */
   monotonicCounterWithId(id: MeterId): MonotonicCounter {
-    return new MonotonicCounter(id, this.#writer, this.#meterOptions);
+    return this.#make("C", id);
   }
 
   /** Returns a {@linkcode MonotonicCounterUint} named `name`. */
   monotonicCounterUint(name: string, tags?: Record<string, string>): MonotonicCounterUint {
-    const type = "U";
-    return (this.#cache.get(type, name, tags) as MonotonicCounterUint | undefined) ??
-      this.#cache.set(
-        type,
-        name,
-        tags,
-        new MonotonicCounterUint(this.newId(name, tags), this.#writer, this.#meterOptions),
-      );
+    return this.#cached("U", name, tags);
   }
 
   /** Returns a {@linkcode MonotonicCounterUint} for `id` as given. */
   monotonicCounterUintWithId(id: MeterId): MonotonicCounterUint {
-    return new MonotonicCounterUint(id, this.#writer, this.#meterOptions);
+    return this.#make("U", id);
   }
 
   /** Returns a {@linkcode PercentileDistributionSummary} named `name`. */
   pctDistributionSummary(name: string, tags?: Record<string, string>): PercentileDistributionSummary {
-    const type = "D";
-    return (this.#cache.get(type, name, tags) as PercentileDistributionSummary | undefined) ??
-      this.#cache.set(
-        type,
-        name,
-        tags,
-        new PercentileDistributionSummary(this.#checkedId(true, name, tags), this.#writer, this.#meterOptions),
-      );
+    return this.#cached("D", name, tags);
   }
 
   /** Returns a {@linkcode PercentileDistributionSummary} for `id` as given. */
   pctDistributionSummaryWithId(id: MeterId): PercentileDistributionSummary {
-    return new PercentileDistributionSummary(id, this.#writer, this.#meterOptions);
+    return this.#make("D", id);
   }
 
   /** Returns a {@linkcode PercentileTimer} named `name`. */
   pctTimer(name: string, tags?: Record<string, string>): PercentileTimer {
-    const type = "T";
-    return (this.#cache.get(type, name, tags) as PercentileTimer | undefined) ??
-      this.#cache.set(
-        type,
-        name,
-        tags,
-        new PercentileTimer(this.#checkedId(true, name, tags), this.#writer, this.#meterOptions),
-      );
+    return this.#cached("T", name, tags);
   }
 
   /** Returns a {@linkcode PercentileTimer} for `id` as given. */
   pctTimerWithId(id: MeterId): PercentileTimer {
-    return new PercentileTimer(id, this.#writer, this.#meterOptions);
+    return this.#make("T", id);
   }
 
   /** Returns a {@linkcode Timer} named `name`. */
   timer(name: string, tags?: Record<string, string>): Timer {
-    const type = "t";
-    return (this.#cache.get(type, name, tags) as Timer | undefined) ??
-      this.#cache.set(type, name, tags, new Timer(this.newId(name, tags), this.#writer, this.#meterOptions));
+    return this.#cached("t", name, tags);
   }
 
   /** Returns a {@linkcode Timer} for `id` as given. */
   timerWithId(id: MeterId): Timer {
-    return new Timer(id, this.#writer, this.#meterOptions);
+    return this.#make("t", id);
+  }
+
+  /**
+   * The meter of `symbol` named `name` with `tags` and the common tags,
+   * from the cache when it holds one (a gauge's cache symbol includes its TTL).
+   */
+  #cached<S extends MeterSymbol>(
+    symbol: S,
+    name: string,
+    tags: Record<string, string> | undefined,
+    ttlSeconds?: number,
+  ): MeterOf<S> {
+    const cacheSymbol = symbol === "g" ? gaugeSymbol(ttlSeconds) : symbol;
+    const cached = this.#cache.get(cacheSymbol, name, tags) as MeterOf<S> | undefined;
+    if (cached !== undefined) return cached;
+    const id = this.#checkedId(PERCENTILE_SYMBOLS.has(symbol), name, tags);
+    return this.#cache.set(cacheSymbol, name, tags, this.#make(symbol, id, ttlSeconds));
+  }
+
+  /** A new meter of `symbol` for `id` as given. */
+  #make<S extends MeterSymbol>(symbol: S, id: MeterId, ttlSeconds?: number): MeterOf<S> {
+    if (symbol === "g") return new Gauge(id, this.#writer, ttlSeconds, this.#meterOptions) as MeterOf<S>;
+    const MeterClass = METER_CLASSES[symbol] as unknown as new (
+      id: MeterId,
+      writer: Writer,
+      options: MeterOptions,
+    ) => MeterOf<S> & Meter;
+    return new MeterClass(id, this.#writer, this.#meterOptions);
   }
 
   /** Writes what pre-aggregation holds, then resolves when everything written so far has been handed to the transport. */

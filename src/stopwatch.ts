@@ -16,25 +16,29 @@ const systemClock = new SystemClock();
  *
  * @example Time a scope
  * ```ts
- * import { Config, Registry, StopWatch } from "@spectator/client";
+ * import { match } from "node:assert/strict";
+ * import { Config, type MemoryWriter, Registry, StopWatch } from "@spectator/client";
  *
  * const registry = new Registry(new Config({ location: "memory" }));
  * const latency = registry.pctTimer("server.requestLatency");
  * {
  *   using _ = new StopWatch(latency);
  *   // ... handle the request ...
- * } // records T:server.requestLatency:<seconds>
+ * }
+ * match((registry.writer() as MemoryWriter).lastLine()!, /^T:server\.requestLatency[,:]/);
  * ```
  *
  * @example Deterministic with a manual clock
  * ```ts
- * import { Config, ManualClock, Registry, StopWatch } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { ManualClock, MemoryWriter, MeterId, StopWatch, Timer } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
+ * const writer = new MemoryWriter();
  * const clock = new ManualClock();
- * const watch = new StopWatch(registry.timer("work"), clock);
+ * const watch = new StopWatch(new Timer(new MeterId("work"), writer), clock);
  * clock.setMonotonicTime(42);
- * watch.stop(); // t:work:42
+ * watch.stop();
+ * strictEqual(writer.lastLine(), "t:work:42");
  * ```
  */
 export class StopWatch implements Disposable {

@@ -4,22 +4,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
 import { test } from "node:test";
-import { Config, detectRuntime, LineWriter, type LineWriterStats, Registry } from "../mod.ts";
-import { isGranted } from "../src/permissions.ts";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
-import { runtimeTransport } from "../src/transports/select.ts";
+import { Config, LineWriter, type LineWriterStats, Registry } from "../mod.ts";
+import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
+import { runtimeTransport } from "../src/transports/_routes.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { holdDeadUdpPort } from "./helpers/dead_udp_port.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { withEnv } from "./helpers/env.ts";
 import { listenUnix, tempSocketDir } from "./helpers/unix_listener.ts";
 import { tick } from "./helpers/wait.ts";
+import { platform } from "../src/_platform.ts";
 
 // A dead agent never hurts the application: every way the agent can be missing is driven at once, for about a
 // second of updates spread over many event-loop turns, while a timer checks that the event loop keeps its schedule.
 
-const runtime = detectRuntime();
-const denoFfi = runtime === "deno" && isGranted({ name: "ffi" });
+const runtime = platform().runtime;
+const denoFfi = runtime === "deno" && platform().isGranted({ name: "ffi" });
 /** Deno's own UDP sockets (no FFI) never see ICMP "port unreachable": their losses are invisible to the client. */
 const denoAsync = runtime === "deno" && !denoFfi;
 /** Where `unix://` locations reach a Unix socket: Bun, and Deno with FFI or --unstable-net; elsewhere they fall back to UDP. */

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Config, detectRuntime, type LineWriter, Registry } from "../mod.ts";
-import { isGranted } from "../src/permissions.ts";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
+import { Config, type LineWriter, Registry } from "../mod.ts";
+import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import type { ReceivedDatagrams } from "./helpers/datagram_collector.ts";
 import { holdDeadUdpPort } from "./helpers/dead_udp_port.ts";
@@ -10,13 +9,14 @@ import { withEnv } from "./helpers/env.ts";
 import { listenUdp } from "./helpers/udp_listener.ts";
 import { listenUnix, tempSocketDir } from "./helpers/unix_listener.ts";
 import { tick } from "./helpers/wait.ts";
+import { platform } from "../src/_platform.ts";
 
 // An agent that restarts (its socket closed, then bound again at the same address) gets the application's lines
 // again within 2 s, without the application doing anything: the LineWriter re-creates its socket by itself, at most
 // once per second. The recovery times are printed once per runtime, for the record.
 
-const runtime = detectRuntime();
-const denoFfi = runtime === "deno" && isGranted({ name: "ffi" });
+const runtime = platform().runtime;
+const denoFfi = runtime === "deno" && platform().isGranted({ name: "ffi" });
 const unixRoute = runtime === "bun" || denoFfi || (runtime === "deno" && denoDatagramApi() !== undefined);
 const route = runtime !== "deno" ? runtime : denoFfi ? "deno libc" : denoDatagramApi() ? "deno --unstable-net" : "deno";
 

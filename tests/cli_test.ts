@@ -13,16 +13,17 @@ import { spawn } from "node:child_process";
 import dgram from "node:dgram";
 import { existsSync, lstatSync, readFileSync, writeFileSync } from "node:fs";
 import { test } from "node:test";
-import { Config, detectRuntime, Registry } from "../mod.ts";
+import { Config, Registry } from "../mod.ts";
 import { AgentAggregator, type IntervalReport } from "../src/cli/agent_aggregator.ts";
 import { DEFAULT_AGENT_OPTIONS, startAgent } from "../cli.ts";
 import { parseCliArgs } from "../src/cli/args.ts";
-import { listenUnix } from "../src/cli/listeners.ts";
-import { renderDatagram, renderJson, renderTable } from "../src/cli/render.ts";
+import { listenUnix } from "../src/cli/_listeners.ts";
+import { renderDatagram, renderJson, renderTable } from "../src/cli/_render.ts";
 import { DatagramCollector, type ReceivedDatagrams } from "./helpers/datagram_collector.ts";
 import { random, randomInt } from "./helpers/random.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { listenUnix as listenInPython, tempSocketDir } from "./helpers/unix_listener.ts";
+import { platform } from "../src/_platform.ts";
 
 function clocked(): { aggregator: AgentAggregator; advance(ms: number): void } {
   let now = 1_000_000;
@@ -332,6 +333,17 @@ test("parseCliArgs() reads options and rejects bad ones", () => {
   assert.throws(() => parseCliArgs(["--interval", "abc"]), /--interval must be a number: received "abc"/);
   assert.throws(() => parseCliArgs(["--interval", "5"]), /--interval \(intervalMs\) must be a number from 10 to/);
   assert.throws(() => parseCliArgs(["--nope"]), /unknown option: received "--nope"/);
+  assert.throws(() => parseCliArgs(["--nope=1"]), /unknown option: received "--nope=1"/);
+  assert.throws(() => parseCliArgs(["extra"]), /unknown option: received "extra"/);
+  assert.throws(() => parseCliArgs(["--", "x"]), /unknown option: received "--"/);
+  assert.throws(() => parseCliArgs(["--port="]), /--port must be a number: received ""/);
+  assert.throws(() => parseCliArgs(["--port", "--json"]), /--port must be a number: received "--json"/);
+  assert.equal(parseCliArgs(["-h"]).help, true);
+  assert.equal(parseCliArgs(["--help", "--port", "0"]).help, true);
+  assert.throws(
+    () => parseCliArgs(["--port", "-1"]),
+    /--port \(port\) must be an integer from 0 to 65535: received -1/,
+  );
 });
 
 test("startAgent() rejects options out of range before binding anything, naming the option and the value", async () => {
@@ -382,7 +394,7 @@ test("startAgent() runs in-process: prints datagrams as they arrive, waits for l
 });
 
 /** Whether this runtime can bind a Unix datagram socket: Deno (`-A` grants FFI) and Bun can, Node cannot. */
-const bindsUnix = detectRuntime() !== "node";
+const bindsUnix = platform().runtime !== "node";
 /** For the tests of a runtime that binds Unix datagram sockets (all but Node). */
 const UNIX_LISTENER = { skip: bindsUnix ? false : "Node cannot bind Unix datagram sockets" };
 
@@ -516,7 +528,7 @@ test("listenUnix() rejects on Node, naming what can bind a Unix datagram socket"
 });
 
 test("listenUnix() on Deno: binds through the C library with --allow-ffi alone, else names the flags it needs", {
-  skip: detectRuntime() === "deno" ? false : "Deno only",
+  skip: platform().runtime === "deno" ? false : "Deno only",
 }, async () => {
   const dir = tempSocketDir();
   try {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Config, type ConfigOptions, LOCATION_FORMS, type MemoryWriter, Registry } from "../mod.ts";
+import { Config, type ConfigOptions, type MemoryWriter, Registry } from "../mod.ts";
+import { LOCATION_FORMS } from "../src/location.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { withEnv } from "./helpers/env.ts";
 import { received } from "./helpers/received.ts";

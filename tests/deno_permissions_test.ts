@@ -9,15 +9,15 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { detectRuntime } from "../mod.ts";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
+import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
 import { CLEAN_SPECTATOR_ENV } from "./helpers/env.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { listenUdp } from "./helpers/udp_listener.ts";
+import { platform } from "../src/_platform.ts";
 
-const skip = detectRuntime() === "deno" ? false : "Deno permissions exist only on Deno";
+const skip = platform().runtime === "deno" ? false : "Deno permissions exist only on Deno";
 /** Deno children get --unstable-net exactly when the test process has it. */
-const unstableNet = detectRuntime() === "deno" && denoDatagramApi() !== undefined ? ["--unstable-net"] : [];
+const unstableNet = platform().runtime === "deno" && denoDatagramApi() !== undefined ? ["--unstable-net"] : [];
 /** Lines permissions_fixture writes per registry: 13 updates over 3 turns. */
 const LINES_PER_REGISTRY = 39;
 

@@ -5,12 +5,12 @@
 // Bun.serve); Node runs the transpiled copies in dist/examples/.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { detectRuntime, type RuntimeName } from "../mod.ts";
 import { CLEAN_SPECTATOR_ENV } from "./helpers/env.ts";
 import { type FixtureResult, runFixture } from "./helpers/run_fixture.ts";
 import { listenUdp, type UdpListener } from "./helpers/udp_listener.ts";
+import { platform, type RuntimeName } from "../src/_platform.ts";
 
-const runtime = detectRuntime();
+const runtime = platform().runtime;
 /** Whether this Deno runs with --unstable-net; its children then get the flag too. */
 const unstableNet = typeof (globalThis as { Deno?: { listenDatagram?: unknown } }).Deno?.listenDatagram === "function";
 

@@ -7,20 +7,20 @@
 // states the results.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { detectRuntime } from "../mod.ts";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
+import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
 import { CLEAN_SPECTATOR_ENV } from "./helpers/env.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { signalFixture } from "./helpers/signal_fixture.ts";
 import { listenUdp } from "./helpers/udp_listener.ts";
+import { platform } from "../src/_platform.ts";
 
 /** Deno children get --unstable-net exactly when the test process has it, so both Deno runs cover both routes. */
-const unstableNet = detectRuntime() === "deno" && denoDatagramApi() !== undefined ? ["--unstable-net"] : [];
+const unstableNet = platform().runtime === "deno" && denoDatagramApi() !== undefined ? ["--unstable-net"] : [];
 /**
  * Deno children run with -A (sends through the C library, synchronous) and
  * without --allow-ffi (Deno's own sockets, which send when the event loop runs).
  */
-const ROUTES: { route: string; denoFlags: string[] }[] = detectRuntime() === "deno"
+const ROUTES: { route: string; denoFlags: string[] }[] = platform().runtime === "deno"
   ? [
     { route: "", denoFlags: ["-A", ...unstableNet] },
     { route: ", Deno's own sockets", denoFlags: ["--allow-net", "--allow-env", "--allow-read", ...unstableNet] },

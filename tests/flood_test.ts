@@ -3,9 +3,8 @@ import process from "node:process";
 import { test } from "node:test";
 import v8 from "node:v8";
 import vm from "node:vm";
-import { Config, detectRuntime, type LineWriter, Registry } from "../mod.ts";
-import { isGranted } from "../src/permissions.ts";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
+import { Config, type LineWriter, Registry } from "../mod.ts";
+import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import type { ReceivedDatagrams } from "./helpers/datagram_collector.ts";
 import { holdDeadUdpPort } from "./helpers/dead_udp_port.ts";
@@ -13,13 +12,14 @@ import { withEnv } from "./helpers/env.ts";
 import { listenUdp } from "./helpers/udp_listener.ts";
 import { listenUnix, tempSocketDir, type UnixListener } from "./helpers/unix_listener.ts";
 import { tick } from "./helpers/wait.ts";
+import { platform } from "../src/_platform.ts";
 
 // The application writes at full speed while the agent is dead (UDP, nobody listening) or slow (a Unix agent that
 // stopped reading): the pending bytes stay under maxPendingBytes, the excess is dropped, counted and reported once,
 // memory stays flat, and delivery resumes when the agent is back.
 
-const runtime = detectRuntime();
-const denoFfi = runtime === "deno" && isGranted({ name: "ffi" });
+const runtime = platform().runtime;
+const denoFfi = runtime === "deno" && platform().isGranted({ name: "ffi" });
 const unixRoute = runtime === "bun" || denoFfi || (runtime === "deno" && denoDatagramApi() !== undefined);
 
 const FLOOD_MS = 1000;

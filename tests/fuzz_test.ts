@@ -16,10 +16,10 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { test } from "node:test";
+import { writeValue } from "./helpers/fake_transport.ts";
 import {
   Aggregator,
   Config,
-  encodePrefix,
   Gauge,
   LineWriter,
   type Logger,
@@ -29,6 +29,7 @@ import {
   parseProtocolLine,
   Registry,
 } from "../mod.ts";
+import { encodePrefix } from "../src/writers/_value_path.ts";
 import { withEnv } from "./helpers/env.ts";
 import { METER_KINDS, type MeterKind, update } from "./helpers/meter_kinds.ts";
 import { pick, random, randomDouble, randomInt } from "./helpers/random.ts";
@@ -797,7 +798,7 @@ test(`fuzz: LineWriter framing never splits a line nor exceeds maxDatagramBytes 
         const numeric = typeof value === "number" || typeof value === "string" ? value : 1;
         line = prefix.text + (typeof numeric === "number" ? spell(numeric) : numeric);
         ops.push(`writeValue ${line}`);
-        writer.writeValue(prefix, numeric);
+        writeValue(writer, prefix, numeric);
       } else {
         ops.push("flush");
         await writer.flush();

@@ -11,10 +11,10 @@ import {
   ipcStatusForHttpStatus,
   type NodeResponseLike,
 } from "../ipc.ts";
-import { detectRuntime } from "../mod.ts";
 import { memoryRegistry } from "./helpers/memory.ts";
+import { platform } from "../src/_platform.ts";
 
-const runtime = detectRuntime();
+const runtime = platform().runtime;
 
 /** A protocol line without its value (latencies vary). */
 function withoutValue(line: string): string {

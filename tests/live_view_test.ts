@@ -15,12 +15,13 @@ import { createServer as createHttpServer, request } from "node:http";
 import { createServer, type Server } from "node:net";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { Config, detectRuntime, Registry } from "../mod.ts";
+import { Config, Registry } from "../mod.ts";
+import { platform } from "../src/_platform.ts";
 import { startAgent } from "../cli.ts";
 import { AgentAggregator } from "../src/cli/agent_aggregator.ts";
 import { parseCliArgs } from "../src/cli/args.ts";
-import { ViewHistory, type ViewInterval, type ViewSnapshot } from "../src/cli/ui/history.ts";
-import { LIVE_VIEW_HOST, serveLiveView } from "../src/cli/ui/server.ts";
+import { ViewHistory, type ViewInterval, type ViewSnapshot } from "../src/cli/ui/_history.ts";
+import { LIVE_VIEW_HOST, serveLiveView } from "../src/cli/ui/_server.ts";
 import { SPECTATOR_VARIABLES } from "./helpers/env.ts";
 import { openEventStream } from "./helpers/sse_client.ts";
 import { until } from "./helpers/wait.ts";
@@ -409,7 +410,7 @@ function runDeno(args: string[], options: { cwd?: string; env?: Record<string, s
 }
 
 // The demo needs Deno.serve, and only Deno imports modules over http: Deno only.
-if (detectRuntime() === "deno") {
+if (platform().runtime === "deno") {
   test("the demo with --ui serves the live view while it plays, until Ctrl-C", { timeout: 30_000 }, async () => {
     const demo = fileURLToPath(new URL("../examples/demo.ts", import.meta.url));
     const child = runDeno(["run", "--no-prompt", "--allow-net", "--allow-env", demo, "--ui"]);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type Location, LOCATION_FORMS, parseLocation } from "../mod.ts";
+import type { Location } from "../mod.ts";
+import { LOCATION_FORMS, parseLocation } from "../src/location.ts";
 import { received } from "./helpers/received.ts";
 
 test("parseLocation() accepts every location form of spectator-py", () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Config, type ConfigOptions, Counter, type Meter, MeterCache, MeterId } from "../mod.ts";
+import { Config, type ConfigOptions, Counter, type Meter, MeterId } from "../mod.ts";
+import { MeterCache } from "../src/_meter_cache.ts";
 import { memoryRegistry } from "./helpers/memory.ts";
 import { METER_KINDS, meterByName, update } from "./helpers/meter_kinds.ts";
 import { pick, random, randomInt } from "./helpers/random.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { compareCodePoints, MeterId, sanitize } from "../mod.ts";
+import { MeterId } from "../mod.ts";
+import { compareCodePoints, sanitize } from "../src/meter_id.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 
 /** An id built from untyped input, as plain JavaScript callers can. */

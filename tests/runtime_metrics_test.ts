@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import process from "node:process";
 import { test } from "node:test";
-import { detectRuntime, type MeterId, parseProtocolLine } from "../mod.ts";
+import { type MeterId, parseProtocolLine } from "../mod.ts";
 import { DEFAULT_RUNTIME_METRICS_INTERVAL_MS, startRuntimeMetrics } from "../runtime_metrics.ts";
 import { parseMaxOpenFiles } from "../src/runtime_metrics/_fds.ts";
 import { GcAccounting } from "../src/runtime_metrics/_gc_accounting.ts";
@@ -20,8 +20,9 @@ import {
 import { memoryRegistry } from "./helpers/memory.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { tick, until } from "./helpers/wait.ts";
+import { platform } from "../src/_platform.ts";
 
-const runtime = detectRuntime();
+const runtime = platform().runtime;
 const linux = (globalThis as { process?: { platform?: string } }).process?.platform === "linux";
 
 interface Sample {

@@ -2,21 +2,21 @@ import assert from "node:assert/strict";
 import dns from "node:dns";
 import { existsSync, readdirSync } from "node:fs";
 import { test } from "node:test";
-import { Config, type ConfigOptions, detectRuntime, type LineWriter, Registry } from "../mod.ts";
-import { isGranted } from "../src/permissions.ts";
+import { Config, type ConfigOptions, type LineWriter, Registry } from "../mod.ts";
 import { errnoError, errnoName, socketAddress } from "../src/transports/_libc_datagram.ts";
 import { ipv4Bytes, ipv6Bytes, sockaddrIn } from "../src/transports/_libc_inet.ts";
-import { runtimeTransport } from "../src/transports/select.ts";
-import type { Transport } from "../src/transports/transport.ts";
+import { runtimeTransport } from "../src/transports/_routes.ts";
+import { type Transport, TransportError } from "../src/transports/transport.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { holdDeadUdpPort } from "./helpers/dead_udp_port.ts";
 import { withEnv } from "./helpers/env.ts";
 import { listenUdp, listenUdpInChild, type UdpListener } from "./helpers/udp_listener.ts";
 import { until } from "./helpers/wait.ts";
+import { platform } from "../src/_platform.ts";
 
-const runtime = detectRuntime();
+const runtime = platform().runtime;
 /** Where the C library can be reached: Bun, and Deno with --allow-ffi (the suite runs Deno with -A). */
-const ffi = runtime === "bun" || (runtime === "deno" && isGranted({ name: "ffi" }));
+const ffi = runtime === "bun" || (runtime === "deno" && platform().isGranted({ name: "ffi" }));
 const noFfi = ffi ? false : `${runtime} has no FFI here`;
 /** Deno without FFI sends through its own sockets: later, and blind to ICMP errors. */
 const denoOwnSockets = runtime === "deno" && !ffi ? "Deno's own UDP sockets send only when the event loop runs" : false;
@@ -28,7 +28,7 @@ async function withFfiSocket(
   listener: { host: string; port: number },
   body: (transport: Transport) => Promise<void>,
 ): Promise<void> {
-  const { connectUdpFfi } = await import("../src/transports/udp_ffi.ts");
+  const { connectUdpFfi } = await import("../src/transports/_udp_ffi.ts");
   const transport = await connectUdpFfi({ host: listener.host, port: listener.port }, context);
   try {
     await body(transport);
@@ -110,7 +110,9 @@ test("errnoName() and errnoError() name errno values for each platform", () => {
   assert.equal(errnoName(9999, "linux"), "errno 9999");
   const error = errnoError(111, "send to", "udp://127.0.0.1:1234", "linux");
   assert.equal(error.message, "Cannot send to udp://127.0.0.1:1234: nothing is listening there (ECONNREFUSED)");
-  assert.deepEqual({ ...error }, { code: "ECONNREFUSED", errno: 111, syscall: "send to" });
+  assert.ok(error instanceof TransportError);
+  assert.deepEqual({ ...error }, { name: "TransportError", code: "ECONNREFUSED", errno: 111, syscall: "send to" });
+  assert.equal(errnoError(9999, "send to", "udp://127.0.0.1:1234", "linux").code, "EOTHER");
   assert.deepEqual([...socketAddress(4, 1, "darwin")], [4, 1, 0, 0]);
 });
 
@@ -143,7 +145,7 @@ test("connectUdpFfi() resolves a hostname", { skip: noFfi }, async () => {
       transport.send(encoder.encode("c:localhost:1"));
       assert.deepEqual(await listener.waitForDatagrams(1), ["c:localhost:1"]);
     });
-    const { connectUdpFfi } = await import("../src/transports/udp_ffi.ts");
+    const { connectUdpFfi } = await import("../src/transports/_udp_ffi.ts");
     await assert.rejects(connectUdpFfi({ host: "no-such-host.invalid", port: listener.port }, context));
   } finally {
     await listener.close();

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import dns from "node:dns";
 import { test } from "node:test";
-import { Config, type ConfigOptions, detectRuntime, type LineWriter, Registry } from "../mod.ts";
-import { isGranted } from "../src/permissions.ts";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
+import { Config, type ConfigOptions, type LineWriter, Registry } from "../mod.ts";
+import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { holdDeadUdpPort } from "./helpers/dead_udp_port.ts";
 import { CLEAN_SPECTATOR_ENV, withEnv } from "./helpers/env.ts";
@@ -11,10 +10,11 @@ import { linesFromChild } from "./helpers/child_delivery.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { listenUdp, type UdpListener } from "./helpers/udp_listener.ts";
 import { tick, until } from "./helpers/wait.ts";
+import { platform } from "../src/_platform.ts";
 
-const runtime = detectRuntime();
+const runtime = platform().runtime;
 /** Deno with --allow-ffi (the suite runs with -A) sends through the C library, synchronously. */
-const denoFfi = runtime === "deno" && isGranted({ name: "ffi" });
+const denoFfi = runtime === "deno" && platform().isGranted({ name: "ffi" });
 /** Otherwise, Deno with --unstable-net sends through Deno.listenDatagram, else through node:dgram. */
 const denoNet = runtime === "deno" && denoDatagramApi() !== undefined;
 /** Deno's own UDP sockets send only when the event loop runs; every other route sends at once. */

@@ -2,21 +2,21 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { test } from "node:test";
-import { Config, type ConfigOptions, detectRuntime, type LineWriter, Registry, type Transport } from "../mod.ts";
-import { isGranted } from "../src/permissions.ts";
-import { denoDatagramApi } from "../src/transports/deno_udp.ts";
-import { runtimeTransport } from "../src/transports/select.ts";
+import { Config, type ConfigOptions, LineWriter, Registry, type Transport } from "../mod.ts";
+import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
+import { runtimeTransport } from "../src/transports/_routes.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { withEnv } from "./helpers/env.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { listenUnix, tempSocketDir, type UnixListener } from "./helpers/unix_listener.ts";
 import { tick, until } from "./helpers/wait.ts";
+import { platform } from "../src/_platform.ts";
 
-const runtime = detectRuntime();
+const runtime = platform().runtime;
 /** Deno with --unstable-net, where `unix` locations use Deno.listenDatagram. */
 const denoNet = runtime === "deno" && denoDatagramApi() !== undefined;
 /** Where the C library can be reached: Bun, and Deno with --allow-ffi. */
-const ffi = runtime === "bun" || (runtime === "deno" && isGranted({ name: "ffi" }));
+const ffi = runtime === "bun" || (runtime === "deno" && platform().isGranted({ name: "ffi" }));
 /** The route a `unix://` location takes with the default Config on this runtime, if any. */
 const route = ffi ? "ffi" : denoNet ? "deno" : undefined;
 const noRoute = route === undefined ? `${runtime} has no Unix datagram route here` : false;
@@ -231,7 +231,7 @@ test(
   "connectUnixFfi() sends through the C library and reports errno codes",
   { skip: ffi ? false : "no FFI" },
   async (t) => {
-    const { connectUnixFfi } = await import("../src/transports/unix_ffi.ts");
+    const { connectUnixFfi } = await import("../src/transports/_unix_ffi.ts");
     const encoder = new TextEncoder();
 
     await t.test("a path longer than sun_path is a RangeError", async () => {
@@ -275,39 +275,13 @@ test(
         assert.throws(() => transport.send(bytes), { code: "EBADF" });
       });
     });
-
-    await t.test("a full receive queue delays sends in order, and a stalled one fails them with EAGAIN", async () => {
-      await withListener(async (listener, path) => {
-        const transport = await connectUnixFfi(path, context, { stallMs: 200 });
-        await listener.pause();
-        // 20 x 30 KB overflow the socket's send buffer (about 208 KiB by default) whatever the queue length.
-        const datagram = (i: number) => encoder.encode(`c:queued:${i}`.padEnd(30_000, "x"));
-        const results = Array.from({ length: 20 }, (_, i) => transport.send(datagram(i)));
-        const firstWaiting = results.findIndex((result) => result !== undefined);
-        assert.ok(firstWaiting > 0, `${firstWaiting} datagrams were taken at once`);
-        assert.ok(results.slice(firstWaiting).every((result) => result !== undefined), "a later datagram overtook");
-        await listener.resume();
-        await Promise.all(results);
-        const received = await listener.waitForDatagrams(20);
-        assert.deepEqual(received.map((text) => text.replace(/x+$/, "")), results.map((_, i) => `c:queued:${i}`));
-
-        await listener.pause();
-        const started = Date.now();
-        const more = Array.from({ length: 20 }, (_, i) => transport.send(datagram(i)));
-        const stalled = more.filter((result) => result !== undefined);
-        assert.ok(stalled.length > 0);
-        for (const result of stalled) await assert.rejects(result, { code: "EAGAIN" });
-        assert.ok(Date.now() - started >= 190, `failed after ${Date.now() - started} ms`);
-        await transport.close();
-      });
-    });
   },
 );
 
 test("connectDenoUnix() binds a private socket, removes it on close and bounds a stall", {
   skip: denoNet ? false : "Deno.listenDatagram needs Deno with --unstable-net",
 }, async (t) => {
-  const { connectDenoUnix } = await import("../src/transports/deno_unix.ts");
+  const { connectDenoUnix } = await import("../src/transports/_deno_unix.ts");
   const encoder = new TextEncoder();
 
   await t.test("the temporary socket exists while open and is removed by close()", async () => {
@@ -335,38 +309,6 @@ test("connectDenoUnix() binds a private socket, removes it on close and bounds a
     }
   });
 
-  await t.test("a receiver that stops reading fails sends with EAGAIN after stallMs, then recovers", async () => {
-    await withListener(async (listener, path) => {
-      const transport = await connectDenoUnix(path, context, { stallMs: 200 });
-      await listener.pause();
-      const started = Date.now();
-      const sends = Array.from(
-        { length: 20 },
-        (_, i) => transport.send(encoder.encode(`c:stall:${i}`.padEnd(30_000, "x"))) as Promise<void>,
-      );
-      const outcomes = await Promise.allSettled(sends);
-      assert.ok(Date.now() - started >= 190, `settled after ${Date.now() - started} ms`);
-      const sent = outcomes.findIndex((outcome) => outcome.status === "rejected");
-      assert.ok(sent > 0, `${sent} datagrams were taken before the queue was full`);
-      for (const outcome of outcomes.slice(sent)) {
-        assert.equal(outcome.status, "rejected");
-        assert.equal((outcome as PromiseRejectedResult).reason.code, "EAGAIN");
-      }
-      await listener.resume();
-      // The stalled send completes once the listener reads; then the transport sends again.
-      await listener.waitForDatagrams(sent + 1);
-      await until(
-        () => {
-          transport.send(encoder.encode("c:after:1"))?.catch(() => {});
-          return listener.datagrams.includes("c:after:1");
-        },
-        "a send after the stall",
-        { timeoutMs: 3000 },
-      );
-      await transport.close();
-    });
-  });
-
   await t.test("missing permissions name the flags instead of prompting", async () => {
     const dir = tempSocketDir();
     try {
@@ -385,3 +327,78 @@ test("connectDenoUnix() binds a private socket, removes it on close and bounds a
     }
   });
 });
+
+/** The Unix routes this runtime has, each with the adapter that opens it. */
+const UNIX_ROUTES = [
+  { name: "libc", available: ffi, open: async () => (await import("../src/transports/_unix_ffi.ts")).connectUnixFfi },
+  {
+    name: "Deno.listenDatagram",
+    available: denoNet,
+    open: async () => (await import("../src/transports/_deno_unix.ts")).connectDenoUnix,
+  },
+];
+
+for (const route of UNIX_ROUTES) {
+  test(
+    `LineWriter over ${route.name}: a full receive queue delays datagrams in order; a receiver that stalls loses them with EAGAIN after stallMs, then delivery resumes`,
+    {
+      skip: route.available ? false : `no ${route.name} route here`,
+    },
+    async () => {
+      const connect = await route.open();
+      await withListener(async (listener, path) => {
+        const logger = new CollectingLogger();
+        // One 30 KB line per datagram: 20 of them overflow the socket's buffer whatever the queue length.
+        const writer = new LineWriter((context) => connect(path, context), {
+          description: `unix://${path}`,
+          maxDatagramBytes: 32_000,
+          stallMs: 200,
+          logger,
+        });
+        const line = (name: string, i: number) => `c:${name}:${i}`.padEnd(30_000, "x");
+        try {
+          writer.write("c:open:1");
+          await writer.flush();
+          assert.deepEqual(await listener.waitForDatagrams(1), ["c:open:1"]);
+
+          await listener.pause();
+          for (let i = 0; i < 20; i++) writer.write(line("queued", i));
+          const flushed = writer.flush();
+          await tick(50);
+          await listener.resume();
+          await flushed;
+          const received = await listener.waitForDatagrams(21);
+          assert.deepEqual(
+            received.slice(1).map((text) => text.replace(/x+$/, "")),
+            Array.from({ length: 20 }, (_, i) => `c:queued:${i}`),
+          );
+          assert.equal(writer.stats().droppedLines, 0);
+
+          await listener.pause();
+          const started = Date.now();
+          for (let i = 0; i < 20; i++) writer.write(line("stalled", i));
+          await writer.flush();
+          assert.ok(Date.now() - started >= 190, `the flush gave up after ${Date.now() - started} ms`);
+          const lost = writer.stats().droppedLines;
+          assert.ok(lost > 0 && lost < 20, `${lost} lines lost`);
+          const errors = logger.messages("error");
+          assert.ok(
+            errors.some((error) => error.includes("the receiver took no datagram for 200 ms (EAGAIN)")),
+            errors.join("\n"),
+          );
+          await listener.resume();
+          await until(
+            () => {
+              writer.write("c:after:1");
+              return listener.datagrams.includes("c:after:1");
+            },
+            "a datagram after the stall",
+            { timeoutMs: 3000 },
+          );
+        } finally {
+          await writer.close();
+        }
+      });
+    },
+  );
+}

@@ -1,6 +1,6 @@
 /**
  * The aggregation of the local agent stand-in: it takes protocol lines the
- * way SpectatorD does (see `spectatord_rules.ts` for the parser and the
+ * way SpectatorD does (see `_spectatord_rules.ts` for the parser and the
  * SpectatorD version followed) and, once per interval, turns them into what
  * the agent would publish to Atlas. Meters are keyed by the id SpectatorD
  * builds: names and tags sanitized, tags sorted, a repeated key's last value
@@ -31,7 +31,7 @@
  */
 
 import { atlasLimitProblems } from "../atlas_limits.ts";
-import { parseSpectatordLine, type SpectatordLine } from "./spectatord_rules.ts";
+import { parseSpectatordLine, type SpectatordLine } from "./_spectatord_rules.ts";
 
 /** One meter as the agent would publish it for an interval. */
 export interface MeterSnapshot {
@@ -140,6 +140,7 @@ function toInt64(value: number): number {
  *
  * @example Rates and counts
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { AgentAggregator } from "./agent_aggregator.ts";
  *
  * let now = 0;
@@ -147,18 +148,19 @@ function toInt64(value: number): number {
  * aggregator.addDatagram("c:requests:3\nt:latency:0.5\nx:bad:1");
  * now = 5000;
  * const report = aggregator.publish();
- * // report.meters["c:requests"].rate === 0.6
- * // report.meters["t:latency"].count === 1
- * // report.rejectedLines[0].line === "x:bad:1"
+ * strictEqual(report.meters["c:requests"].rate, 0.6);
+ * strictEqual(report.meters["t:latency"].count, 1);
+ * strictEqual(report.rejectedLines[0].line, "x:bad:1");
  * ```
  *
  * @example One meter per id SpectatorD builds
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { AgentAggregator } from "./agent_aggregator.ts";
  *
  * const aggregator = new AgentAggregator();
  * aggregator.addDatagram("c:n,b=2,a=1:1\nc:n,a=1,b=2:1\nc:a b:1\nc:a_b:1");
- * Object.keys(aggregator.publish().meters); // ["c:a_b", "c:n,a=1,b=2"]
+ * deepStrictEqual(Object.keys(aggregator.publish().meters), ["c:a_b", "c:n,a=1,b=2"]);
  * ```
  */
 export class AgentAggregator {

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
 /** How the agent stand-in listens and reports; see {@linkcode DEFAULT_AGENT_OPTIONS}. */
 export interface AgentOptions {
   /** The UDP port on 127.0.0.1; default 1234 (0 picks a free one). */
@@ -40,9 +42,10 @@ export interface CliOptions extends AgentOptions {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { DEFAULT_AGENT_OPTIONS } from "./args.ts";
  *
- * DEFAULT_AGENT_OPTIONS.intervalMs; // 5000
+ * strictEqual(DEFAULT_AGENT_OPTIONS.intervalMs, 5000);
  * ```
  */
 export const DEFAULT_AGENT_OPTIONS: Readonly<AgentOptions> = Object.freeze({
@@ -61,9 +64,10 @@ export const DEFAULT_AGENT_OPTIONS: Readonly<AgentOptions> = Object.freeze({
  *
  * @example
  * ```ts
+ * import { match } from "node:assert/strict";
  * import { USAGE } from "./args.ts";
  *
- * console.log(USAGE);
+ * match(USAGE, /^Usage: /);
  * ```
  */
 export const USAGE: string = `Usage: spectator-agent [options]
@@ -97,18 +101,40 @@ const NUMBER_RANGES = {
   uiPort: [0, 65535, true],
 } as const;
 
-/** The command-line spelling of each option. */
-const FLAGS: Record<keyof AgentOptions, string> = {
-  port: "--port",
-  host: "--host",
-  unix: "--unix",
-  intervalMs: "--interval",
-  durationSeconds: "--duration",
-  once: "--once",
-  json: "--json",
-  lines: "--lines",
-  ui: "--ui",
-  uiPort: "--ui-port",
+/** A command-line option: the agent option it sets, what it takes, and an option it turns on as well. */
+interface CliOption {
+  key: keyof AgentOptions;
+  takes: "number" | "string" | "nothing";
+  implies?: "ui";
+}
+
+/** Each command-line option by its name (`-h`, `--help` aside). */
+const CLI_OPTIONS: Record<string, CliOption> = {
+  port: { key: "port", takes: "number" },
+  host: { key: "host", takes: "string" },
+  unix: { key: "unix", takes: "string" },
+  interval: { key: "intervalMs", takes: "number" },
+  duration: { key: "durationSeconds", takes: "number" },
+  once: { key: "once", takes: "nothing" },
+  json: { key: "json", takes: "nothing" },
+  lines: { key: "lines", takes: "nothing" },
+  ui: { key: "ui", takes: "nothing" },
+  "ui-port": { key: "uiPort", takes: "number", implies: "ui" },
+};
+
+/** The command-line spelling of each option, for messages. */
+const FLAGS = Object.fromEntries(
+  Object.entries(CLI_OPTIONS).map(([name, { key }]) => [key, `--${name}`]),
+) as Record<keyof AgentOptions, string>;
+
+/** The options as `parseArgs` takes them. */
+const PARSE_OPTIONS: ParseArgsConfig["options"] = {
+  ...Object.fromEntries(
+    Object.entries(CLI_OPTIONS).map((
+      [name, { takes }],
+    ) => [name, { type: takes === "nothing" ? "boolean" : "string" }]),
+  ),
+  help: { type: "boolean", short: "h" },
 };
 
 /**
@@ -120,14 +146,14 @@ const FLAGS: Record<keyof AgentOptions, string> = {
  *
  * @example
  * ```ts
+ * import { strictEqual, throws } from "node:assert/strict";
  * import { agentOptions } from "./args.ts";
  *
- * agentOptions({ port: 0 }).intervalMs; // 5000
- * try {
- *   agentOptions({ port: 70000 });
- * } catch (error) {
- *   // RangeError: --port (port) must be an integer from 0 to 65535: received 70000
- * }
+ * strictEqual(agentOptions({ port: 0 }).intervalMs, 5000);
+ * throws(() => agentOptions({ port: 70000 }), {
+ *   name: "RangeError",
+ *   message: "--port (port) must be an integer from 0 to 65535: received 70000",
+ * });
  * ```
  */
 export function agentOptions(options: Partial<AgentOptions>): AgentOptions {
@@ -158,7 +184,7 @@ export function agentOptions(options: Partial<AgentOptions>): AgentOptions {
 }
 
 /**
- * Parses the command-line arguments.
+ * Parses the command-line arguments with `parseArgs` from `node:util`.
  *
  * @param args the arguments, e.g. `process.argv.slice(2)`
  * @returns the options
@@ -166,78 +192,54 @@ export function agentOptions(options: Partial<AgentOptions>): AgentOptions {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { parseCliArgs } from "./args.ts";
  *
- * parseCliArgs(["--port", "0", "--json"]).port; // 0
+ * strictEqual(parseCliArgs(["--port", "0", "--json"]).port, 0);
+ * strictEqual(parseCliArgs(["-h"]).help, true);
  * ```
  */
 export function parseCliArgs(args: readonly string[]): CliOptions {
-  const given: Partial<AgentOptions> = {};
+  // Not strict: every token comes back, so each problem gets this command's own message.
+  const { tokens } = parseArgs({
+    args: [...args],
+    options: PARSE_OPTIONS,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
+  const given: Partial<Record<keyof AgentOptions, unknown>> = {};
   let help = false;
-  for (let i = 0; i < args.length; i++) {
-    let arg = args[i];
-    let inline: string | undefined;
-    const equals = arg.indexOf("=");
-    if (arg.startsWith("--") && equals > 0) {
-      inline = arg.slice(equals + 1);
-      arg = arg.slice(0, equals);
+  for (const token of tokens) {
+    const name = token.kind === "option" ? token.name : "";
+    if (name === "help") {
+      help = true;
+      continue;
     }
-    const value = (): string => {
-      const text = inline ?? args[++i];
-      if (text === undefined) throw new RangeError(`Cannot parse arguments: ${arg} needs a value`);
-      return text;
-    };
-    const number = (): number => {
-      const text = value();
-      const n = text.trim() === "" ? NaN : Number(text);
-      if (Number.isNaN(n)) {
-        throw new RangeError(`Cannot parse arguments: ${arg} must be a number: received ${JSON.stringify(text)}`);
-      }
-      return n;
-    };
-    switch (arg) {
-      case "--port":
-        given.port = number();
-        break;
-      case "--host":
-        given.host = value();
-        break;
-      case "--unix":
-        given.unix = value();
-        break;
-      case "--interval":
-        given.intervalMs = number();
-        break;
-      case "--duration":
-        given.durationSeconds = number();
-        break;
-      case "--once":
-        given.once = true;
-        break;
-      case "--json":
-        given.json = true;
-        break;
-      case "--lines":
-        given.lines = true;
-        break;
-      case "--ui":
-        given.ui = true;
-        break;
-      case "--ui-port":
-        given.ui = true;
-        given.uiPort = number();
-        break;
-      case "-h":
-      case "--help":
-        help = true;
-        break;
-      default:
-        throw new RangeError(`Cannot parse arguments: unknown option: received ${JSON.stringify(args[i])}`);
+    const option = Object.hasOwn(CLI_OPTIONS, name) ? CLI_OPTIONS[name] : undefined;
+    if (token.kind !== "option" || option === undefined) {
+      throw new RangeError(`Cannot parse arguments: unknown option: received ${JSON.stringify(args[token.index])}`);
+    }
+    if (option.implies !== undefined) given[option.implies] = true;
+    if (option.takes === "nothing") {
+      given[option.key] = true;
+    } else if (token.value === undefined) {
+      throw new RangeError(`Cannot parse arguments: ${token.rawName} needs a value`);
+    } else {
+      given[option.key] = option.takes === "number" ? parseNumber(token.rawName, token.value) : token.value;
     }
   }
   try {
-    return { ...agentOptions(given), help };
+    return { ...agentOptions(given as Partial<AgentOptions>), help };
   } catch (error) {
     throw new RangeError(`Cannot parse arguments: ${(error as Error).message}`);
   }
+}
+
+function parseNumber(flag: string, text: string): number {
+  const n = text.trim() === "" ? NaN : Number(text);
+  if (Number.isNaN(n)) {
+    throw new RangeError(`Cannot parse arguments: ${flag} must be a number: received ${JSON.stringify(text)}`);
+  }
+  return n;
 }

@@ -9,9 +9,9 @@
 import process from "node:process";
 import { AgentAggregator } from "./agent_aggregator.ts";
 import { type AgentOptions, agentOptions } from "./args.ts";
-import { type DatagramListener, listenUdp, listenUnix } from "./listeners.ts";
-import { CLEAR_SCREEN, renderDatagram, renderJson, renderTable } from "./render.ts";
-import { type LiveView, serveLiveView } from "./ui/server.ts";
+import { type DatagramListener, listenUdp, listenUnix } from "./_listeners.ts";
+import { CLEAR_SCREEN, renderDatagram, renderJson, renderTable } from "./_render.ts";
+import { type LiveView, serveLiveView } from "./ui/_server.ts";
 
 /** Where the agent writes; each part defaults to the process's standard streams. */
 export interface AgentIo {
@@ -70,6 +70,7 @@ function processIo(): AgentIo {
  *
  * @example Listen on a free port, point a registry at it, print one report
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { startAgent } from "@spectator/client/cli";
  * import { Config, Registry } from "@spectator/client";
  *
@@ -77,7 +78,7 @@ function processIo(): AgentIo {
  * const registry = new Registry(new Config({ location: agent.locations[0] }));
  * registry.counter("requests").increment();
  * await registry.close();
- * await agent.waitForLines(1);
+ * strictEqual(await agent.waitForLines(1), true);
  * await agent.stop(); // prints the table of what arrived
  * ```
  */

@@ -138,11 +138,12 @@ const recorders = new WeakMap<Registry, CallRecorder>();
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Config, Registry } from "../../mod.ts";
  * import { recorderFor } from "./_recorder.ts";
  *
  * const registry = new Registry(new Config({ location: "memory" }));
- * recorderFor(registry) === recorderFor(registry); // true
+ * strictEqual(recorderFor(registry), recorderFor(registry));
  * ```
  */
 export function recorderFor(registry: Registry): CallRecorder {

@@ -16,12 +16,13 @@ export const OTHERS = "--others--";
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { ValueLimiter } from "./_value_limiter.ts";
  *
  * const limiter = new ValueLimiter(1);
- * limiter.limit("a"); // "a"
- * limiter.limit("b"); // "--others--"
- * limiter.limit("a"); // "a"
+ * strictEqual(limiter.limit("a"), "a");
+ * strictEqual(limiter.limit("b"), "--others--");
+ * strictEqual(limiter.limit("a"), "a");
  * ```
  */
 export class ValueLimiter {

@@ -124,14 +124,17 @@ function fetchOutcome(request: Request, outcome: CallOutcome): CallOutcome {
  *
  * @example With a memory registry
  * ```ts
+ * import { match } from "node:assert/strict";
  * import { Config, type MemoryWriter, Registry } from "@spectator/client";
  * import { instrumentHandler } from "@spectator/client/ipc";
  *
  * const registry = new Registry(new Config({ location: "memory" }));
  * const handler = instrumentHandler(registry, () => new Response("no", { status: 404 }));
  * await handler(new Request("http://localhost/x"));
- * (registry.writer() as MemoryWriter).lastLine();
- * // T:ipc.server.call,http.method=get,http.status=404,ipc.endpoint=unknown,ipc.result=success,ipc.status=success,owner=spectator:<seconds>
+ * match(
+ *   (registry.writer() as MemoryWriter).get().join("\n"),
+ *   /^T:ipc\.server\.call,http\.method=get,http\.status=404,ipc\.endpoint=unknown,ipc\.result=success,ipc\.status=success,owner=spectator[,:]/m,
+ * );
  * ```
  */
 // deno-lint-ignore no-explicit-any
@@ -222,11 +225,12 @@ export function instrumentNodeRequest<R extends NodeRequestLike>(
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Config, Registry } from "@spectator/client";
  * import { ipcRecorder } from "@spectator/client/ipc";
  *
  * const record = ipcRecorder(new Registry(new Config({ location: "memory" })));
- * // createServer((req, res) => { record(req, res); ... })
+ * strictEqual(typeof record, "function"); // createServer((req, res) => { record(req, res); ... })
  * ```
  */
 export function ipcRecorder<R extends NodeRequestLike>(

@@ -48,12 +48,13 @@ const SPECIAL: ReadonlyMap<number, IpcStatus> = new Map<number, IpcStatus>([
  *
  * @example Map a few statuses
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { ipcStatusForHttpStatus } from "@spectator/client/ipc";
  *
- * ipcStatusForHttpStatus(200); // "success"
- * ipcStatusForHttpStatus(404); // "success"
- * ipcStatusForHttpStatus(503); // "throttled"
- * ipcStatusForHttpStatus(504); // "unexpected_error"
+ * deepStrictEqual(
+ *   [200, 404, 503, 504].map(ipcStatusForHttpStatus),
+ *   ["success", "success", "throttled", "unexpected_error"],
+ * );
  * ```
  */
 export function ipcStatusForHttpStatus(httpStatus: number): IpcStatus {
@@ -72,10 +73,11 @@ export function ipcStatusForHttpStatus(httpStatus: number): IpcStatus {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { ipcResultForStatus } from "@spectator/client/ipc";
  *
- * ipcResultForStatus("success"); // "success"
- * ipcResultForStatus("throttled"); // "failure"
+ * strictEqual(ipcResultForStatus("success"), "success");
+ * strictEqual(ipcResultForStatus("throttled"), "failure");
  * ```
  */
 export function ipcResultForStatus(status: IpcStatus): IpcResult {

@@ -15,12 +15,15 @@ import { Meter, type MeterOptions } from "./meter.ts";
  *
  * @example Mark a successful run
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { AgeGauge, MemoryWriter, MeterId } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * const lastSuccess = registry.ageGauge("job.lastSuccess");
- * lastSuccess.now(); // A:job.lastSuccess:0
- * lastSuccess.set(Date.now() / 1000);
+ * const writer = new MemoryWriter();
+ * const lastSuccess = new AgeGauge(new MeterId("job.lastSuccess"), writer); // or registry.ageGauge("job.lastSuccess")
+ * lastSuccess.now();
+ * strictEqual(writer.lastLine(), "A:job.lastSuccess:0");
+ * lastSuccess.set(1_700_000_000);
+ * strictEqual(writer.lastLine(), "A:job.lastSuccess:1700000000");
  * ```
  */
 export class AgeGauge extends Meter {

@@ -14,12 +14,16 @@ import { Meter, type MeterOptions } from "./meter.ts";
  *
  * @example Count requests
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { Counter, MemoryWriter, MeterId } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * const requests = registry.counter("server.requestCount", { status: "200" });
- * requests.increment(); // c:server.requestCount,status=200:1
- * requests.increment(2.5); // c:server.requestCount,status=200:2.5
+ * const writer = new MemoryWriter();
+ * // or registry.counter("server.requestCount", { status: "200" })
+ * const requests = new Counter(new MeterId("server.requestCount", { status: "200" }), writer);
+ * requests.increment();
+ * requests.increment(2.5);
+ * requests.increment(-1); // ignored
+ * deepStrictEqual(writer.get(), ["c:server.requestCount,status=200:1", "c:server.requestCount,status=200:2.5"]);
  * ```
  */
 export class Counter extends Meter {

@@ -4,9 +4,7 @@
  * @module
  */
 
-import type { MeterId } from "../meter_id.ts";
-import type { Writer } from "../writers/writer.ts";
-import { Meter, type MeterOptions } from "./meter.ts";
+import { SampleMeter } from "./sample_meter.ts";
 
 /**
  * Records amounts such as response sizes; SpectatorD reports count, total,
@@ -15,26 +13,17 @@ import { Meter, type MeterOptions } from "./meter.ts";
  *
  * @example Record response sizes
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { DistributionSummary, MemoryWriter, MeterId } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * registry.distributionSummary("server.responseSize").record(1024); // d:server.responseSize:1024
+ * const writer = new MemoryWriter();
+ * new DistributionSummary(new MeterId("server.responseSize"), writer).record(1024); // or registry.distributionSummary(...)
+ * strictEqual(writer.lastLine(), "d:server.responseSize:1024");
  * ```
  */
-export class DistributionSummary extends Meter {
-  /**
-   * Builds the meter; registries do this for you (see the registry's factories).
-   *
-   * @param id the meter's id
-   * @param writer where lines go; nowhere when omitted
-   * @param options pre-aggregation, when the registry has it
-   */
-  constructor(id: MeterId, writer?: Writer, options?: MeterOptions) {
-    super(id, writer, (new.target as typeof DistributionSummary).symbol, options);
-  }
-
-  /** The protocol symbol this class writes (subclasses override it). */
-  static readonly symbol: string = "d";
+export class DistributionSummary extends SampleMeter {
+  /** The protocol symbol this class writes. */
+  static override readonly symbol: string = "d";
 
   /** Records `amount`; negative and non-finite amounts are ignored. */
   record(amount: number): void {
@@ -48,10 +37,12 @@ export class DistributionSummary extends Meter {
  *
  * @example
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { MemoryWriter, MeterId, PercentileDistributionSummary } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * registry.pctDistributionSummary("server.responseSize").record(512); // D:server.responseSize:512
+ * const writer = new MemoryWriter();
+ * new PercentileDistributionSummary(new MeterId("server.responseSize"), writer).record(512);
+ * strictEqual(writer.lastLine(), "D:server.responseSize:512");
  * ```
  */
 export class PercentileDistributionSummary extends DistributionSummary {

@@ -16,10 +16,12 @@ import { Meter, type MeterOptions, warnFor } from "./meter.ts";
  *
  * @example A gauge with a two-minute TTL
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { Gauge, MemoryWriter, MeterId } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * registry.gauge("queue.size", { queue: "jobs" }, 120).set(42); // g,120:queue.size,queue=jobs:42
+ * const writer = new MemoryWriter();
+ * new Gauge(new MeterId("queue.size", { queue: "jobs" }), writer, 120).set(42); // or registry.gauge(name, tags, 120)
+ * strictEqual(writer.lastLine(), "g,120:queue.size,queue=jobs:42");
  * ```
  */
 export class Gauge extends Meter {
@@ -35,7 +37,7 @@ export class Gauge extends Meter {
    * @param options pre-aggregation, when the registry has it
    */
   constructor(id: MeterId, writer?: Writer, ttlSeconds?: number, options?: MeterOptions) {
-    super(id, writer, gaugeSymbol(id, writer, ttlSeconds), options, "last");
+    super(id, writer, checkedGaugeSymbol(id, writer, ttlSeconds), options, "last");
   }
 
   /** Sets the gauge to `value`. */
@@ -60,14 +62,15 @@ const MAX_TTL = 2n ** 63n - 1n;
  *
  * @example
  * ```ts
- * import { gaugeType } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { gaugeSymbol } from "./gauge.ts";
  *
- * gaugeType(120); // "g,120"
- * gaugeType(1e21); // "g,9223372036854775807"
- * gaugeType(1.5); // "g"
+ * strictEqual(gaugeSymbol(120), "g,120");
+ * strictEqual(gaugeSymbol(1e21), "g,9223372036854775807");
+ * strictEqual(gaugeSymbol(1.5), "g");
  * ```
  */
-export function gaugeType(ttlSeconds: unknown): string {
+export function gaugeSymbol(ttlSeconds: unknown): string {
   if (Number.isSafeInteger(ttlSeconds)) return (ttlSeconds as number) > 0 ? `g,${ttlSeconds}` : "g";
   const ttl = typeof ttlSeconds === "bigint"
     ? ttlSeconds
@@ -77,9 +80,10 @@ export function gaugeType(ttlSeconds: unknown): string {
   return ttl > 0n ? `g,${ttl < MAX_TTL ? ttl : MAX_TTL}` : "g";
 }
 
-function gaugeSymbol(id: MeterId, writer: Writer | undefined, ttlSeconds: unknown): string {
-  const type = gaugeType(ttlSeconds);
-  if (type !== "g" || ttlSeconds === undefined || ttlSeconds === null) return type;
+/** The symbol of a gauge with `ttlSeconds`, warning through the writer about a TTL that is left out. */
+function checkedGaugeSymbol(id: MeterId, writer: Writer | undefined, ttlSeconds: unknown): string {
+  const symbol = gaugeSymbol(ttlSeconds);
+  if (symbol !== "g" || ttlSeconds === undefined || ttlSeconds === null) return symbol;
   warnFor(
     writer,
     `spectator.meter: ignored the gauge TTL of ${

@@ -14,10 +14,12 @@ import { Meter, type MeterOptions } from "./meter.ts";
  *
  * @example
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { MaxGauge, MemoryWriter, MeterId } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * registry.maxGauge("server.connections").set(17); // m:server.connections:17
+ * const writer = new MemoryWriter();
+ * new MaxGauge(new MeterId("server.connections"), writer).set(17); // or registry.maxGauge("server.connections")
+ * strictEqual(writer.lastLine(), "m:server.connections:17");
  * ```
  */
 export class MaxGauge extends Meter {

@@ -7,11 +7,12 @@
 
 import { defaultLogger, type Logger } from "../logger.ts";
 import { capText, describeValue, invalidNameProblem, MeterId, safeString } from "../meter_id.ts";
-import { OnceSet } from "../once_set.ts";
-import { RateLimiter } from "../rate_limiter.ts";
+import { OnceSet } from "../_once_set.ts";
+import { RateLimiter } from "../_rate_limiter.ts";
 import { NoopWriter } from "../writers/noop_writer.ts";
-import { valueText } from "../writers/ascii_value.ts";
-import { type EncodedPrefix, encodePrefix, hasValuePath, type Writer } from "../writers/writer.ts";
+import { valueText } from "../writers/_ascii_value.ts";
+import { type EncodedPrefix, encodePrefix, valuePath } from "../writers/_value_path.ts";
+import type { Writer } from "../writers/writer.ts";
 import type { Aggregation, Aggregator } from "../aggregator.ts";
 
 /** One warning per meter id and minute about values of the wrong type. */
@@ -27,12 +28,13 @@ const reportedProblems = new WeakMap<Writer, OnceSet>();
  *
  * @example Read a meter's id and writer
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Config, Registry } from "@spectator/client";
  *
  * const registry = new Registry(new Config({ location: "memory" }));
  * const counter = registry.counter("requests");
- * counter.id().name(); // "requests"
- * counter.writer() === registry.writer(); // true
+ * strictEqual(counter.id().name(), "requests");
+ * strictEqual(counter.writer(), registry.writer());
  * ```
  */
 export abstract class Meter {
@@ -47,7 +49,7 @@ export abstract class Meter {
    *
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
-   * @param symbol the protocol's meter type, e.g. `c` or `g,120`
+   * @param symbol the protocol symbol, e.g. `c` or `g,120`
    * @param options pre-aggregation, when the registry has it
    * @param aggregation how this meter type combines updates when aggregated; `undefined` sends every update
    */
@@ -71,7 +73,7 @@ export abstract class Meter {
     }
     const emit = directEmitter(this.#writer, this.#prefix);
     this.#emit = options.aggregator !== undefined && aggregation !== undefined
-      ? options.aggregator.updater(this.#writer, this.#prefix, aggregation, emit)
+      ? options.aggregator.updater(this.#writer, this.#prefix.text, aggregation, emit)
       : emit;
   }
 
@@ -126,13 +128,16 @@ export abstract class Meter {
  *
  * @example Aggregate a counter built by hand
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { Aggregator, Counter, MemoryWriter, MeterId } from "@spectator/client";
  *
  * const aggregator = new Aggregator(1000);
- * const counter = new Counter(new MeterId("requests"), new MemoryWriter(), { aggregator });
+ * const writer = new MemoryWriter();
+ * const counter = new Counter(new MeterId("requests"), writer, { aggregator });
  * counter.increment();
  * counter.increment();
- * aggregator.close(); // writes c:requests:2
+ * aggregator.close();
+ * deepStrictEqual(writer.get(), ["c:requests:2"]);
  * ```
  */
 export interface MeterOptions {
@@ -153,10 +158,11 @@ function directEmitter(writer: Writer, prefix: EncodedPrefix): (value: number | 
     );
   };
   // A writer of the user's own that throws must not make the update throw.
-  if (hasValuePath(writer)) {
+  const writeValue = valuePath(writer);
+  if (writeValue !== undefined) {
     return (value) => {
       try {
-        writer.writeValue(prefix, value);
+        writeValue(prefix, value);
       } catch (error) {
         fail(error);
       }

@@ -15,10 +15,12 @@ import { Meter, type MeterOptions } from "./meter.ts";
  *
  * @example
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { MemoryWriter, MeterId, MonotonicCounter } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * registry.monotonicCounter("net.bytesRead").set(123456); // C:net.bytesRead:123456
+ * const writer = new MemoryWriter();
+ * new MonotonicCounter(new MeterId("net.bytesRead"), writer).set(123456); // or registry.monotonicCounter(...)
+ * strictEqual(writer.lastLine(), "C:net.bytesRead:123456");
  * ```
  */
 export class MonotonicCounter extends Meter {

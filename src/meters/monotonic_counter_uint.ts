@@ -15,12 +15,14 @@ import { Meter, type MeterOptions } from "./meter.ts";
  *
  * @example
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { MemoryWriter, MeterId, MonotonicCounterUint } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * const packets = registry.monotonicCounterUint("net.packets");
- * packets.set(2n ** 63n); // U:net.packets:9223372036854775808
- * packets.set(-1n); // U:net.packets:18446744073709551615
+ * const writer = new MemoryWriter();
+ * const packets = new MonotonicCounterUint(new MeterId("net.packets"), writer); // or registry.monotonicCounterUint(...)
+ * packets.set(2n ** 63n);
+ * packets.set(-1n);
+ * deepStrictEqual(writer.get(), ["U:net.packets:9223372036854775808", "U:net.packets:18446744073709551615"]);
  * ```
  */
 export class MonotonicCounterUint extends Meter {

@@ -4,9 +4,7 @@
  * @module
  */
 
-import type { MeterId } from "../meter_id.ts";
-import type { Writer } from "../writers/writer.ts";
-import { Meter, type MeterOptions } from "./meter.ts";
+import { SampleMeter } from "./sample_meter.ts";
 
 /**
  * Records durations in seconds; SpectatorD reports count, total time, total
@@ -15,12 +13,14 @@ import { Meter, type MeterOptions } from "./meter.ts";
  *
  * @example Time a piece of work
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { match } from "node:assert/strict";
+ * import { MemoryWriter, MeterId, Timer } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * const latency = registry.timer("server.requestLatency");
+ * const writer = new MemoryWriter();
+ * const latency = new Timer(new MeterId("server.requestLatency"), writer); // or registry.timer(...)
  * const start = performance.now();
  * latency.record((performance.now() - start) / 1000);
+ * match(writer.lastLine()!, /^t:server\.requestLatency:[\d.e-]+$/);
  * ```
  *
  * @example Time it with Node's high-resolution clock, as spectator-js code does
@@ -35,20 +35,9 @@ import { Meter, type MeterOptions } from "./meter.ts";
  * latency.record(process.hrtime(process.hrtime())); // [seconds, nanoseconds]
  * ```
  */
-export class Timer extends Meter {
-  /**
-   * Builds the meter; registries do this for you (see the registry's factories).
-   *
-   * @param id the meter's id
-   * @param writer where lines go; nowhere when omitted
-   * @param options pre-aggregation, when the registry has it
-   */
-  constructor(id: MeterId, writer?: Writer, options?: MeterOptions) {
-    super(id, writer, (new.target as typeof Timer).symbol, options);
-  }
-
-  /** The protocol symbol this class writes (subclasses override it). */
-  static readonly symbol: string = "t";
+export class Timer extends SampleMeter {
+  /** The protocol symbol this class writes. */
+  static override readonly symbol: string = "t";
 
   /**
    * Records a duration of `seconds`; negative and non-finite durations are ignored. As code written for
@@ -85,10 +74,12 @@ function hrtimeSeconds(duration: unknown, nanoseconds: unknown): number | undefi
  *
  * @example
  * ```ts
- * import { Config, Registry } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { MemoryWriter, MeterId, PercentileTimer } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * registry.pctTimer("server.requestLatency").record(0.042); // T:server.requestLatency:0.042
+ * const writer = new MemoryWriter();
+ * new PercentileTimer(new MeterId("server.requestLatency"), writer).record(0.042); // or registry.pctTimer(...)
+ * strictEqual(writer.lastLine(), "T:server.requestLatency:0.042");
  * ```
  */
 export class PercentileTimer extends Timer {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { unrefTimeout } from "../timers.ts";
+import { platform } from "../_platform.ts";
 import { quietly, repeat } from "./_schedule.ts";
 
 /**
@@ -67,7 +67,7 @@ export function watchLoopTime(periodMs: number, record: (seconds: number) => voi
       });
     } else {
       const start = performance.now();
-      unrefTimeout(() => finish(start), 0);
+      platform().unrefTimeout(() => finish(start), 0);
     }
   }, periodMs);
   return () => {

@@ -1,13 +1,12 @@
 /**
  * File descriptors on Linux: how many are open (the entries of
  * `/proc/self/fd`) and how many may be (the soft "Max open files" limit in
- * `/proc/self/limits`), read with `Deno` on Deno and `node:fs` elsewhere.
+ * `/proc/self/limits`), read with `node:fs`.
  *
  * @module
  */
 
-import { isGranted } from "../permissions.ts";
-import { detectRuntime } from "../runtime.ts";
+import { platform } from "../_platform.ts";
 
 const OPEN_FDS = "/proc/self/fd";
 const LIMITS = "/proc/self/limits";
@@ -20,45 +19,6 @@ export interface FdReaders {
   max?: () => number | undefined;
 }
 
-interface ProcFs {
-  countEntries(path: string): number;
-  readText(path: string): string;
-}
-
-interface DenoFs {
-  build?: { os?: string };
-  readDirSync?: (path: string) => Iterable<unknown>;
-  readTextFileSync?: (path: string) => string;
-}
-
-/** Reads `/proc` on Deno, where each path needs read permission. */
-function denoProcFs(deno: DenoFs): ProcFs {
-  return {
-    countEntries(path) {
-      let count = 0;
-      for (const _ of deno.readDirSync!(path)) count++;
-      return count;
-    },
-    readText: (path) => deno.readTextFileSync!(path),
-  };
-}
-
-/** Reads `/proc` with `node:fs`, or `undefined` where it cannot be loaded. */
-async function nodeProcFs(): Promise<ProcFs | undefined> {
-  try {
-    const fs = await import("node:fs") as {
-      readdirSync(path: string): unknown[];
-      readFileSync(path: string, encoding: "utf8"): string;
-    };
-    return {
-      countEntries: (path) => fs.readdirSync(path).length,
-      readText: (path) => fs.readFileSync(path, "utf8"),
-    };
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The soft limit of the "Max open files" row of a `/proc/<pid>/limits` text,
  * or `undefined` when it is unlimited or the row is missing.
@@ -68,9 +28,10 @@ async function nodeProcFs(): Promise<ProcFs | undefined> {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { parseMaxOpenFiles } from "./_fds.ts";
  *
- * parseMaxOpenFiles("Max open files            1024                 4096                 files"); // 1024
+ * strictEqual(parseMaxOpenFiles("Max open files            1024                 4096                 files"), 1024);
  * ```
  */
 export function parseMaxOpenFiles(limits: string): number | undefined {
@@ -90,20 +51,17 @@ export function parseMaxOpenFiles(limits: string): number | undefined {
  * ```ts
  * import { loadFdReaders } from "./_fds.ts";
  *
- * const { open, max } = await loadFdReaders();
+ * const { open, max } = loadFdReaders();
  * console.log(open?.(), max?.());
  * ```
  */
-export async function loadFdReaders(): Promise<FdReaders> {
-  const deno = (globalThis as { Deno?: DenoFs }).Deno;
-  const onDeno = detectRuntime() === "deno";
-  const os = onDeno ? deno?.build?.os : (globalThis as { process?: { platform?: string } }).process?.platform;
-  if (os !== "linux") return {};
-  const fs = onDeno ? denoProcFs(deno!) : await nodeProcFs();
-  if (fs === undefined) return {};
-  const readable = (path: string) => !onDeno || isGranted({ name: "read", path });
+export function loadFdReaders(): FdReaders {
+  const { os, fs, isGranted } = platform();
+  const files = fs();
+  if (os !== "linux" || files === undefined) return {};
+  const readable = (path: string) => isGranted({ name: "read", path });
   return {
-    open: readable(OPEN_FDS) ? () => fs.countEntries(OPEN_FDS) : undefined,
-    max: readable(LIMITS) ? () => parseMaxOpenFiles(fs.readText(LIMITS)) : undefined,
+    open: readable(OPEN_FDS) ? () => files.readdirSync(OPEN_FDS).length : undefined,
+    max: readable(LIMITS) ? () => parseMaxOpenFiles(files.readFileSync(LIMITS, "utf8")) : undefined,
   };
 }

@@ -33,6 +33,7 @@ export interface GcUpdate {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { GcAccounting } from "./_gc_accounting.ts";
  *
  * const accounting = new GcAccounting();
@@ -42,7 +43,8 @@ export interface GcUpdate {
  *   before: new Map([["new_space", 1000], ["old_space", 5000]]),
  *   after: new Map([["new_space", 200], ["old_space", 5300]]),
  * });
- * // { promoted: 300, allocated: 800 }
+ * strictEqual(update.promoted, 300);
+ * strictEqual(update.allocated, 800);
  * ```
  */
 export class GcAccounting {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { detectRuntime } from "../runtime.ts";
+import { platform } from "../_platform.ts";
 import { quietly, repeat } from "./_schedule.ts";
 import type { GcRecord, GcSnapshot, V8Module } from "./_v8.ts";
 
@@ -43,9 +43,10 @@ const GC_KINDS: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { gcKindName } from "./_gc_profiler.ts";
  *
- * gcKindName("Scavenge"); // "scavenge"
+ * strictEqual(gcKindName("Scavenge"), "scavenge");
  * ```
  */
 export function gcKindName(gcType: string): string {
@@ -57,7 +58,7 @@ export function gcKindName(gcType: string): string {
  * Deno 2.9 nanoseconds.
  */
 function costUnit(): number {
-  return detectRuntime() === "deno" ? 1e-9 : 1e-6;
+  return platform().runtime === "deno" ? 1e-9 : 1e-6;
 }
 
 function usedBySpace(snapshot: GcSnapshot): Map<string, number> {
@@ -73,10 +74,11 @@ function usedBySpace(snapshot: GcSnapshot): Map<string, number> {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { toGcEvent } from "./_gc_profiler.ts";
  *
  * const snapshot = { heapStatistics: { heapSizeLimit: 1 << 30 }, heapSpaceStatistics: [] };
- * toGcEvent({ gcType: "Scavenge", cost: 500, beforeGC: snapshot, afterGC: snapshot }, 1e-6).seconds; // 0.0005
+ * strictEqual(toGcEvent({ gcType: "Scavenge", cost: 500, beforeGC: snapshot, afterGC: snapshot }, 1e-6).seconds, 0.0005);
  * ```
  */
 export function toGcEvent(record: GcRecord, secondsPerCost: number = costUnit()): GcEvent {

@@ -11,7 +11,7 @@
  * @module
  */
 
-import { detectRuntime } from "../runtime.ts";
+import { platform } from "../_platform.ts";
 import { camelCase, type V8Module } from "./_v8.ts";
 
 /** One gauge reading: the meter name, its `id` tag if any, and the value. */
@@ -39,7 +39,7 @@ export interface HeapReading {
  */
 export function heapReader(v8: V8Module | undefined): (() => HeapReading[]) | undefined {
   const { getHeapStatistics, getHeapSpaceStatistics } = v8 ?? {};
-  if (detectRuntime() === "bun" || typeof getHeapStatistics !== "function") return undefined;
+  if (platform().runtime === "bun" || typeof getHeapStatistics !== "function") return undefined;
   return () => {
     const readings: HeapReading[] = [];
     for (const [key, value] of Object.entries(getHeapStatistics())) {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { detectRuntime, type RuntimeName } from "../runtime.ts";
+import { platform, type RuntimeName } from "../_platform.ts";
 
 /** Memory use in bytes, as `process.memoryUsage()` reports it. */
 export interface MemorySample {
@@ -70,13 +70,15 @@ export interface RuntimeTags {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
  * import { runtimeTags } from "./_probes.ts";
  *
- * runtimeTags(); // e.g. { runtime: "node", "runtime.version": "20.20.2", "nodejs.version": "v20.20.2" }
+ * // e.g. { runtime: "node", "runtime.version": "20.20.2", "nodejs.version": "v20.20.2" }
+ * deepStrictEqual(Object.keys(runtimeTags()), ["runtime", "runtime.version", "nodejs.version"]);
  * ```
  */
 export function runtimeTags(): RuntimeTags {
-  const runtime: RuntimeName = detectRuntime();
+  const runtime: RuntimeName = platform().runtime;
   let version: string | undefined;
   if (runtime === "deno") version = g.Deno?.version?.deno;
   else if (runtime === "bun") version = g.Bun?.version;
@@ -86,9 +88,9 @@ export function runtimeTags(): RuntimeTags {
 
 /** Reads memory use: `Deno.memoryUsage()` on Deno, `process.memoryUsage()` elsewhere. */
 export function readMemory(): MemorySample | undefined {
-  const read = detectRuntime() === "deno" ? g.Deno?.memoryUsage : g.process?.memoryUsage;
-  if (typeof read !== "function") return undefined;
-  return read.call(detectRuntime() === "deno" ? g.Deno : g.process);
+  const source = platform().runtime === "deno" ? g.Deno : g.process;
+  const read = source?.memoryUsage;
+  return typeof read === "function" ? read.call(source) : undefined;
 }
 
 /** Reads the process's cumulative CPU time from `process.cpuUsage()`. */

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { unrefTimeout } from "../timers.ts";
+import { platform } from "../_platform.ts";
 
 /**
  * Runs `action`, swallowing anything it throws: runtime metrics never throw
@@ -16,11 +16,14 @@ import { unrefTimeout } from "../timers.ts";
  *
  * @example
  * ```ts
+ * import { doesNotThrow } from "node:assert/strict";
  * import { quietly } from "./_schedule.ts";
  *
- * quietly(() => {
- *   throw new Error("a revoked permission");
- * }); // nothing thrown
+ * doesNotThrow(() =>
+ *   quietly(() => {
+ *     throw new Error("a revoked permission");
+ *   })
+ * );
  * ```
  */
 export function quietly(action: () => void): void {
@@ -51,7 +54,7 @@ export function repeat(action: () => void, ms: number): () => void {
   let cancelled = false;
   let cancelTimer = () => {};
   const arm = () => {
-    cancelTimer = unrefTimeout(() => {
+    cancelTimer = platform().unrefTimeout(() => {
       if (cancelled) return;
       arm();
       quietly(action);

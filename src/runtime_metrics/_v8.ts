@@ -62,9 +62,10 @@ export async function loadV8(): Promise<V8Module | undefined> {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { camelCase } from "./_v8.ts";
  *
- * camelCase("new_large_object_space"); // "newLargeObjectSpace"
+ * strictEqual(camelCase("new_large_object_space"), "newLargeObjectSpace");
  * ```
  */
 export function camelCase(key: string): string {

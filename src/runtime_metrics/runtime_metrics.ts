@@ -263,9 +263,9 @@ export function startRuntimeMetricsWithPeriods(
     watchLag(periods.lagMs, (seconds) => timer("nodejs.eventLoopLag").record(seconds)),
     watchLoopTime(periods.loopMs, (seconds) => timer("nodejs.eventLoop").record(seconds)),
   );
-  Promise.all([loadFdReaders(), loadV8()]).then(([readers, v8]) => {
+  loadV8().then((v8) => {
     if (stopped) return;
-    fds = readers;
+    fds = loadFdReaders();
     readHeap = heapReader(v8);
     const stopGc = profileGc(v8, periods.gcMs, onGc);
     if (stopGc !== undefined) stops.push(stopGc);

@@ -2,15 +2,14 @@
  * Datagram sockets through the C library, independent of the runtime's
  * foreign function interface and of the address family: the calls the
  * runtime glue binds, errno codes, socket address headers, and a transport
- * that sends without blocking and waits out a full buffer on a timer. The
- * address formats live in `_libc_unix.ts` (`sockaddr_un`) and
- * `_libc_inet.ts` (`sockaddr_in`, `sockaddr_in6`); the glue in `_libc_ffi.ts`;
- * receiving in `_libc_datagram_receiver.ts`.
+ * that sends without blocking. The address formats live in `_libc_unix.ts`
+ * (`sockaddr_un`) and `_libc_inet.ts` (`sockaddr_in`, `sockaddr_in6`); the
+ * glue in `_libc_ffi.ts`. (The agent stand-in receives in `cli/_libc_receiver.ts`.)
  *
  * @module
  */
 
-import type { Transport } from "./transport.ts";
+import { type Transport, TransportError, type TransportErrorCode } from "./transport.ts";
 
 /** The operating systems whose socket constants this module knows. */
 export type LibcPlatform = "linux" | "darwin";
@@ -35,21 +34,6 @@ export interface Libc {
   sendto(fd: number, data: Uint8Array, flags: number, address: Uint8Array | null): number;
   /** `close(fd)`: 0, or `-errno`. */
   close(fd: number): number;
-  /** `bind(fd, address, address.length)`: 0, or `-errno`. */
-  bind(fd: number, address: Uint8Array): number;
-  /** `recv(fd, buffer, buffer.length, flags)`: the datagram's size, or `-errno`. */
-  recv(fd: number, buffer: Uint8Array, flags: number): number;
-  /** `unlink(path)`, with `path` NUL-terminated: 0, or `-errno`. */
-  unlink(path: Uint8Array): number;
-}
-
-/** Options for {@linkcode openDatagramSocket}. */
-export interface DatagramOptions {
-  /**
-   * How long datagrams may wait for a full buffer without any of them being
-   * taken, in milliseconds, before they are failed with `EAGAIN` (default 1000).
-   */
-  stallMs?: number;
 }
 
 /** Where a socket sends, in the form {@linkcode openDatagramSocket} needs. */
@@ -77,13 +61,13 @@ export interface PlatformConstants {
   /** Whether a socket address starts with a length byte (BSD layout) before a one-byte family. */
   saLen: boolean;
   /** errno values by name. */
-  errno: Record<string, number>;
+  errno: Partial<Record<TransportErrorCode, number>>;
 }
 
 const SOCK_DGRAM = 2;
 
 /** errno values that Linux and macOS share: both kept Version 7 Unix's numbers for these. */
-const UNIX_ERRNO: Record<string, number> = {
+const UNIX_ERRNO: Partial<Record<TransportErrorCode, number>> = {
   EPERM: 1,
   ENOENT: 2,
   EINTR: 4,
@@ -148,7 +132,7 @@ const CONSTANTS: Record<LibcPlatform, PlatformConstants> = {
   },
 };
 
-const DESCRIPTIONS: Record<string, string> = {
+const DESCRIPTIONS: Partial<Record<TransportErrorCode, string>> = {
   ENOENT: "no socket exists at this path",
   ECONNREFUSED: "nothing is listening there",
   EACCES: "permission denied",
@@ -180,29 +164,31 @@ export function platformConstants(platform: LibcPlatform): PlatformConstants {
  * @returns the file descriptor
  * @throws {Error} with the errno name as `code` when `socket()` fails
  */
-export function openDatagramFd(libc: Libc, domain: number, where: string): number {
+export function openDatagramFd(libc: Pick<Libc, "platform" | "socket">, domain: number, where: string): number {
   const fd = libc.socket(domain, SOCK_DGRAM | CONSTANTS[libc.platform].sockCloexec, 0);
   if (fd < 0) throw errnoError(-fd, "create a socket for", where, libc.platform);
   return fd;
 }
 
 /** Names an errno value, e.g. `ENOENT`; unknown values become `errno <n>`. */
-export function errnoName(errno: number, platform: LibcPlatform): string {
+export function errnoName(errno: number, platform: LibcPlatform): TransportErrorCode | `errno ${number}` {
   for (const [name, value] of Object.entries(CONSTANTS[platform].errno)) {
-    if (value === errno) return name;
+    if (value === errno) return name as TransportErrorCode;
   }
   return `errno ${errno}`;
 }
 
 /**
- * An `Error` for a failed C call, with `code` (e.g. `ENOENT`), `errno` and
+ * A {@linkcode TransportError} for a failed C call, with `code` (e.g.
+ * `ENOENT`; `EOTHER` for an errno this module does not name), `errno` and
  * `syscall` like Node's system errors; the message reads
- * `Cannot <syscall> <where>: <why> (<code>)`.
+ * `Cannot <syscall> <where>: <why> (<name>)`.
  */
-export function errnoError(errno: number, syscall: string, where: string, platform: LibcPlatform): Error {
-  const code = errnoName(errno, platform);
+export function errnoError(errno: number, syscall: string, where: string, platform: LibcPlatform): TransportError {
+  const name = errnoName(errno, platform);
+  const code: TransportErrorCode = name.startsWith("errno ") ? "EOTHER" : name as TransportErrorCode;
   const why = DESCRIPTIONS[code] ?? "system error";
-  return Object.assign(new Error(`Cannot ${syscall} ${where}: ${why} (${code})`), { code, errno, syscall });
+  return Object.assign(new TransportError(code, `Cannot ${syscall} ${where}: ${why} (${name})`), { errno, syscall });
 }
 
 /**
@@ -221,47 +207,24 @@ export function socketAddress(size: number, family: number, platform: LibcPlatfo
   return address;
 }
 
-interface Waiting {
-  datagram: Uint8Array;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
-/** Retry delays while the buffer is full: short, since the receiver drains it within microseconds. */
-const FIRST_RETRY_MS = 1;
-const LAST_RETRY_MS = 16;
-
 /**
  * Opens a `SOCK_DGRAM` socket for `destination` and returns a transport that
  * sends each datagram with `MSG_DONTWAIT`: with `send` on a connected socket,
- * else with `sendto` and the address.
- *
- * A send that succeeds at once returns nothing; errors throw synchronously
- * with the errno name as `code`. When the buffer is full (`EAGAIN`, or
- * `ENOBUFS`) the datagram and every later one wait, in order, in a queue
- * retried every few milliseconds on a timer (never blocking the event loop),
- * and `send` returns a promise. The queue is bounded by the LineWriter's
- * pending limit; if nothing is taken for `stallMs`, every waiting datagram
- * fails with `EAGAIN`. `close()` waits for the queue, then closes the file
- * descriptor, which never keeps the process alive.
+ * else with `sendto` and the address. A send returns once the kernel has the
+ * datagram, and never blocks: a full buffer throws `EAGAIN` (or `ENOBUFS`),
+ * like every other failure, as a {@linkcode TransportError} named after the
+ * errno value. `close()` closes the file descriptor, which never keeps the
+ * process alive; a send after it throws `EBADF`.
  *
  * @param libc the C calls, bound by the runtime
  * @param destination the family, address and whether to connect
- * @param options how long a full buffer may stall
  * @returns the transport
- * @throws {Error} with the errno name as `code` when `socket()` or `connect()` fails
+ * @throws {TransportError} when `socket()` or `connect()` fails
  */
-export function openDatagramSocket(
-  libc: Libc,
-  destination: DatagramDestination,
-  options: DatagramOptions = {},
-): Transport {
+export function openDatagramSocket(libc: Libc, destination: DatagramDestination): Transport {
   const platform = libc.platform;
-  const constants = CONSTANTS[platform];
-  const { EAGAIN, ENOBUFS, EINTR, EMSGSIZE } = constants.errno;
   const { where } = destination;
-  const stallMs = options.stallMs ?? 1000;
-  const flags = constants.msgDontwait;
+  const flags = CONSTANTS[platform].msgDontwait;
   const fd = openDatagramFd(libc, destination.domain, where);
   const address = destination.connect ? null : destination.address;
   if (destination.connect) {
@@ -271,106 +234,20 @@ export function openDatagramSocket(
       throw errnoError(-connected, "connect to", where, platform);
     }
   }
-
-  let waiting: Waiting[] = [];
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let delayMs = FIRST_RETRY_MS;
-  let lastProgress = 0;
-  let closing: Promise<void> | undefined;
-  let drained: (() => void) | undefined;
-
-  /** Sends once; returns 0 on success, else the errno. */
-  function sendOnce(datagram: Uint8Array): number {
-    const result = libc.sendto(fd, datagram, flags, address);
-    return result >= 0 ? 0 : -result;
-  }
-
-  function mustWait(errno: number): boolean {
-    return errno === EAGAIN || errno === ENOBUFS || errno === EINTR;
-  }
-
-  function failWaiting(error: Error): void {
-    const failed = waiting;
-    waiting = [];
-    for (const item of failed) item.reject(error);
-  }
-
-  /**
-   * Sends what waits, in order, until the queue is empty or the buffer is
-   * full again. Returns whether anything was taken. Fails everything waiting
-   * when the receiver is gone.
-   */
-  function pump(): boolean {
-    let progressed = false;
-    while (waiting.length > 0) {
-      const errno = sendOnce(waiting[0].datagram);
-      if (errno !== 0 && mustWait(errno)) break;
-      const item = waiting.shift()!;
-      if (errno === 0) {
-        progressed = true;
-        item.resolve();
-      } else if (errno === EMSGSIZE) {
-        item.reject(errnoError(errno, "send to", where, platform));
-      } else {
-        // The receiver is gone (ENOENT, ECONNREFUSED, ...): the rest would fail the same way.
-        const error = errnoError(errno, "send to", where, platform);
-        item.reject(error);
-        failWaiting(error);
-      }
-    }
-    if (progressed) {
-      lastProgress = Date.now();
-      delayMs = FIRST_RETRY_MS;
-    }
-    return progressed;
-  }
-
-  /** The timer's turn: pump, then give up on a stalled receiver, or look again soon. */
-  function retry(): void {
-    timer = undefined;
-    if (!pump() && waiting.length > 0 && Date.now() - lastProgress >= stallMs) {
-      failWaiting(Object.assign(errnoError(EAGAIN, "send to", where, platform), {
-        message: `Cannot send to ${where}: the receiver took no datagram for ${stallMs} ms (EAGAIN)`,
-      }));
-    }
-    if (waiting.length === 0) return drained?.();
-    delayMs = Math.min(delayMs * 2, LAST_RETRY_MS);
-    schedule();
-  }
-
-  function schedule(): void {
-    // Not unref'd on purpose: it runs only while datagrams wait, at most stallMs past the last progress,
-    // so a program that ends during a burst still delivers it.
-    timer ??= setTimeout(retry, delayMs);
-  }
-
+  let closed: Promise<void> | undefined;
   return {
     send(datagram) {
-      if (closing !== undefined) throw errnoError(constants.errno.EBADF, "send to", where, platform);
-      if (waiting.length > 0) pump();
-      if (waiting.length === 0) {
-        const errno = sendOnce(datagram);
-        if (errno === 0) return;
-        if (!mustWait(errno)) throw errnoError(errno, "send to", where, platform);
-        lastProgress = Date.now();
-        delayMs = FIRST_RETRY_MS;
-      }
-      return new Promise<void>((resolve, reject) => {
-        waiting.push({ datagram, resolve, reject });
-        schedule();
-      });
+      if (closed !== undefined) throw errnoError(CONSTANTS[platform].errno.EBADF!, "send to", where, platform);
+      const sent = libc.sendto(fd, datagram, flags, address);
+      if (sent < 0) throw errnoError(-sent, "send to", where, platform);
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        if (waiting.length === 0) resolve();
-        else drained = resolve;
-      }).then(() => {
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
+      closed ??= new Promise<void>((resolve) => {
         const result = libc.close(fd);
         if (result < 0) throw errnoError(-result, "close the socket for", where, platform);
+        resolve();
       });
-      return closing;
+      return closed;
     },
   };
 }

@@ -1,14 +1,16 @@
 /**
- * Binds the C library's socket calls for the runtime: `bun:ffi` under Bun,
- * `Deno.dlopen` under Deno (`--allow-ffi`). This file only binds the calls;
- * the socket logic lives in `_libc_datagram.ts`, the addresses in
- * `_libc_unix.ts` and `_libc_inet.ts`.
+ * Binds C library calls through the runtime's foreign function interface
+ * (`_platform.ts` hands out `bun:ffi` or `Deno.dlopen`), from one table of
+ * signatures per use: the sending calls here, the receiving ones with the
+ * agent stand-in (`cli/_libc_receiver.ts`). Each bound call returns `-errno`
+ * on failure. The socket logic lives in `_libc_datagram.ts`, the addresses
+ * in `_libc_unix.ts` and `_libc_inet.ts`.
  *
  * @module
  */
 
-import { isGranted, permissionFlag } from "../permissions.ts";
-import { detectRuntime } from "../runtime.ts";
+import type { ForeignSymbols } from "../_ffi.ts";
+import { permissionFlag, platform } from "../_platform.ts";
 import type { Libc, LibcPlatform } from "./_libc_datagram.ts";
 
 /** The C library to load, and the function that returns `&errno` on this thread. */
@@ -18,122 +20,88 @@ const LIBRARIES: Record<LibcPlatform, { path: string; errnoLocation: string }> =
   darwin: { path: "/usr/lib/libSystem.B.dylib", errnoLocation: "__error" },
 };
 
-/** The part of `bun:ffi` this module uses. */
-interface BunFfi {
-  dlopen(
-    path: string,
-    symbols: Record<string, { args: string[]; returns: string }>,
-  ): { symbols: Record<string, (...args: unknown[]) => unknown> };
-  read: { i32(pointer: number, offset: number): number };
+// `sendto` returns `ssize_t`; its low 32 bits (`i32`) hold every result it
+// can give here (a datagram's size, far below 2 GiB, or -1), and a 32-bit
+// result avoids a BigInt allocation between the call and the read of errno.
+const SENDING_CALLS: ForeignSymbols = {
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "i32" },
+  close: { parameters: ["i32"], result: "i32" },
+};
+
+/** A C call as the foreign function interface exposes it: numbers and byte arrays in, an `int` out. */
+export type RawCall = (...args: (number | Uint8Array | null)[]) => number;
+
+/** C calls bound by {@linkcode openLibc}. */
+export interface BoundLibc {
+  /** The operating system, which decides the constants and address layouts. */
+  platform: LibcPlatform;
+  /** The calls, by C name. */
+  calls: Record<string, RawCall>;
+  /** Reads this thread's `errno` without allocating. */
+  readErrno(): number;
 }
 
-/** The C calls as the runtime's FFI exposes them; `usize` lengths are plain numbers. */
-interface RawLibc {
-  socket(domain: number, type: number, protocol: number): number;
-  connect(fd: number, address: Uint8Array, size: number): number;
-  sendto(fd: number, data: Uint8Array, length: number, flags: number, address: Uint8Array | null, size: number): number;
-  close(fd: number): number;
-  bind(fd: number, address: Uint8Array, size: number): number;
-  recv(fd: number, buffer: Uint8Array, length: number, flags: number): number;
-  unlink(path: Uint8Array): number;
+/**
+ * Loads the C library and binds `symbols`, with the errno location.
+ *
+ * @param purpose what the library is for, in error messages, e.g. `UDP sockets`
+ * @param symbols the calls to bind
+ * @returns the bound calls
+ * @throws {Error} on a runtime without a foreign function interface, on Deno
+ * without `--allow-ffi`, on an operating system other than Linux and macOS,
+ * or when the library cannot be loaded
+ */
+export function openLibc(purpose: string, symbols: ForeignSymbols): BoundLibc {
+  const { os, openLibrary, isGranted, runtime } = platform();
+  if (openLibrary === undefined) throw new Error(`Cannot load the C library for ${purpose}: ${runtime} has no FFI`);
+  if (!isGranted({ name: "ffi" })) {
+    throw new Error(`Cannot load the C library for ${purpose}: run Deno with ${permissionFlag({ name: "ffi" })}`);
+  }
+  if (os !== "linux" && os !== "darwin") {
+    throw new Error(`Cannot load the C library for ${purpose} on ${os}: only Linux and macOS are supported`);
+  }
+  const { path, errnoLocation } = LIBRARIES[os];
+  const library = openLibrary(path, { ...symbols, [errnoLocation]: { parameters: [], result: "pointer" } });
+  const calls = library.symbols as unknown as Record<string, RawCall>;
+  return { platform: os, calls, readErrno: library.int32At((calls[errnoLocation] as () => unknown)()) };
+}
+
+/**
+ * Wraps `call` so that it returns `-errno` when it fails (returns a negative
+ * number), reading `errno` right after the call, before any other
+ * JavaScript (which may allocate and overwrite it) runs.
+ */
+export function checked(call: RawCall, readErrno: () => number): RawCall {
+  return (...args) => {
+    const result = call(...args);
+    return result < 0 ? -readErrno() : result;
+  };
 }
 
 let loaded: Libc | undefined;
 
 /**
- * Loads the C library once per thread (module instance) and binds the calls.
+ * Loads the C library's sending calls, once per thread (module instance).
  *
  * @param purpose what the library is for, in error messages, e.g. `UDP sockets`
  * @returns the bound calls
- * @throws {Error} on Deno without `--allow-ffi`, on an operating system other
- * than Linux and macOS, or when the library cannot be loaded
+ * @throws {Error} as {@linkcode openLibc}
  */
 export function loadLibc(purpose: string): Libc {
-  loaded ??= detectRuntime() === "bun" ? bindBun(purpose) : bindDeno(purpose);
-  return loaded;
-}
-
-function platformOf(os: string, purpose: string): LibcPlatform {
-  if (os === "linux" || os === "darwin") return os;
-  throw new Error(`Cannot load the C library for ${purpose} on ${os}: only Linux and macOS are supported`);
-}
-
-// `sendto` and `recv` return `ssize_t`; its low 32 bits (`i32`) hold every
-// result they can give here (a datagram's size, far below 2 GiB, or -1), and a
-// 32-bit result avoids a BigInt allocation between the call and the read of
-// errno. The receiving calls (bind, recv, unlink) are bound with the sending
-// ones: one more symbol each at load time, nothing per send.
-
-function bindBun(purpose: string): Libc {
-  const process = (globalThis as unknown as {
-    process: { platform: string; getBuiltinModule?(name: string): unknown };
-  }).process;
-  const platform = platformOf(process.platform, purpose);
-  const { path, errnoLocation } = LIBRARIES[platform];
-  // getBuiltinModule rather than import(): no dynamic import for JSR to analyze, and no await.
-  const ffi = process.getBuiltinModule?.("bun:ffi") as BunFfi | undefined;
-  if (ffi === undefined) throw new Error("Cannot load bun:ffi: this Bun has no process.getBuiltinModule");
-  const lib = ffi.dlopen(path, {
-    socket: { args: ["i32", "i32", "i32"], returns: "i32" },
-    connect: { args: ["i32", "ptr", "u32"], returns: "i32" },
-    sendto: { args: ["i32", "ptr", "usize", "i32", "ptr", "u32"], returns: "i32" },
-    close: { args: ["i32"], returns: "i32" },
-    bind: { args: ["i32", "ptr", "u32"], returns: "i32" },
-    recv: { args: ["i32", "ptr", "usize", "i32"], returns: "i32" },
-    unlink: { args: ["ptr"], returns: "i32" },
-    [errnoLocation]: { args: [], returns: "ptr" },
-  }).symbols as unknown as RawLibc & Record<string, () => number>;
-  const errno = lib[errnoLocation]();
-  const read = ffi.read.i32;
-  return checked(platform, lib, () => read(errno, 0));
-}
-
-function bindDeno(purpose: string): Libc {
-  if (!isGranted({ name: "ffi" })) {
-    throw new Error(`Cannot load the C library for ${purpose}: run Deno with ${permissionFlag({ name: "ffi" })}`);
-  }
-  const platform = platformOf(Deno.build.os, purpose);
-  const { path, errnoLocation } = LIBRARIES[platform];
-  const lib = Deno.dlopen(path, {
-    socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
-    connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-    sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "i32" },
-    close: { parameters: ["i32"], result: "i32" },
-    bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
-    recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
-    unlink: { parameters: ["buffer"], result: "i32" },
-    errnoLocation: { name: errnoLocation, parameters: [], result: "pointer" },
-  }).symbols;
-  const location = lib.errnoLocation();
-  if (location === null) throw new Error(`Cannot load the C library for ${purpose}: ${errnoLocation}() returned NULL`);
-  // Made once: creating a view allocates, which could run code that overwrites errno.
-  const errno = new Deno.UnsafePointerView(location);
-  // Deno types a usize parameter as bigint but takes any safe-integer number.
-  return checked(platform, lib as unknown as RawLibc, () => errno.getInt32(0));
-}
-
-/**
- * Wraps the raw calls so that each returns `-errno` on failure, reading
- * `errno` right after the call (`readErrno` must not allocate).
- */
-function checked(platform: LibcPlatform, lib: RawLibc, readErrno: () => number): Libc {
-  return {
+  if (loaded !== undefined) return loaded;
+  const { platform, calls, readErrno } = openLibc(purpose, SENDING_CALLS);
+  const [socket, connect, sendto, close] = ["socket", "connect", "sendto", "close"].map((name) =>
+    checked(calls[name], readErrno)
+  );
+  loaded = {
     platform,
-    socket: (domain, type, protocol) => {
-      const fd = lib.socket(domain, type, protocol);
-      return fd < 0 ? -readErrno() : fd;
-    },
-    connect: (fd, address) => (lib.connect(fd, address, address.length) < 0 ? -readErrno() : 0),
-    sendto: (fd, data, flags, address) => {
-      const sent = lib.sendto(fd, data, data.length, flags, address, address === null ? 0 : address.length);
-      return sent < 0 ? -readErrno() : sent;
-    },
-    close: (fd) => (lib.close(fd) < 0 ? -readErrno() : 0),
-    bind: (fd, address) => (lib.bind(fd, address, address.length) < 0 ? -readErrno() : 0),
-    recv: (fd, buffer, flags) => {
-      const size = lib.recv(fd, buffer, buffer.length, flags);
-      return size < 0 ? -readErrno() : size;
-    },
-    unlink: (path) => (lib.unlink(path) < 0 ? -readErrno() : 0),
+    socket,
+    connect: (fd, address) => connect(fd, address, address.length),
+    // Deno types a usize parameter as bigint but takes any safe-integer number.
+    sendto: (fd, data, flags, address) => sendto(fd, data, data.length, flags, address, address?.length ?? 0),
+    close,
   };
+  return loaded;
 }

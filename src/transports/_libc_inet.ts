@@ -6,9 +6,10 @@
  * @module
  */
 
-import type { DatagramOptions, Libc, LibcPlatform } from "./_libc_datagram.ts";
+import type { Libc, LibcPlatform } from "./_libc_datagram.ts";
 import { openDatagramSocket, socketAddress } from "./_libc_datagram.ts";
 import type { Transport } from "./transport.ts";
+import { formatHost } from "../location.ts";
 
 const AF_INET = 2;
 /** `AF_INET6`: the one family number Linux and macOS do not share. */
@@ -110,17 +111,12 @@ export function sockaddrIn(endpoint: InetEndpoint, platform: LibcPlatform): Uint
  *
  * @param libc the C calls, bound by the runtime
  * @param endpoint the resolved address and port
- * @param options how long a full buffer may stall
  * @returns the transport
  */
-export function openUdpDatagram(libc: Libc, endpoint: InetEndpoint, options: DatagramOptions = {}): Transport {
+export function openUdpDatagram(libc: Libc, endpoint: InetEndpoint): Transport {
   const platform = libc.platform;
   const address = sockaddrIn(endpoint, platform);
   const domain = endpoint.family === 4 ? AF_INET : AF_INET6[platform];
   const where = `udp://${formatHost(endpoint.remote)}:${endpoint.port}`;
-  return openDatagramSocket(libc, { domain, address, connect: true, where }, options);
-}
-
-function formatHost(address: string): string {
-  return address.includes(":") ? `[${address}]` : address;
+  return openDatagramSocket(libc, { domain, address, connect: true, where });
 }

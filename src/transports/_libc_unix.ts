@@ -1,18 +1,17 @@
 /**
- * Unix datagram sockets through the C library: the `sockaddr_un` address, a
- * transport that finds the socket file anew with every send, and a receiver
- * that owns its socket file. The socket logic is shared with UDP in
- * `_libc_datagram.ts` and `_libc_datagram_receiver.ts`.
+ * Unix datagram sockets through the C library: the `sockaddr_un` address, and
+ * a transport that finds the socket file anew with every send. The socket
+ * logic is shared with UDP in `_libc_datagram.ts`.
  *
  * @module
  */
 
-import type { DatagramOptions, Libc, LibcPlatform } from "./_libc_datagram.ts";
+import type { Libc, LibcPlatform } from "./_libc_datagram.ts";
 import { openDatagramSocket, socketAddress } from "./_libc_datagram.ts";
-import { type DatagramReceiver, receiveDatagrams } from "./_libc_datagram_receiver.ts";
 import type { Transport } from "./transport.ts";
 
-const AF_UNIX = 1;
+/** `AF_UNIX`, the same on Linux and macOS. */
+export const AF_UNIX = 1;
 
 /** The size of `sun_path`, the terminating NUL included. */
 const SUN_PATH_BYTES: Record<LibcPlatform, number> = { linux: 108, darwin: 104 };
@@ -41,46 +40,14 @@ export function sockaddrUn(path: string, platform: LibcPlatform): Uint8Array {
  * Opens an unconnected `AF_UNIX`/`SOCK_DGRAM` socket and returns a transport
  * that sends each datagram with `sendto(MSG_DONTWAIT)` to `path`. Because the
  * socket is not connected, an agent that re-creates its socket file is found
- * again by the next send. A full receive queue makes datagrams wait in order
- * (see {@linkcode openDatagramSocket}).
+ * again by the next send. A full receive queue throws `EAGAIN` (see
+ * {@linkcode openDatagramSocket}).
  *
  * @param libc the C calls, bound by the runtime
  * @param path the receiver's socket path
- * @param options how long a full queue may stall
  * @returns the transport
  */
-export function openUnixDatagram(libc: Libc, path: string, options: DatagramOptions = {}): Transport {
+export function openUnixDatagram(libc: Libc, path: string): Transport {
   const address = sockaddrUn(path, libc.platform);
-  return openDatagramSocket(libc, { domain: AF_UNIX, address, connect: false, where: `unix://${path}` }, options);
-}
-
-/**
- * Binds an `AF_UNIX`/`SOCK_DGRAM` socket at `path` (where nothing may be:
- * the caller removes a stale socket file first) and hands each datagram to
- * `onDatagram` (see {@linkcode receiveDatagrams}). `close()` closes the
- * socket and removes its file; it is idempotent.
- *
- * @param libc the C calls, bound by the runtime
- * @param path where to bind
- * @param onDatagram called with each datagram's bytes; must not throw
- * @returns the receiver
- * @throws {Error} with the errno name as `code` when `socket()` or `bind()` fails
- */
-export function listenUnixDatagram(
-  libc: Libc,
-  path: string,
-  onDatagram: (bytes: Uint8Array) => void,
-): DatagramReceiver {
-  const address = sockaddrUn(path, libc.platform);
-  const file = address.slice(2); // sun_path: the path, NUL-terminated
-  const receiver = receiveDatagrams(libc, { domain: AF_UNIX, address, where: `unix://${path}` }, onDatagram);
-  let open = true;
-  return {
-    close() {
-      if (!open) return;
-      open = false;
-      receiver.close();
-      libc.unlink(file);
-    },
-  };
+  return openDatagramSocket(libc, { domain: AF_UNIX, address, connect: false, where: `unix://${path}` });
 }

@@ -1,6 +1,9 @@
 /**
  * The contract between the runtime-free {@linkcode LineWriter} and the small
- * per-runtime adapters that put bytes on a socket.
+ * per-runtime adapters that put bytes on a socket: open (a
+ * {@linkcode TransportFactory}), send one datagram, report a failure with a
+ * code, close. Ordering, retries, stall timeouts and draining belong to the
+ * writer, once for every runtime.
  *
  * @module
  */
@@ -9,17 +12,23 @@ import type { Logger } from "../logger.ts";
 
 /**
  * A datagram socket, already aimed at its destination. It only sends and
- * closes: batching, bounds, retries and error policy live in the LineWriter.
+ * closes: batching, bounds, ordering, retries, stall timeouts and error
+ * policy live in the LineWriter, which never calls `send` again before a
+ * promise it returned has settled, and calls `close` once nothing is in
+ * flight.
  *
  * @example A transport that keeps datagrams in memory
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import type { Transport } from "@spectator/client";
  *
  * const sent: Uint8Array[] = [];
  * const memory: Transport = {
- *   send: (datagram) => void sent.push(datagram),
+ *   send: (datagram) => void sent.push(datagram.slice()), // the caller fills the same memory again
  *   close: () => Promise.resolve(),
  * };
+ * memory.send(new TextEncoder().encode("c:requests:1"));
+ * strictEqual(sent.length, 1);
  * ```
  */
 export interface Transport {
@@ -28,12 +37,100 @@ export interface Transport {
    * `datagram` when it returns (the bytes are in the kernel), and the caller
    * fills the same memory again; one that needs the bytes longer (an
    * asynchronous send) returns a promise, and the memory stays untouched
-   * until it settles. Failure is reported by throwing, by rejecting the
-   * returned promise, or later through {@linkcode TransportContext.onError}.
+   * until it settles. Failure is reported by throwing or rejecting with an
+   * error whose `code` says what happened (a {@linkcode TransportError}, or
+   * any error with a Node-style `code`), or later through
+   * {@linkcode TransportContext.onError}.
    */
   send(datagram: Uint8Array): void | Promise<void>;
-  /** Releases the socket once sends in progress have completed. */
+  /** Releases the socket; the writer calls it once no send is in flight. */
   close(): Promise<void>;
+}
+
+/**
+ * The failure codes a transport reports, named after the C library's errno
+ * values. The writer tells them apart: `EAGAIN`, `EWOULDBLOCK`, `ENOBUFS`
+ * and `EINTR` mean "not now", and the same datagram is sent again shortly;
+ * `EMSGSIZE` loses that datagram and keeps the socket; any other code loses
+ * it and re-creates the socket after the reconnect delay. `EOTHER` stands for
+ * a failure without a known code.
+ *
+ * @example
+ * ```ts
+ * import type { TransportErrorCode } from "@spectator/client";
+ *
+ * const full: TransportErrorCode = "EAGAIN";
+ * ```
+ */
+export type TransportErrorCode =
+  | "EAGAIN"
+  | "EWOULDBLOCK"
+  | "ENOBUFS"
+  | "EINTR"
+  | "EMSGSIZE"
+  | "ECONNREFUSED"
+  | "ECONNRESET"
+  | "ENOENT"
+  | "EACCES"
+  | "EPERM"
+  | "EBADF"
+  | "ENOTCONN"
+  | "ENOTSOCK"
+  | "ENOTDIR"
+  | "EPROTOTYPE"
+  | "EDESTADDRREQ"
+  | "EAFNOSUPPORT"
+  | "EADDRINUSE"
+  | "EADDRNOTAVAIL"
+  | "ENETUNREACH"
+  | "EHOSTUNREACH"
+  | "ENAMETOOLONG"
+  | "ELOOP"
+  | "EINVAL"
+  | "ENOMEM"
+  | "EMFILE"
+  | "ENFILE"
+  | "EPIPE"
+  | "EOTHER";
+
+/**
+ * A transport failure with its {@linkcode TransportErrorCode}, which decides
+ * what the writer does next.
+ *
+ * @example A transport whose socket buffer is full
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { type Transport, TransportError } from "@spectator/client";
+ *
+ * const busy: Transport = {
+ *   send() {
+ *     throw new TransportError("EAGAIN", "the socket's send buffer is full");
+ *   },
+ *   close: () => Promise.resolve(),
+ * };
+ * try {
+ *   busy.send(new Uint8Array(1));
+ * } catch (error) {
+ *   strictEqual((error as TransportError).code, "EAGAIN");
+ * }
+ * ```
+ */
+export class TransportError extends Error {
+  /** What happened. */
+  readonly code: TransportErrorCode;
+
+  /**
+   * Creates the error.
+   *
+   * @param code what happened
+   * @param message a sentence for the logs, e.g. `Cannot send to udp://127.0.0.1:1234: nothing is listening there (ECONNREFUSED)`
+   * @param options the underlying error, if any
+   */
+  constructor(code: TransportErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "TransportError";
+    this.code = code;
+  }
 }
 
 /**
@@ -76,6 +173,7 @@ export interface TransportContext {
  *
  * @example Count datagrams instead of sending them
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Config, Registry, type TransportFactory } from "@spectator/client";
  *
  * let datagrams = 0;
@@ -85,7 +183,8 @@ export interface TransportContext {
  * });
  * const registry = new Registry(new Config({ location: "udp", transport }));
  * registry.counter("requests").increment();
- * await registry.close(); // datagrams === 1
+ * await registry.close();
+ * strictEqual(datagrams, 1);
  * ```
  */
 export type TransportFactory = (

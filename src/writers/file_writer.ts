@@ -5,34 +5,20 @@
  * @module
  */
 
-import { isGranted } from "../permissions.ts";
 import type { Logger } from "../logger.ts";
+import { platform, type SyncFs } from "../_platform.ts";
 import { lineLogger, type Writer, writerLogger, type WriterOptions } from "./writer.ts";
-
-/** The `node:fs` functions used here, which Deno, Bun and Node all provide. */
-interface SyncFs {
-  openSync(path: string, flags: string): number;
-  writeSync(fd: number, text: string): number;
-  closeSync(fd: number): void;
-}
-
-interface TextStream {
-  write(text: string): boolean;
-}
 
 /** Where a {@linkcode FileWriter} writes: a process stream or a file path. */
 export type FileTarget = "stdout" | "stderr" | { path: string };
 
 /**
  * `node:fs`, or a promise of it on Node 20.0-20.15, which have no `process.getBuiltinModule` (the only way to load a
- * module synchronously from an ES module).
+ * module synchronously from an ES module); where `node:fs` cannot be loaded, the promise rejects and the writer logs
+ * why.
  */
 function nodeFs(): SyncFs | Promise<SyncFs> {
-  const process = (globalThis as { process?: { getBuiltinModule?(id: string): unknown } }).process;
-  const fs = process?.getBuiltinModule?.("node:fs") as SyncFs | undefined;
-  if (fs !== undefined) return fs;
-  if (process === undefined) throw new Error("file output needs node:fs, which this runtime does not provide");
-  return import("node:fs") as Promise<SyncFs>;
+  return platform().fs() ?? import("node:fs") as Promise<SyncFs>;
 }
 
 /** Opens `path` for appending; throws an error naming the path and the reason. */
@@ -54,13 +40,18 @@ function openForAppend(fs: SyncFs, path: string): number {
  *
  * @example Append lines to a file
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
  * import { FileWriter } from "@spectator/client";
  *
- * const path = await Deno.makeTempFile();
- * const writer = new FileWriter({ path });
+ * const dir = mkdtempSync(join(tmpdir(), "spectator-"));
+ * const writer = new FileWriter({ path: join(dir, "metrics.txt") });
  * writer.write("c:requests:1");
  * await writer.close();
- * await Deno.readTextFile(path); // "c:requests:1\n"
+ * strictEqual(readFileSync(join(dir, "metrics.txt"), "utf8"), "c:requests:1\n");
+ * rmSync(dir, { recursive: true });
  * ```
  */
 export class FileWriter implements Writer {
@@ -84,11 +75,11 @@ export class FileWriter implements Writer {
     this.logger = writerLogger(options);
     this.#logLine = lineLogger(options);
     if (typeof target === "string") {
-      const stream = (globalThis as unknown as { process: Record<string, TextStream> }).process[target];
+      const stream = platform().stream(target);
       this.#write = (text) => void stream.write(text);
       return;
     }
-    if (!isGranted({ name: "write", path: target.path })) {
+    if (!platform().isGranted({ name: "write", path: target.path })) {
       this.logger.error(`spectator.writer: cannot write to file://${target.path}: run Deno with --allow-write`);
       this.#write = undefined;
       return;

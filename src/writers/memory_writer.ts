@@ -13,12 +13,12 @@ import { lineLogger, type Writer, writerLogger, type WriterOptions } from "./wri
  *
  * @example Assert on what a counter writes
  * ```ts
- * import { Config, Registry, type MemoryWriter } from "@spectator/client";
+ * import { strictEqual } from "node:assert/strict";
+ * import { Counter, MemoryWriter, MeterId } from "@spectator/client";
  *
- * const registry = new Registry(new Config({ location: "memory" }));
- * registry.counter("server.requestCount", { status: "200" }).increment();
- * const writer = registry.writer() as MemoryWriter;
- * writer.lastLine(); // "c:server.requestCount,status=200:1"
+ * const writer = new MemoryWriter(); // what registry.writer() is for location "memory"
+ * new Counter(new MeterId("server.requestCount", { status: "200" }), writer).increment();
+ * strictEqual(writer.lastLine(), "c:server.requestCount,status=200:1");
  * ```
  */
 export class MemoryWriter implements Writer {

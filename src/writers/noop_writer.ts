@@ -16,9 +16,10 @@ function dropLine(_line: string): void {}
  *
  * @example
  * ```ts
+ * import { doesNotThrow } from "node:assert/strict";
  * import { Counter, MeterId, NoopWriter } from "@spectator/client";
  *
- * new Counter(new MeterId("requests"), new NoopWriter()).increment(); // goes nowhere
+ * doesNotThrow(() => new Counter(new MeterId("requests"), new NoopWriter()).increment()); // the line goes nowhere
  * ```
  */
 export class NoopWriter implements Writer {

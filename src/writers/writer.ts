@@ -13,6 +13,7 @@ import { defaultLogger, levelFiltered, type Logger } from "../logger.ts";
  *
  * @example A writer that counts lines
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { Counter, MeterId, type Writer } from "@spectator/client";
  *
  * let lines = 0;
@@ -22,6 +23,7 @@ import { defaultLogger, levelFiltered, type Logger } from "../logger.ts";
  *   close: () => Promise.resolve(),
  * };
  * new Counter(new MeterId("requests"), counting).increment();
+ * strictEqual(lines, 1);
  * ```
  */
 export interface Writer {
@@ -61,68 +63,4 @@ export function lineLogger(options: WriterOptions): ((line: string) => void) | u
   if (!options.logLines) return undefined;
   const logger = writerLogger(options);
   return (line) => logger.debug(`spectator.writer: write line=${line}`);
-}
-
-/**
- * A meter's line prefix `<symbol>:<id>:`, as text and as ASCII bytes, built
- * once per meter so that an update only formats its value.
- *
- * @example
- * ```ts
- * import { encodePrefix } from "@spectator/client";
- *
- * const prefix = encodePrefix("c:server.requestCount:");
- * prefix.bytes.length; // 22
- * ```
- */
-export interface EncodedPrefix {
-  /** The prefix as text. */
-  readonly text: string;
-  /** The prefix as ASCII bytes (ids are sanitized, so always ASCII). */
-  readonly bytes: Uint8Array;
-}
-
-/**
- * Encodes a line prefix once, for {@linkcode ValueWriter.writeValue}.
- *
- * @example
- * ```ts
- * import { encodePrefix } from "@spectator/client";
- *
- * encodePrefix("g,120:queue.size:").text; // "g,120:queue.size:"
- * ```
- */
-export function encodePrefix(text: string): EncodedPrefix {
-  return { text, bytes: new TextEncoder().encode(text) };
-}
-
-/**
- * A writer with a fast path for meters: it takes the pre-encoded prefix and
- * the value separately, so no string is built per update. Meters use it when
- * their writer has it (the choice is made once, when the meter is built).
- *
- * @example
- * ```ts
- * import { encodePrefix, hasValuePath, MemoryWriter } from "@spectator/client";
- *
- * hasValuePath(new MemoryWriter()); // false: meters call write(prefix + value)
- * ```
- */
-export interface ValueWriter extends Writer {
-  /** Writes the line `prefix.text + value`; the same as `write()` of that line. */
-  writeValue(prefix: EncodedPrefix, value: number | string): void;
-}
-
-/**
- * Tells whether `writer` has the {@linkcode ValueWriter} fast path.
- *
- * @example
- * ```ts
- * import { hasValuePath, NoopWriter } from "@spectator/client";
- *
- * hasValuePath(new NoopWriter()); // false
- * ```
- */
-export function hasValuePath(writer: Writer): writer is ValueWriter {
-  return typeof (writer as Partial<ValueWriter>).writeValue === "function";
 }

@@ -7,14 +7,14 @@
  */
 
 import assert from "node:assert/strict";
-import { detectRuntime } from "../../mod.ts";
-import { denoDatagramApi } from "../../src/transports/deno_udp.ts";
+import { denoDatagramApi } from "../../src/transports/_deno_udp.ts";
 import { CLEAN_SPECTATOR_ENV } from "./env.ts";
 import { runFixture } from "./run_fixture.ts";
 import { listenUdp } from "./udp_listener.ts";
+import { platform } from "../../src/_platform.ts";
 
 /** Deno children get `--unstable-net` exactly when the test process has it, so both Deno runs cover both routes. */
-const denoFlags = detectRuntime() === "deno" && denoDatagramApi() !== undefined ? ["-A", "--unstable-net"] : ["-A"];
+const denoFlags = platform().runtime === "deno" && denoDatagramApi() !== undefined ? ["-A", "--unstable-net"] : ["-A"];
 
 /**
  * Runs `tests/fixtures/<stem>` with the listener's port as its first argument

@@ -17,7 +17,7 @@ import {
   MAX_UINT64,
   SPECTATORD_SYMBOLS,
   STRTOD_PREFIX,
-} from "../../src/cli/spectatord_rules.ts";
+} from "../../src/cli/_spectatord_rules.ts";
 
 export { SPECTATORD_SYMBOLS };
 

@@ -4,9 +4,7 @@ import {
   AgeGauge,
   Counter,
   DistributionSummary,
-  type EncodedPrefix,
   Gauge,
-  hasValuePath,
   LineWriter,
   MeterId,
   MonotonicCounterUint,
@@ -14,10 +12,10 @@ import {
   PercentileDistributionSummary,
   PercentileTimer,
   Timer,
-  type ValueWriter,
   type Writer,
 } from "../../mod.ts";
-import { valueText } from "../../src/writers/ascii_value.ts";
+import { valueText } from "../../src/writers/_ascii_value.ts";
+import { offerValuePath, valuePath } from "../../src/writers/_value_path.ts";
 import { memoryWriter } from "../helpers/memory.ts";
 import { METER_KINDS, update } from "../helpers/meter_kinds.ts";
 
@@ -147,40 +145,32 @@ test("Percentile timers and summaries are timers and summaries", () => {
   assert.ok(new PercentileDistributionSummary(id) instanceof DistributionSummary);
 });
 
-/** A writer that records which of its methods meters call. */
+/** A call a meter made to its writer. */
 interface Call {
-  method: "write" | "writeValue";
+  method: "write" | "value path";
   /** The line written: the argument of write(), or prefix.text + value. */
   line: string;
 }
 
-/** A LineWriter that records the calls meters make to it (its own inner calls are not recorded). */
-class RecordingLineWriter extends LineWriter {
-  readonly calls: Call[] = [];
-  #inside = false;
-
-  constructor(datagrams: string[]) {
-    const decoder = new TextDecoder();
-    super(() => ({
-      send: (bytes) => void datagrams.push(decoder.decode(bytes)),
-      close: () => Promise.resolve(),
-    }), { description: "fake://recording" });
-  }
-
-  override write(line: string): void {
-    if (!this.#inside) this.calls.push({ method: "write", line });
-    super.write(line);
-  }
-
-  override writeValue(prefix: EncodedPrefix, value: number | string): void {
-    this.calls.push({ method: "writeValue", line: prefix.text + value });
-    this.#inside = true;
-    try {
-      super.writeValue(prefix, value);
-    } finally {
-      this.#inside = false;
-    }
-  }
+/** A LineWriter whose value path and write() record the calls meters make (not the writer's own inner calls). */
+function recordingLineWriter(datagrams: string[]): { writer: LineWriter; calls: Call[] } {
+  const decoder = new TextDecoder();
+  const writer = new LineWriter(() => ({
+    send: (bytes) => void datagrams.push(decoder.decode(bytes)),
+    close: () => Promise.resolve(),
+  }), { description: "fake://recording" });
+  const calls: Call[] = [];
+  const write = writer.write.bind(writer);
+  const writeValue = valuePath(writer)!;
+  writer.write = (line) => {
+    calls.push({ method: "write", line });
+    write(line);
+  };
+  offerValuePath(writer, (prefix, value) => {
+    calls.push({ method: "value path", line: prefix.text + value });
+    writeValue(prefix, value);
+  });
+  return { writer, calls };
 }
 
 /** Updates every meter kind once with 42 and returns the lines it should write. */
@@ -193,32 +183,30 @@ function updateAll(writer: Writer): string[] {
   return expected;
 }
 
-test("Meters over a writer without writeValue() write prefix + value through write()", () => {
+test("Meters over a writer without a value path write prefix + value through write()", () => {
   const calls: Call[] = [];
   const custom: Writer = {
     write: (line) => void calls.push({ method: "write", line }),
     flush: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
-  assert.equal(hasValuePath(custom), false);
+  assert.equal(valuePath(custom), undefined);
   const expected = updateAll(custom);
   assert.deepEqual(calls, expected.map((line) => ({ method: "write", line })));
 
   const { writer } = memoryWriter();
-  assert.equal(hasValuePath(writer), false);
+  assert.equal(valuePath(writer), undefined);
   assert.deepEqual(updateAll(writer), writer.get());
 
-  // A writeValue that is not a function is no fast path.
-  const odd = { ...custom, writeValue: "no" } as unknown as Writer;
-  assert.equal(hasValuePath(odd), false);
+  // A method named writeValue is no fast path: only a writer of the library offers one.
+  const odd = { ...custom, writeValue: () => assert.fail("writeValue() was called") } as unknown as Writer;
   calls.length = 0;
   assert.deepEqual(updateAll(odd), calls.map((call) => call.line));
 });
 
-test("Meters over a LineWriter use writeValue(), and write the same datagram", async () => {
+test("Meters over a LineWriter use its value path, and write the same datagram", async () => {
   const datagrams: string[] = [];
-  const writer = new RecordingLineWriter(datagrams);
-  assert.equal(hasValuePath(writer), true);
+  const { writer, calls } = recordingLineWriter(datagrams);
   const expected = updateAll(writer);
   const gauge = new Gauge(new MeterId("path"), writer, 60);
   gauge.set(0.5);
@@ -227,27 +215,24 @@ test("Meters over a LineWriter use writeValue(), and write the same datagram", a
   const uint = new MonotonicCounterUint(new MeterId("path"), writer);
   uint.set(-1n);
   expected.push("g,60:path:0.5", "A:path:0", "U:path:18446744073709551615");
-  assert.deepEqual(writer.calls, expected.map((line) => ({ method: "writeValue", line })));
+  assert.deepEqual(calls, expected.map((line) => ({ method: "value path", line })));
   await writer.close();
   assert.deepEqual(datagrams, [expected.join("\n")]);
 });
 
-test("Meters use the writeValue() of any writer that has one, chosen when the meter is built", () => {
+test("Meters use the value path a writer offers, chosen when the meter is built", () => {
   const calls: Call[] = [];
-  const spy: ValueWriter = {
+  const spy: Writer = {
     write: (line) => void calls.push({ method: "write", line }),
-    writeValue: (prefix, value) => void calls.push({ method: "writeValue", line: prefix.text + value }),
     flush: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
-  const expected = updateAll(spy);
-  assert.deepEqual(calls, expected.map((line) => ({ method: "writeValue", line })));
-
   // A meter built over a writer without the fast path keeps write(), even once the writer gains one.
+  const counter = new Counter(new MeterId("late"), spy);
+  offerValuePath(spy, (prefix, value) => void calls.push({ method: "value path", line: prefix.text + value }));
+  const expected = updateAll(spy);
+  assert.deepEqual(calls, expected.map((line) => ({ method: "value path", line })));
   calls.length = 0;
-  const plain: Writer = { write: spy.write, flush: spy.flush, close: spy.close };
-  const counter = new Counter(new MeterId("late"), plain);
-  Object.assign(plain, { writeValue: spy.writeValue });
   counter.increment();
   assert.deepEqual(calls, [{ method: "write", line: "c:late:1" }]);
 });

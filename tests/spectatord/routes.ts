@@ -7,9 +7,8 @@
  */
 
 import process from "node:process";
-import { detectRuntime } from "../../mod.ts";
-import { isGranted } from "../../src/permissions.ts";
-import { denoDatagramApi } from "../../src/transports/deno_udp.ts";
+import { platform } from "../../src/_platform.ts";
+import { denoDatagramApi } from "../../src/transports/_deno_udp.ts";
 import type { Spectatord } from "../helpers/spectatord.ts";
 
 /** How the client reaches its sockets in this process. */
@@ -23,10 +22,10 @@ export const TIER_MODE_ENV = "SPECTATORD_TIER_MODE";
  * (`--unstable-net` without FFI), Bun, or Node.
  */
 export function runtimeMode(): RuntimeMode | `unexpected ${string}` {
-  const runtime = detectRuntime();
+  const runtime = platform().runtime;
   if (runtime === "bun" || runtime === "node") return runtime;
   if (runtime !== "deno") return `unexpected ${runtime}`;
-  if (isGranted({ name: "ffi" })) return "deno libc";
+  if (platform().isGranted({ name: "ffi" })) return "deno libc";
   return denoDatagramApi() !== undefined ? "deno sockets" : "unexpected deno without --allow-ffi or --unstable-net";
 }
 

@@ -1,134 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import {
-  detectRuntime,
-  type EncodedPrefix,
-  encodePrefix,
-  LineWriter,
-  type LineWriterOptions,
-  type Transport,
-  type TransportContext,
-} from "../../mod.ts";
-import { valueText } from "../../src/writers/ascii_value.ts";
+import { LineWriter, type TransportContext } from "../../mod.ts";
+import { valueText } from "../../src/writers/_ascii_value.ts";
+import { type EncodedPrefix, encodePrefix } from "../../src/writers/_value_path.ts";
 import { CollectingLogger } from "../helpers/collecting_logger.ts";
+import { codeError, deferred, type Harness, harness, type Outcome, writeValue } from "../helpers/fake_transport.ts";
+import { random } from "../helpers/random.ts";
 import { tick, until } from "../helpers/wait.ts";
 
 const decoder = new TextDecoder();
-
-/** A promise with its resolve and reject functions. */
-interface Deferred<T> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-  reject(error: unknown): void;
-}
-
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-/** Makes an error with a Node-style `code`. */
-function codeError(code: string): Error {
-  return Object.assign(new Error(`${code}: simulated`), { code });
-}
-
-/** How a fake transport answers a send: `undefined` succeeds. */
-type Outcome = undefined | { throw: unknown } | { reject: unknown } | { pending: Deferred<void> };
-
-/** An in-memory transport that records datagrams; `sync` sends return nothing, `async` ones a promise. */
-class FakeTransport implements Transport {
-  /** Datagrams sent successfully: copies for synchronous sends, the bytes as handed over otherwise. */
-  readonly datagrams: Uint8Array[] = [];
-  /** Every send attempted, including failed ones. */
-  attempts = 0;
-  closes = 0;
-  /** Decides the outcome of each send; success by default. */
-  outcome: (attempt: number) => Outcome = () => undefined;
-  /** Makes close() wait for this, when set. */
-  closeGate: Promise<void> | undefined;
-
-  constructor(readonly mode: "sync" | "async", readonly context: TransportContext) {}
-
-  send(datagram: Uint8Array): void | Promise<void> {
-    const outcome = this.outcome(++this.attempts);
-    if (outcome !== undefined && "throw" in outcome) throw outcome.throw;
-    if (outcome !== undefined && "reject" in outcome) return Promise.reject(outcome.reject);
-    if (outcome !== undefined && "pending" in outcome) {
-      return outcome.pending.promise.then(() => void this.datagrams.push(datagram.slice()));
-    }
-    // A synchronous send is done with the bytes when it returns (the writer
-    // fills the same memory again), like a socket that copied them out.
-    this.datagrams.push(this.mode === "sync" ? datagram.slice() : datagram);
-    // A microtask later, like a runtime whose sends complete asynchronously.
-    if (this.mode === "async") return Promise.resolve();
-  }
-
-  async close(): Promise<void> {
-    this.closes++;
-    await this.closeGate;
-  }
-
-  /** The datagrams received, decoded. */
-  texts(): string[] {
-    return this.datagrams.map((datagram) => decoder.decode(datagram));
-  }
-}
-
-/** A LineWriter over fake transports, with every transport it opened. */
-interface Harness {
-  writer: LineWriter;
-  logger: CollectingLogger;
-  transports: FakeTransport[];
-  /** Connection attempts, including failed ones. */
-  connects: number;
-  /** Every datagram received by every transport, decoded. */
-  texts(): string[];
-}
-
-/**
- * Builds a LineWriter whose `connect` opens a new FakeTransport; `connect`
- * in `hooks` may fail or delay an attempt, `setup` configures each transport.
- */
-function harness(
-  mode: "sync" | "async",
-  options: Partial<LineWriterOptions> = {},
-  hooks: { connect?: (attempt: number) => Promise<void> | void; setup?: (transport: FakeTransport) => void } = {},
-): Harness {
-  const logger = new CollectingLogger();
-  const h: Harness = {
-    logger,
-    transports: [],
-    connects: 0,
-    texts: () => h.transports.flatMap((transport) => transport.texts()),
-    writer: new LineWriter((context) => {
-      const attempt = ++h.connects;
-      const open = () => {
-        const transport = new FakeTransport(mode, context);
-        hooks.setup?.(transport);
-        h.transports.push(transport);
-        return transport;
-      };
-      const gate = hooks.connect?.(attempt);
-      return gate === undefined ? open() : gate.then(open);
-    }, { description: "fake://test", logger, errorIntervalMs: 60_000, ...options }),
-  };
-  return h;
-}
-
-/** A small deterministic PRNG (mulberry32), so failures reproduce. */
-function random(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ALPHABET = Array.from("abcdefghijklmnopqrstuvwxyz0123456789:,=._-é€😀");
 
@@ -142,20 +22,6 @@ function randomLine(next: () => number, maxChars: number): string {
 
 const encoder = new TextEncoder();
 const byteLength = (text: string) => encoder.encode(text).length;
-
-test("detectRuntime() names the runtime running the tests", () => {
-  // An independent witness: Deno and Bun set navigator.userAgent; Node 20 has no navigator.
-  const agent = typeof navigator === "undefined" ? "Node.js" : navigator.userAgent;
-  const expected = agent.startsWith("Deno/")
-    ? "deno"
-    : agent.startsWith("Bun/")
-    ? "bun"
-    : agent.startsWith("Node.js")
-    ? "node"
-    : "other";
-  assert.notEqual(expected, "other", `unknown user agent ${agent}`);
-  assert.equal(detectRuntime(), expected);
-});
 
 for (const mode of ["sync", "async"] as const) {
   test(`LineWriter coalesces one synchronous stretch into one datagram at the end of the turn (${mode} transport)`, async () => {
@@ -333,46 +199,6 @@ test("LineWriter.close() without writes opens no transport", async () => {
   assert.equal(h.connects, 0);
 });
 
-test("LineWriter.flush() resolves only when asynchronous sends complete", async () => {
-  const sends = [deferred(), deferred()];
-  const h = harness("async", { maxDatagramBytes: 12 }, {
-    setup: (transport) => (transport.outcome = (attempt) => ({ pending: sends[attempt - 1] })),
-  });
-  h.writer.write("c:first:1");
-  h.writer.write("c:second:1"); // does not fit with the first: two datagrams
-  let flushed = false;
-  const flushing = h.writer.flush().then(() => (flushed = true));
-  await until(() => h.transports[0]?.attempts === 2, "both sends to start");
-  sends[0].resolve();
-  await tick();
-  assert.equal(flushed, false, "one send is still in progress");
-  assert.equal(h.writer.stats().pendingBytes, 10);
-  sends[1].resolve();
-  await flushing;
-  assert.deepEqual(h.texts(), ["c:first:1", "c:second:1"]);
-  assert.equal(h.writer.stats().pendingBytes, 0);
-  await h.writer.close();
-});
-
-test("LineWriter never writes into bytes an asynchronous send still holds", async () => {
-  const held = deferred();
-  const h = harness("async", { maxDatagramBytes: 64 }, {
-    setup: (transport) => (transport.outcome = (attempt) => (attempt === 1 ? { pending: held } : undefined)),
-  });
-  await h.writer.flush(); // nothing written: opens nothing
-  h.writer.write("c:warm:1");
-  await until(() => h.transports[0]?.attempts === 1, "the first send to start");
-  // The first send is still in progress; many more datagrams go through the same writer meanwhile.
-  for (let i = 0; i < 200; i++) h.writer.writeValue(encodePrefix("c:busy:"), i);
-  await tick();
-  held.resolve();
-  await h.writer.flush();
-  // The fake records a held datagram when its send settles: after everything else, read from the same memory.
-  assert.equal(h.texts().at(-1), "c:warm:1", "the held datagram is intact");
-  assert.deepEqual(h.texts().slice(0, -1).join("\n").split("\n"), Array.from({ length: 200 }, (_, i) => `c:busy:${i}`));
-  await h.writer.close();
-});
-
 test("LineWriter fills the same buffer again after a synchronous send", async () => {
   const memories = new Set<ArrayBufferLike>();
   const texts: string[] = [];
@@ -514,23 +340,6 @@ test("LineWriter logs errors at most once per errorIntervalMs, however many fail
   await h.writer.close();
 });
 
-test("LineWriter keeps the transport after transient errors (EAGAIN, EMSGSIZE)", async () => {
-  const h = harness("sync", {}, {
-    setup: (
-      transport,
-    ) => (transport.outcome = (n) => (n <= 2 ? { throw: codeError(n === 1 ? "EAGAIN" : "EMSGSIZE") } : undefined)),
-  });
-  for (const line of ["c:a:1", "c:b:1", "c:c:1"]) {
-    h.writer.write(line);
-    await h.writer.flush();
-  }
-  assert.equal(h.connects, 1);
-  assert.equal(h.transports[0].closes, 0);
-  assert.deepEqual(h.texts(), ["c:c:1"]);
-  assert.deepEqual(h.writer.stats(), { sentLines: 1, sentDatagrams: 1, droppedLines: 2, pendingBytes: 0, errors: 2 });
-  await h.writer.close();
-});
-
 test("LineWriter keeps datagrams queued behind a failed send for the next transport", async () => {
   const ready = deferred();
   const h = harness("sync", { maxDatagramBytes: 12, reconnectDelayMs: 10 }, {
@@ -651,7 +460,7 @@ async function writeMixed(mixed: Harness, plain: Harness, seed: number, maxDatag
     const prefix = prefixes[Math.floor(next() * prefixes.length)];
     const value = randomValue(next);
     const line = prefix.text + valueText(value);
-    if (next() < 0.7) mixed.writer.writeValue(prefix, value);
+    if (next() < 0.7) writeValue(mixed.writer, prefix, value);
     else mixed.writer.write(line);
     plain.writer.write(line);
     if (line.length <= maxDatagramBytes) fitting.push(line);
@@ -662,7 +471,7 @@ async function writeMixed(mixed: Harness, plain: Harness, seed: number, maxDatag
 }
 
 for (const mode of ["sync", "async"] as const) {
-  test(`LineWriter.writeValue() writes the lines write(prefix.text + value) would, never splitting nor exceeding maxDatagramBytes (${mode} transport)`, async () => {
+  test(`The LineWriter's value path writes the lines write(prefix.text + value) would, never splitting nor exceeding maxDatagramBytes (${mode} transport)`, async () => {
     const maxDatagramBytes = 100;
     const options = { maxDatagramBytes, maxPendingBytes: 1 << 24 };
     const mixed = harness(mode, options);
@@ -682,7 +491,7 @@ for (const mode of ["sync", "async"] as const) {
   });
 
   test(
-    `LineWriter.writeValue() packs datagrams exactly as write() does (${mode} transport)`,
+    `The LineWriter's value path packs datagrams exactly as write() does (${mode} transport)`,
     async () => {
       const maxDatagramBytes = 100;
       const options = { maxDatagramBytes, maxPendingBytes: 1 << 24 };
@@ -696,7 +505,7 @@ for (const mode of ["sync", "async"] as const) {
   );
 }
 
-test("LineWriter.writeValue() drops and counts lines past maxPendingBytes as write() does", async () => {
+test("The LineWriter's value path drops and counts lines past maxPendingBytes as write() does", async () => {
   const ready = deferred();
   const byValue = harness("sync", { maxPendingBytes: 100 }, { connect: () => ready.promise });
   const byLine = harness("sync", { maxPendingBytes: 100 }, { connect: () => ready.promise });
@@ -705,7 +514,7 @@ test("LineWriter.writeValue() drops and counts lines past maxPendingBytes as wri
   const values = Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? 10_000 + i : String(10_000 + i)));
   const write = (values: (number | string)[]) => {
     for (const value of values) {
-      byValue.writer.writeValue(prefix, value);
+      writeValue(byValue.writer, prefix, value);
       byLine.writer.write(prefix.text + valueText(value));
     }
   };
@@ -726,7 +535,7 @@ test("LineWriter.writeValue() drops and counts lines past maxPendingBytes as wri
   await Promise.all([byValue.writer.flush(), byLine.writer.flush()]);
   assert.deepEqual(byValue.texts().join("\n").split("\n"), values.slice(0, 10).map((v) => `c:m:${valueText(v)}`));
   assert.deepEqual(byValue.writer.stats(), byLine.writer.stats());
-  byValue.writer.writeValue(prefix, 0.5);
+  writeValue(byValue.writer, prefix, 0.5);
   await byValue.writer.flush();
   assert.equal(byValue.texts().at(-1), "c:m:0.5", "once drained, values are accepted again");
   await Promise.all([byValue.writer.close(), byLine.writer.close()]);
@@ -735,7 +544,7 @@ test("LineWriter.writeValue() drops and counts lines past maxPendingBytes as wri
 test("LineWriter writes -0 with its sign, as spectator-py writes -0.0, whether lines are logged or not", async () => {
   for (const logLines of [false, true]) {
     const h = harness("sync", { logLines });
-    h.writer.writeValue(encodePrefix("g:gauge:"), -0);
+    writeValue(h.writer, encodePrefix("g:gauge:"), -0);
     await h.writer.flush();
     assert.deepEqual(h.texts(), ["g:gauge:-0"], `logLines ${logLines}`);
     await h.writer.close();
@@ -758,7 +567,7 @@ async function fillThenWrite(fill: number, value: number | string, newDatagram: 
   byValue.writer.write(first);
   byLine.writer.write(first);
   if (newDatagram) await tick();
-  byValue.writer.writeValue(prefix, value);
+  writeValue(byValue.writer, prefix, value);
   byLine.writer.write(prefix.text + valueText(value));
   const what = `fill ${fill}, value ${value}, ${newDatagram ? "a new datagram" : "the same datagram"}`;
   assert.deepEqual(byValue.writer.stats(), byLine.writer.stats(), what);
@@ -767,14 +576,14 @@ async function fillThenWrite(fill: number, value: number | string, newDatagram: 
   assert.deepEqual(byValue.texts(), byLine.texts(), what);
 }
 
-test("LineWriter.writeValue() accepts a line that exactly fills maxPendingBytes, as write() does", async () => {
+test("The LineWriter's value path accepts a line that exactly fills maxPendingBytes, as write() does", async () => {
   for (let fill = 85; fill <= 99; fill++) {
     for (const value of [5, 42, 1234, "7", "12345", 0.5]) await fillThenWrite(fill, value, false);
   }
 });
 
 test(
-  "LineWriter.writeValue() accepts a line that starts a datagram and exactly fills maxPendingBytes, as write() does",
+  "The LineWriter's value path accepts a line that starts a datagram and exactly fills maxPendingBytes, as write() does",
   async () => {
     for (let fill = 85; fill <= 99; fill++) {
       for (const value of [5, 42, 1234, "7", "12345", 0.5]) await fillThenWrite(fill, value, true);
@@ -782,12 +591,12 @@ test(
   },
 );
 
-test("LineWriter.writeValue() after close() drops the line and counts it", async () => {
+test("The LineWriter's value path after close() drops the line and counts it", async () => {
   const h = harness("sync");
-  h.writer.writeValue(encodePrefix("c:a:"), 1);
+  writeValue(h.writer, encodePrefix("c:a:"), 1);
   await h.writer.close();
-  h.writer.writeValue(encodePrefix("c:late:"), 1);
-  h.writer.writeValue(encodePrefix("U:late:"), "18446744073709551615");
+  writeValue(h.writer, encodePrefix("c:late:"), 1);
+  writeValue(h.writer, encodePrefix("U:late:"), "18446744073709551615");
   await h.writer.flush();
   await tick();
   assert.deepEqual(h.texts(), ["c:a:1"]);
@@ -796,7 +605,7 @@ test("LineWriter.writeValue() after close() drops the line and counts it", async
   assert.match(h.logger.messages("warn")[0], /the writer is closed/);
 });
 
-test("LineWriter.writeValue() logs the same debug line as write() with logLines", async () => {
+test("The LineWriter's value path logs the same debug line as write() with logLines", async () => {
   const byValue = harness("sync", { logLines: true });
   const byLine = harness("sync", { logLines: true });
   const lines: [prefix: string, value: number | string][] = [["c:a:", 1], ["g,60:b:", 0.5], [
@@ -804,11 +613,11 @@ test("LineWriter.writeValue() logs the same debug line as write() with logLines"
     "18446744073709551615",
   ], ["g:d:", -0]];
   for (const [text, value] of lines) {
-    byValue.writer.writeValue(encodePrefix(text), value);
+    writeValue(byValue.writer, encodePrefix(text), value);
     byLine.writer.write(text + valueText(value));
   }
   await Promise.all([byValue.writer.close(), byLine.writer.close()]);
-  byValue.writer.writeValue(encodePrefix("c:late:"), 1);
+  writeValue(byValue.writer, encodePrefix("c:late:"), 1);
   byLine.writer.write("c:late:1");
   assert.deepEqual(byValue.logger.messages("debug"), [
     "spectator.writer: write line=c:a:1",

@@ -5,11 +5,11 @@ import {
   FileWriter,
   LineWriter,
   MemoryWriter,
-  newWriter,
   NoopWriter,
   type SocketTarget,
   type TransportFactory,
 } from "../../mod.ts";
+import { newWriter } from "../../src/writers/_new_writer.ts";
 import { CollectingLogger } from "../helpers/collecting_logger.ts";
 import { withEnv } from "../helpers/env.ts";
 

@@ -3,7 +3,7 @@
 // The live view's page script: follows the agent's /events stream and draws
 // each meter's recent history as SVG sparklines. Every text from the agent
 // goes into the page through textContent or setAttribute, never as markup.
-// The server computes every point (src/cli/ui/history.ts); this script only
+// The server computes every point (src/cli/ui/_history.ts); this script only
 // appends them, trims to the limits it was given and draws.
 
 /**
