@@ -67,6 +67,7 @@ const README_COMMANDS = {
   "deno task agent": { task: "agent" },
   "npm run bench": { task: "bench" },
   "deno task bench": { task: "bench" },
+  "npm run bench:e2e": { task: "bench:e2e" },
   "deno task ok": { task: "ok" },
   "npm run test:only": { task: "test:only" },
   "npm run build:npm": { task: "build:npm" },
@@ -163,6 +164,8 @@ const TASKS = {
   "test:only": { start: true, expect: /^=== deno --unstable-net: /m },
   ok: { start: true, expect: /^=== gate: format$/m },
   bench: { start: true, args: ["--quick"], expect: /^bench: /m },
+  // It builds SpectatorD first where the cache lacks it (minutes).
+  "bench:e2e": { start: true, args: ["--quick"], expect: /^bench:e2e: SpectatorD: /m, minutes: 20 },
   soak: { args: ["--seconds", "2", "--down-ms", "100"], expect: /"linesDelivered":[1-9]/ },
   spectatord: {
     start: true,
