@@ -124,14 +124,21 @@ for (const { route, denoFlags } of ROUTES) {
     });
   }
 
-  test(`process.exit() a turn after the writes, without close(), delivers all or nothing with bufferSize 0${route}`, async () => {
+  // Deno's own sockets send one datagram after another, each when the event loop runs.
+  const serialSends = route === ", Deno's own sockets";
+  const delivered = serialSends ? "the first datagrams in order, up to the exit," : "all or nothing";
+  test(`process.exit() a turn after the writes, without close(), delivers ${delivered} with bufferSize 0${route}`, async () => {
     // The lines leave at the end of the writing turn, once the socket is open. Bun opens its
     // socket asynchronously, and Deno's own sockets send only when the event loop runs: on
-    // those, a process.exit() in the next turn loses every line.
+    // those, a process.exit() in the next turn loses every line, or (Deno) those of the
+    // datagrams it had not sent yet: whether the first send completes before a 1 ms timer is a
+    // race, which on a loaded machine goes either way.
     const result = await deliver(denoFlags, "exit-next-turn", "default");
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, "");
-    if (result.lines.length > 0) assert.deepEqual(result.lines, fixtureLines("exit-next-turn"));
+    const written = fixtureLines("exit-next-turn");
+    if (serialSends) assert.deepEqual(result.lines, written.slice(0, result.lines.length));
+    else if (result.lines.length > 0) assert.deepEqual(result.lines, written);
   });
 
   test(`process.exit() a turn after the writes, without close(), loses the lines still in the buffer${route}`, async () => {
