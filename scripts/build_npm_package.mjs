@@ -2,7 +2,7 @@
 // a .d.ts file per module, and a package.json with a `bin` that JSR's generated one lacks (jsr-io/jsr#1237), so that
 // `npx spectator-agent` runs cli.ts. Only the library goes in (the entry points of deno.json and src/), no tests,
 // examples or benchmarks. Run with Node: node scripts/build_npm_package.mjs, then npm pack dist-npm
-import { chmodSync, copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { denoJson, libraryFiles, root, transpile } from "./transpile.mjs";
 
@@ -15,6 +15,7 @@ const out = join(root, "dist-npm");
 rmSync(out, { recursive: true, force: true });
 const files = libraryFiles();
 transpile(out, files, { declaration: true });
+referenceDisposableLib(out);
 makeNodeExecutable(join(out, CLI_FILE));
 
 // Each subpath of deno.json's `exports` with its module's path in the package, without extension: ["./ipc", "ipc"].
@@ -39,6 +40,21 @@ const packageJson = {
 writeFileSync(join(out, "package.json"), `${JSON.stringify(packageJson, null, 2)}\n`);
 for (const file of ["README.md", "LICENSE"]) copyFileSync(join(root, file), join(out, file));
 console.log(`built ${packageJson.name}@${packageJson.version} (${files.length} modules) into ${out}`);
+
+/**
+ * Makes each declaration file that names `Disposable`, `AsyncDisposable`, `Symbol.dispose` or `Symbol.asyncDispose`
+ * reference TypeScript's `esnext.disposable` library, which declares them: a consumer whose `lib` or `target` stops
+ * before it (and who has no @types/node, which declares them too) then still type-checks the package. Deno needs no
+ * such reference in the sources, and tsc would not copy one into the declarations, so the build adds it.
+ */
+function referenceDisposableLib(dir) {
+  for (const file of readdirSync(dir, { recursive: true }).filter((path) => path.endsWith(".d.ts"))) {
+    const path = join(dir, file);
+    const text = readFileSync(path, "utf8");
+    if (!/\b(Async)?Disposable\b|\bSymbol\.(async)?[dD]ispose\b/.test(text)) continue;
+    writeFileSync(path, `/// <reference lib="esnext.disposable" />\n${text}`);
+  }
+}
 
 /** Replaces the emitted file's `deno run` shebang with Node's, and makes the file executable. */
 function makeNodeExecutable(path) {

@@ -2,15 +2,16 @@
 //   Deno with --unstable-net (native datagram sockets), Deno without it
 //   (node:dgram, FFI), Bun, Node 20 on the transpiled build, the npm package
 //   (built, packed and installed into a fresh project, then used from Node, Bun,
-//   TypeScript and its spectator-agent bin), the live view in headless
-//   chromium (tests/browser/), and the doc examples.
+//   TypeScript and its spectator-agent bin), a fresh clone (the README's commands and
+//   every task, after npm ci), the live view in headless chromium (tests/browser/),
+//   and the doc examples.
 // Then the "real spectatord" tier: the real agent, built by scripts/spectatord/build.mjs (once per machine), judges
 // what the client sends on every runtime and route (tests/spectatord/*.check.ts). Each of its runs is a process group
 // of its own, killed when the run ends, so no agent a test started outlives it. Where the agent cannot be built, the
 // tier is skipped locally and fails in CI (CI or SPECTATOR_REQUIRE_SPECTATORD set).
 // Prints each runner's output, a summary per run, the tier's own "real spectatord: N passed, N failed" line, and last
 // a plain "N passed, N failed" line; exits non-zero when anything failed.
-// Run with Node from the project root: node scripts/run_tests.mjs [deno|bun|node|npm|browser|doc|spectatord ...]
+// Run with Node from the project root: node scripts/run_tests.mjs [deno|bun|node|npm|clone|browser|doc|spectatord ...]
 import { spawn, spawnSync } from "node:child_process";
 import process from "node:process";
 import { buildSpectatord, SpectatordBuildError } from "./spectatord/build.mjs";
@@ -37,6 +38,12 @@ const runs = [
     name: "npm package",
     group: "npm",
     command: ["node", "--test", "--test-reporter=spec", "tests/npm_package/npm_package.check.mjs"],
+    parse: parseNode,
+  },
+  {
+    name: "fresh clone",
+    group: "clone",
+    command: ["node", "--test", "--test-reporter=spec", "tests/fresh_clone/fresh_clone.check.mjs"],
     parse: parseNode,
   },
   {

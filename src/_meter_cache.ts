@@ -5,6 +5,7 @@
  * @module
  */
 
+import { tagValueText } from "./meter_id.ts";
 import type { Meter } from "./meters/meter.ts";
 
 /**
@@ -28,8 +29,9 @@ class PathNode {
  * Lookups walk a tree of maps, one level per part (symbol, name, each tag key
  * and value as given), so no key string is built per call. The same tags in
  * another order take another path to an equal meter: a second entry, never a
- * wrong meter. Names and tag values that are not strings, and tag objects
- * that are not plain objects, are never cached.
+ * wrong meter. Tag values are cached as the id writes them (`200` as
+ * `"200"`); names that are not strings, non-string tag values an id drops, and tag objects
+ * that are not plain objects are never cached.
  *
  * @example
  * ```ts
@@ -79,7 +81,8 @@ export class MeterCache {
     if (node === undefined || (tags != null && !isPlainObject(tags))) return undefined; // null: no tags
     try {
       for (const key in tags) {
-        node = node.children.get(key)?.children.get(tags[key]);
+        const value: unknown = tags[key];
+        node = node.children.get(key)?.children.get(typeof value === "string" ? value : tagValueText(value)!);
         if (node === undefined) return undefined;
       }
     } catch {
@@ -148,7 +151,10 @@ function isPlainObject(tags: unknown): boolean {
   }
 }
 
-/** The parts of a cache path, or `undefined` when a part is not a string. */
+/**
+ * The parts of a cache path, with tag values as strings (a number as the id writes it), or `undefined` for a name
+ * that is not a string and for tag values other than strings that an id drops.
+ */
 function cachePath(symbol: string, name: unknown, tags: Record<string, unknown> | undefined): string[] | undefined {
   if (typeof name !== "string") return undefined;
   const path = [symbol, name];
@@ -157,8 +163,9 @@ function cachePath(symbol: string, name: unknown, tags: Record<string, unknown> 
   try {
     for (const key in tags) {
       const value = tags[key];
-      if (typeof value !== "string") return undefined;
-      path.push(key, value);
+      const text = typeof value === "string" ? value : tagValueText(value);
+      if (text === undefined) return undefined;
+      path.push(key, text);
     }
   } catch {
     return undefined;

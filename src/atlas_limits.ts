@@ -7,6 +7,8 @@
  * @module
  */
 
+import { capText } from "./meter_id.ts";
+
 /** Name plus user tags: keys with a reserved prefix do not count. */
 const MAX_USER_TAGS = 20;
 
@@ -90,13 +92,15 @@ export function atlasLimitProblems(
   }
   const userKeys = new Set(["name", "statistic", ...(options.percentiles ? ["percentile"] : [])]);
   for (const key of Object.keys(tags)) {
-    if (key.length < 2 || key.length > 60) problems.push(`tag key ${key} must be 2 to 60 characters`);
+    if (key.length < 2 || key.length > 60) problems.push(`tag key ${capText(key)} must be 2 to 60 characters`);
     const value = tags[key];
-    if (value.length > 120) problems.push(`tag value of ${key} must be 1 to 120 characters: received ${value.length}`);
+    if (value.length > 120) {
+      problems.push(`tag value of ${capText(key)} must be 1 to 120 characters: received ${value.length}`);
+    }
     const prefix = reservedPrefix(key);
     if (prefix === undefined) userKeys.add(key);
     else if (!ALLOWED_RESERVED_KEYS.get(prefix)!.has(key.slice(prefix.length))) {
-      problems.push(`tag key ${key} is not one of Atlas's keys under the reserved prefix ${prefix}`);
+      problems.push(`tag key ${capText(key)} is not one of Atlas's keys under the reserved prefix ${prefix}`);
     }
   }
   if (userKeys.size > MAX_USER_TAGS) {

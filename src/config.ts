@@ -6,7 +6,7 @@
 
 import { defaultLogger, levelFiltered, LOG_LEVELS, type Logger, type LogLevel } from "./logger.ts";
 import { type Location, parseLocation } from "./location.ts";
-import { MeterId } from "./meter_id.ts";
+import { describeValue, MeterId } from "./meter_id.ts";
 import { OnceSet } from "./_once_set.ts";
 import {
   DEFAULT_BUFFER_SIZE,
@@ -120,18 +120,44 @@ export interface AggregateOptions {
   intervalMs: number;
 }
 
+/** Every option of {@linkcode ConfigOptions} (the type keeps the list complete and exact). */
+const OPTION_NAMES: Readonly<Record<keyof ConfigOptions, true>> = {
+  location: true,
+  extraCommonTags: true,
+  bufferSize: true,
+  flushIntervalMs: true,
+  maxPendingBytes: true,
+  maxDatagramBytes: true,
+  logger: true,
+  logLevel: true,
+  ffi: true,
+  unixFfi: true,
+  transport: true,
+  aggregate: true,
+  meterCacheSize: true,
+  fold: true,
+};
+
+/** What to say of the spectator-py and spectator-js options whose snake_case spelling is not one of ours. */
+const FOREIGN_OPTIONS: Readonly<Record<string, string>> = {
+  buffer_size_bytes: "it is spelled bufferSize here",
+  is_global: "use GlobalRegistry for the global registry",
+};
+
 const ENV_COMMON_TAGS: readonly [tag: string, variable: string][] = [
   ["nf.container", "TITUS_CONTAINER_NAME"],
   ["nf.process", "NETFLIX_PROCESS_NAME"],
 ];
 
-/** Environment variables already reported as unreadable. */
+/** The lists of environment variables already reported as unreadable, with the level they were reported at. */
 const deniedVariables = new OnceSet(100);
 
 /**
  * The registry's configuration, validated at construction: an invalid
  * location (also from `SPECTATOR_OUTPUT_LOCATION`), size or logger throws a
- * `TypeError` or `RangeError` naming the value and what is allowed.
+ * `TypeError` or `RangeError` naming the value and what is allowed, and an
+ * unknown option (such as spectator-py's `extra_common_tags`) a `TypeError`
+ * naming it and the spelling expected.
  *
  * @example The default: UDP to the local SpectatorD
  * ```ts
@@ -190,25 +216,31 @@ export class Config {
    * @param options what to change from the defaults
    */
   constructor(options: ConfigOptions = {}) {
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(`Cannot create Config: options must be an object: received ${String(options)}`);
+    if (typeof options === "string") {
+      throw new TypeError(
+        `Cannot create Config: options must be an object such as { location: ${describeValue(options)} } ` +
+          `(spectator-py and spectator-js take the location as the first argument): received ${describeValue(options)}`,
+      );
     }
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`Cannot create Config: options must be an object: received ${describeValue(options)}`);
+    }
+    checkOptionNames(options);
     this.logLevel = checkLogLevel(orDefault(options.logLevel, "warn"));
     this.logger = options.logger === undefined
       ? (this.logLevel === "warn" ? defaultLogger() : levelFiltered(console, this.logLevel))
       : levelFiltered(checkLogger(options.logger), this.logLevel);
-    const warnDenied = (variable: string) => {
-      if (!deniedVariables.first(variable)) return;
-      this.logger.warn(`spectator.config: cannot read ${variable}: run Deno with --allow-env to use it`);
-    };
+    const denied: string[] = [];
+    const noteDenied = (variable: string) => void denied.push(variable);
     // The configured location is checked even when the environment overrides it (as spectator-py does), so a
     // typo cannot hide behind SPECTATOR_OUTPUT_LOCATION=memory in tests and surface in production.
     const configured = orDefault(options.location, DEFAULT_LOCATION);
     const configuredTarget = parseLocation(configured, "location");
-    const override = platform().readEnv("SPECTATOR_OUTPUT_LOCATION", warnDenied);
+    const override = platform().readEnv("SPECTATOR_OUTPUT_LOCATION", noteDenied);
     this.location = override ?? configured;
     this.target = override === undefined ? configuredTarget : parseLocation(override, "SPECTATOR_OUTPUT_LOCATION");
-    this.extraCommonTags = Object.freeze(commonTags(options.extraCommonTags, this.logger, warnDenied));
+    this.extraCommonTags = Object.freeze(commonTags(options.extraCommonTags, this.logger, noteDenied));
+    reportDenied(denied, this.target, this.logger);
     this.bufferSize = checkInteger("bufferSize", orDefault(options.bufferSize, DEFAULT_BUFFER_SIZE), 0, 2 ** 30);
     this.flushIntervalMs = checkInteger(
       "flushIntervalMs",
@@ -248,14 +280,80 @@ export class Config {
 function commonTags(
   configured: Record<string, string> | undefined,
   logger: Logger,
-  warnDenied: (variable: string) => void,
+  noteDenied: (variable: string) => void,
 ): Record<string, string> {
   const tags = new MeterId("config", configured ?? {}, { logger }).tags();
   for (const [tag, variable] of ENV_COMMON_TAGS) {
-    const value = platform().readEnv(variable, warnDenied)?.trim();
+    const value = stripLikePython(platform().readEnv(variable, noteDenied));
     if (value) tags[tag] = value;
   }
   return tags;
+}
+
+/**
+ * Reports in one message, once per process, the environment variables that Deno would not let the library read: a
+ * warning, except where lines stay in memory or go nowhere (tests, metrics turned off), which only debug logging tells.
+ */
+function reportDenied(variables: readonly string[], target: Location, logger: Logger): void {
+  if (variables.length === 0) return;
+  const quiet = target.kind === "memory" || target.kind === "none";
+  if (!deniedVariables.first(`${quiet ? "debug" : "warn"}|${variables.join(",")}`)) return;
+  const names = variables.length === 1 ? variables[0] : `${variables.slice(0, -1).join(", ")} and ${variables.at(-1)}`;
+  const message = `spectator.config: cannot read ${names}: run Deno with --allow-env=${variables.join(",")} to use ${
+    variables.length === 1 ? "it" : "them"
+  }`;
+  if (quiet) logger.debug(message);
+  else logger.warn(message);
+}
+
+/**
+ * The characters Python's `str.strip()` removes (those of `str.isspace()`): JavaScript's `trim()` also removes U+FEFF
+ * and keeps U+001C-U+001F and U+0085.
+ */
+const PYTHON_WHITESPACE =
+  "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
+const PYTHON_STRIP = new RegExp(`^[${PYTHON_WHITESPACE}]+|[${PYTHON_WHITESPACE}]+$`, "g");
+
+/** `value` without leading and trailing white space, as spectator-py's `value.strip()` leaves it. */
+function stripLikePython(value: string | undefined): string | undefined {
+  return value?.replace(PYTHON_STRIP, "");
+}
+
+/** Throws a `TypeError` for the first option that {@linkcode ConfigOptions} does not have, saying what was meant. */
+function checkOptionNames(options: object): void {
+  for (const name of Object.keys(options)) {
+    if (Object.hasOwn(OPTION_NAMES, name)) continue;
+    throw new TypeError(`Cannot create Config: unknown option ${describeValue(name)}: ${unknownOptionHint(name)}`);
+  }
+}
+
+/**
+ * The spelling expected for an unknown option: ours for a snake_case one (spectator-py's and spectator-js's), the
+ * nearest for a likely typo, else the list of options.
+ */
+function unknownOptionHint(name: string): string {
+  if (Object.hasOwn(FOREIGN_OPTIONS, name)) return FOREIGN_OPTIONS[name];
+  const options = Object.keys(OPTION_NAMES);
+  const fold = (text: string) => text.replaceAll("_", "").toLowerCase();
+  const same = options.find((option) => fold(option) === fold(name));
+  if (same !== undefined && name.includes("_")) return `it is spelled ${same} here`;
+  const typos = Math.min(2, Math.floor(name.length / 3));
+  const near = same ?? options.find((option) => editDistance(option.toLowerCase(), name.toLowerCase()) <= typos);
+  if (near !== undefined) return `did you mean ${near}?`;
+  return `the options are ${options.slice(0, -1).join(", ")} and ${options.at(-1)}`;
+}
+
+/** The number of single-character insertions, deletions and substitutions that turn `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 /** The option's value, or `fallback` when it is absent; `null` is a value (and fails its check). */
@@ -265,7 +363,7 @@ function orDefault<T>(value: T | undefined, fallback: T): T {
 
 function checkInteger(name: string, value: unknown, min: number, max: number): number {
   if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(`Cannot create Config: ${name} must be an integer: received ${String(value)}`);
+    throw new TypeError(`Cannot create Config: ${name} must be an integer: received ${describeValue(value)}`);
   }
   if (value < min || value > max) {
     throw new RangeError(`Cannot create Config: ${name} must be from ${min} to ${max}: received ${value}`);
@@ -275,14 +373,16 @@ function checkInteger(name: string, value: unknown, min: number, max: number): n
 
 function checkBoolean(name: string, value: unknown): boolean {
   if (typeof value === "boolean") return value;
-  throw new TypeError(`Cannot create Config: ${name} must be a boolean: received ${String(value)}`);
+  throw new TypeError(`Cannot create Config: ${name} must be a boolean: received ${describeValue(value)}`);
 }
 
 function checkAggregate(aggregate: unknown): number | undefined {
   if (aggregate === undefined) return undefined;
   if (aggregate === null || typeof aggregate !== "object") {
     throw new TypeError(
-      `Cannot create Config: aggregate must be an object such as { intervalMs: 1000 }: received ${String(aggregate)}`,
+      `Cannot create Config: aggregate must be an object such as { intervalMs: 1000 }: received ${
+        describeValue(aggregate)
+      }`,
     );
   }
   return checkInteger("aggregate.intervalMs", (aggregate as { intervalMs?: unknown }).intervalMs, 100, 60_000);
@@ -292,7 +392,7 @@ function checkLogLevel(level: unknown): LogLevel {
   if (LOG_LEVELS.includes(level as LogLevel)) return level as LogLevel;
   throw new TypeError(
     `Cannot create Config: logLevel must be one of ${LOG_LEVELS.map((l) => `"${l}"`).join(", ")}: received ${
-      JSON.stringify(level)
+      describeValue(level)
     }`,
   );
 }

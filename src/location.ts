@@ -6,7 +6,7 @@
  */
 
 import { DEFAULT_UDP, DEFAULT_UNIX_PATH } from "./_defaults.ts";
-import { safeString } from "./meter_id.ts";
+import { describeValue } from "./meter_id.ts";
 
 /**
  * Where lines go, as parsed from a location string.
@@ -54,8 +54,8 @@ const UDP_URL = /^udp:\/\/(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):([0-9]+)$/;
  */
 export function parseLocation(location: unknown, source: string = "location"): Location {
   const received = typeof location === "string"
-    ? JSON.stringify(location)
-    : `${safeString(location)} (${typeof location})`;
+    ? describeValue(location)
+    : `${describeValue(location)} (${typeof location})`;
   const invalid = (why: string) => `Cannot create Config: ${source} ${why}: received ${received}`;
   if (typeof location !== "string") throw new TypeError(invalid(`must be a string, one of ${LOCATION_FORMS}`));
   if (SIMPLE.has(location)) return { kind: location as "none" | "memory" | "stdout" | "stderr" };

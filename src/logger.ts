@@ -60,7 +60,9 @@ function ignore(_message: string): void {}
 
 /**
  * Returns a logger that forwards messages at `level` and above to `logger`
- * and drops the rest, so callers never check the level themselves.
+ * and drops the rest, so callers never check the level themselves. A call
+ * that throws (the host's logger is broken) is ignored: logging never makes
+ * the library throw.
  *
  * @example Keep warnings and errors only
  * ```ts
@@ -78,7 +80,15 @@ function ignore(_message: string): void {}
 export function levelFiltered(logger: Logger, level: LogLevel): Logger {
   const rank = LOG_LEVELS.indexOf(level);
   const pick = (name: Exclude<LogLevel, "off">) =>
-    LOG_LEVELS.indexOf(name) >= rank ? (message: string) => logger[name](message) : ignore;
+    LOG_LEVELS.indexOf(name) >= rank
+      ? (message: string) => {
+        try {
+          logger[name](message);
+        } catch {
+          // A logger that throws is the host's bug; the update that logged must not fail for it.
+        }
+      }
+      : ignore;
   return { debug: pick("debug"), info: pick("info"), warn: pick("warn"), error: pick("error") };
 }
 

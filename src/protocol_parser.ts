@@ -4,7 +4,7 @@
  * @module
  */
 
-import { MeterId } from "./meter_id.ts";
+import { describeValue, MeterId } from "./meter_id.ts";
 
 /**
  * Splits a protocol line into its symbol (without options such as a gauge
@@ -26,7 +26,7 @@ import { MeterId } from "./meter_id.ts";
  */
 export function parseProtocolLine(line: string): [symbol: string, id: MeterId, value: string] {
   const malformed = (why: string) =>
-    new SyntaxError(`Cannot parse protocol line: ${why}: received ${JSON.stringify(String(line))}`);
+    new SyntaxError(`Cannot parse protocol line: ${why}: received ${describeValue(String(line))}`);
   if (typeof line !== "string") throw malformed("a line must be a string");
   const parts = line.split(":");
   if (parts.length !== 3) throw malformed(`expected <symbol>:<id>:<value>, found ${parts.length} parts`);
@@ -35,11 +35,12 @@ export function parseProtocolLine(line: string): [symbol: string, id: MeterId, v
   if (symbol === "") throw malformed("the symbol is empty");
   const [name, ...tagTexts] = idText.split(",");
   if (name === "") throw malformed("the name is empty");
-  const tags: Record<string, string> = {};
+  // No prototype: a tag named __proto__ is a tag like any other (an assignment would set an object's prototype).
+  const tags: Record<string, string> = Object.create(null);
   for (const tag of tagTexts) {
     const pair = tag.split("=");
     if (pair.length !== 2 || pair[0] === "" || pair[1] === "") {
-      throw malformed(`tag ${JSON.stringify(tag)} is not key=value`);
+      throw malformed(`tag ${describeValue(tag)} is not key=value`);
     }
     tags[pair[0]] = pair[1];
   }

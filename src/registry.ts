@@ -7,7 +7,7 @@
 
 import { Config } from "./config.ts";
 import type { Logger } from "./logger.ts";
-import { MeterId, safeString } from "./meter_id.ts";
+import { capText, describeMeterId, describeTags, describeValue, MeterId, safeString } from "./meter_id.ts";
 import type { AgeGauge } from "./meters/age_gauge.ts";
 import type { Counter } from "./meters/counter.ts";
 import type { DistributionSummary, PercentileDistributionSummary } from "./meters/dist_summary.ts";
@@ -74,7 +74,7 @@ export class Registry implements AsyncDisposable {
    */
   constructor(config: Config = new Config()) {
     if (!(config instanceof Config)) {
-      throw new TypeError(`Cannot create Registry: config must be a Config: received ${safeString(config)}`);
+      throw new TypeError(`Cannot create Registry: config must be a Config: received ${describeValue(config)}`);
     }
     this.#config = config;
     this.#logger = config.logger;
@@ -85,8 +85,8 @@ export class Registry implements AsyncDisposable {
       : new Aggregator(config.aggregateIntervalMs);
     this.#meterOptions = { aggregator: this.#aggregator };
     this.#logger.info(
-      `spectator.registry: Create Registry with location=${config.location} extraCommonTags=${
-        JSON.stringify(config.extraCommonTags)
+      `spectator.registry: Create Registry with location=${capText(config.location)} extraCommonTags=${
+        describeTags(config.extraCommonTags)
       }`,
     );
   }
@@ -112,9 +112,10 @@ export class Registry implements AsyncDisposable {
   /** {@linkcode newId}, for a meter that publishes percentiles when `percentiles` (one more tag in Atlas). */
   #checkedId(percentiles: boolean, name: string, tags?: Record<string, string>): MeterId {
     const id = new MeterId(name, tags, { logger: this.#logger }).withTags(this.#config.extraCommonTags);
+    if (id.name() === "") return id; // its meters write nothing, and say so
     const problems = atlasLimitProblems(id.name(), id.tags(), { percentiles });
     if (problems.length > 0 && limitWarnings.first(id.spectatordId)) {
-      this.#logger.warn(`spectator.registry: Atlas will drop ${id}: ${problems.join("; ")}`);
+      this.#logger.warn(`spectator.registry: Atlas will drop ${describeMeterId(id)}: ${problems.join("; ")}`);
     }
     return id;
   }
@@ -260,7 +261,7 @@ export class Registry implements AsyncDisposable {
       this.#aggregator?.close();
       await this.#writer.close();
     } catch (error) {
-      this.#logger.error(`spectator.registry: Error closing Registry Writer: ${safeString(error)}`);
+      this.#logger.error(`spectator.registry: Error closing Registry Writer: ${capText(safeString(error))}`);
     }
   }
 

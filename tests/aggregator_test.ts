@@ -130,10 +130,14 @@ test("Aggregated gauges, monotonic counters and age gauges write the last value"
   await registry.close();
 });
 
-/** The largest of `values` ignoring NaN, as SpectatorD's max does; NaN only when every value is NaN. */
-function maxIgnoringNaN(values: number[]): number {
-  const numbers = values.filter((value) => !Number.isNaN(value));
-  return numbers.length === 0 ? NaN : Math.max(...numbers);
+/**
+ * The largest of `values` ignoring NaN, as SpectatorD's max does (the first of equal values stays, so -0 then 0 is
+ * -0); NaN only when every value is NaN. Spelled as the line spells it, -0 with its sign.
+ */
+function maxIgnoringNaN(values: number[]): string {
+  let max = NaN;
+  for (const value of values) if (Number.isNaN(max) || value > max) max = value;
+  return Object.is(max, -0) ? "-0" : String(max);
 }
 
 test("Aggregated max gauges write the interval's maximum, ignoring NaN as SpectatorD's max does", async () => {
@@ -373,7 +377,7 @@ test("Config validates aggregate, naming the value", () => {
   const integer = "aggregate.intervalMs must be an integer";
   const cases: [value: unknown, error: string, message: string][] = [
     [1000, "TypeError", `${shape}: received 1000`],
-    ["fast", "TypeError", `${shape}: received fast`],
+    ["fast", "TypeError", `${shape}: received "fast"`],
     [null, "TypeError", `${shape}: received null`],
     [true, "TypeError", `${shape}: received true`],
     [{}, "TypeError", `${integer}: received undefined`],
@@ -383,7 +387,7 @@ test("Config validates aggregate, naming the value", () => {
     [{ intervalMs: -1000 }, "RangeError", `${range}: received -1000`],
     [{ intervalMs: 60_001 }, "RangeError", `${range}: received 60001`],
     [{ intervalMs: 150.5 }, "TypeError", `${integer}: received 150.5`],
-    [{ intervalMs: "1000" }, "TypeError", `${integer}: received 1000`],
+    [{ intervalMs: "1000" }, "TypeError", `${integer}: received "1000"`],
     [{ intervalMs: NaN }, "TypeError", `${integer}: received NaN`],
     [{ intervalMs: Infinity }, "TypeError", `${integer}: received Infinity`],
   ];

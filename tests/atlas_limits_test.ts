@@ -54,7 +54,7 @@ test("Registry still writes ids that break Atlas's limits, warning once per id",
   registry.newId("q", { "nf.color": "a" });
   assert.deepEqual(writer.get(), ["c:q,nf.color=a:1", "c:q,nf.color=a:1"]);
   assert.deepEqual(logger.messages("warn"), [
-    "spectator.registry: Atlas will drop MeterId(name=q, tags={'nf.color': 'a'}): " +
+    'spectator.registry: Atlas will drop MeterId(name=q, tags={ "nf.color": "a" }): ' +
     "name must be 2 to 255 characters: received 1; tag key nf.color is not one of Atlas's keys under the reserved prefix nf.",
   ]);
   registry.timer("q", { "nf.color": "b" });
@@ -72,7 +72,7 @@ test("Registry counts the common tags and, for percentile meters, the percentile
   registry.pctDistributionSummary("limits.pctSummary", manyTags(17)).record(1);
   const warnings = logger.messages("warn");
   assert.equal(warnings.length, 3, warnings.join("\n"));
-  assert.match(warnings[0], /MeterId\(name=limits\.over, .*'region': 'eu'.*\(statistic\): received 21$/);
+  assert.match(warnings[0], /MeterId\(name=limits\.over, .*region: "eu".*\(statistic\): received 21$/);
   assert.match(warnings[1], /MeterId\(name=limits\.pct, .*\(statistic, percentile\): received 21$/);
   assert.match(warnings[2], /MeterId\(name=limits\.pctSummary, .*\(statistic, percentile\): received 21$/);
 });

@@ -128,10 +128,10 @@ test("Every invalid numeric or boolean option throws one error naming the option
   const cases: [options: Record<string, unknown>, name: string, message: string][] = [
     [{ bufferSize: 2 ** 30 + 1 }, "RangeError", "bufferSize must be from 0 to 1073741824: received 1073741825"],
     [{ bufferSize: -0.5 }, "TypeError", "bufferSize must be an integer: received -0.5"],
-    [{ bufferSize: 8192n }, "TypeError", "bufferSize must be an integer: received 8192"],
+    [{ bufferSize: 8192n }, "TypeError", "bufferSize must be an integer: received 8192n"],
     [{ flushIntervalMs: -1 }, "RangeError", "flushIntervalMs must be from 1 to 2147483647: received -1"],
     [{ flushIntervalMs: 2 ** 31 }, "RangeError", "flushIntervalMs must be from 1 to 2147483647: received 2147483648"],
-    [{ flushIntervalMs: "1000" }, "TypeError", "flushIntervalMs must be an integer: received 1000"],
+    [{ flushIntervalMs: "1000" }, "TypeError", 'flushIntervalMs must be an integer: received "1000"'],
     [{ maxDatagramBytes: 511 }, "RangeError", "maxDatagramBytes must be from 512 to 65507: received 511"],
     [{ maxDatagramBytes: 65508 }, "RangeError", "maxDatagramBytes must be from 512 to 65507: received 65508"],
     [{ maxDatagramBytes: 1400.5 }, "TypeError", "maxDatagramBytes must be an integer: received 1400.5"],
@@ -154,7 +154,7 @@ test("Every invalid numeric or boolean option throws one error naming the option
       "RangeError",
       "aggregate.intervalMs must be from 100 to 60000: received 60001",
     ],
-    [{ aggregate: { intervalMs: "1000" } }, "TypeError", "aggregate.intervalMs must be an integer: received 1000"],
+    [{ aggregate: { intervalMs: "1000" } }, "TypeError", 'aggregate.intervalMs must be an integer: received "1000"'],
     [{ aggregate: {} }, "TypeError", "aggregate.intervalMs must be an integer: received undefined"],
     [
       { aggregate: 1000 },
@@ -166,7 +166,7 @@ test("Every invalid numeric or boolean option throws one error naming the option
       "TypeError",
       "aggregate must be an object such as { intervalMs: 1000 }: received null",
     ],
-    [{ ffi: "false" }, "TypeError", "ffi must be a boolean: received false"],
+    [{ ffi: "false" }, "TypeError", 'ffi must be a boolean: received "false"'],
     [{ unixFfi: 0 }, "TypeError", "unixFfi must be a boolean: received 0"],
   ];
   for (const [options, name, message] of cases) {
@@ -209,4 +209,36 @@ test("A null option is rejected rather than taken as the default", () => {
 
 test("A non-string location's message shows its type rather than a string", () => {
   assert.throws(() => construct({ location: 42 as unknown as string }), { message: /received 42 \(number\)$/ });
+});
+
+test("An unknown option throws a TypeError naming it, with the spelling expected for spectator-py's and spectator-js's", () => {
+  const prefix = "Cannot create Config: unknown option";
+  const cases: [options: Record<string, unknown>, message: string][] = [
+    [{ extra_common_tags: { a: "1" } }, `${prefix} "extra_common_tags": it is spelled extraCommonTags here`],
+    [{ buffer_size: 8192 }, `${prefix} "buffer_size": it is spelled bufferSize here`],
+    [{ buffer_size_bytes: 8192 }, `${prefix} "buffer_size_bytes": it is spelled bufferSize here`],
+    [{ log_level: "debug" }, `${prefix} "log_level": it is spelled logLevel here`],
+    [{ is_global: true }, `${prefix} "is_global": use GlobalRegistry for the global registry`],
+    [{ locaton: "memory" }, `${prefix} "locaton": did you mean location?`],
+    [{ Location: "memory" }, `${prefix} "Location": did you mean location?`],
+    [{ extraCommonTag: {} }, `${prefix} "extraCommonTag": did you mean extraCommonTags?`],
+    [
+      { colour: "blue" },
+      `${prefix} "colour": the options are location, extraCommonTags, bufferSize, flushIntervalMs, maxPendingBytes, ` +
+      "maxDatagramBytes, logger, logLevel, ffi, unixFfi, transport, aggregate, meterCacheSize and fold",
+    ],
+    [{ location: "memory", locaton: undefined }, `${prefix} "locaton": did you mean location?`],
+  ];
+  for (const [options, message] of cases) {
+    assertThrowsOnce(() => construct(options as ConfigOptions), "TypeError", message);
+  }
+});
+
+test("A location given as Config's first argument, as spectator-py and spectator-js take it, throws showing the options object", () => {
+  assertThrowsOnce(
+    () => new Config("memory" as unknown as ConfigOptions),
+    "TypeError",
+    'Cannot create Config: options must be an object such as { location: "memory" } (spectator-py and spectator-js ' +
+      'take the location as the first argument): received "memory"',
+  );
 });

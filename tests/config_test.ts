@@ -54,7 +54,7 @@ test("Config.ffi defaults to true; false turns off both C-library routes, unixFf
   assert.deepEqual([configWith({ unixFfi: false }).ffi, configWith({ unixFfi: false }).unixFfi], [true, false]);
   assert.throws(() => configWith({ ffi: "yes" as unknown as boolean }), {
     name: "TypeError",
-    message: "Cannot create Config: ffi must be a boolean: received yes",
+    message: 'Cannot create Config: ffi must be a boolean: received "yes"',
   });
 });
 
@@ -121,6 +121,25 @@ test("Config trims the environment's tags and ignores empty or unset ones", () =
   for (const [env, tags] of cases) assert.deepEqual(configWith({}, env).extraCommonTags, tags, JSON.stringify(env));
 });
 
+/** The characters Python's str.strip() removes (str.isspace(), listed with Python 3.11). */
+const PYTHON_WHITESPACE = "\t\n\v\f\r\u001c\u001d\u001e\u001f \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005" +
+  "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000";
+
+test("Config trims the environment's tags with exactly the characters of Python's str.strip()", () => {
+  const cases: [value: string, tag: string | undefined][] = [
+    [`${PYTHON_WHITESPACE}main${PYTHON_WHITESPACE}`, "main"],
+    ["\u001cmain\u0085", "main"],
+    ["\u001c\u001d\u001e\u001f\u0085", undefined],
+    ["\ufeffmain\ufeff", "\ufeffmain\ufeff"], // JavaScript's trim() removes U+FEFF; Python keeps it
+    ["\u180emain\u200b", "\u180emain\u200b"], // neither removes these
+    [" ma in ", "ma in"],
+  ];
+  for (const [value, tag] of cases) {
+    const tags = configWith({}, { TITUS_CONTAINER_NAME: value }).extraCommonTags;
+    assert.deepEqual(tags, tag === undefined ? {} : { "nf.container": tag }, JSON.stringify(value));
+  }
+});
+
 test("The environment's tags win over configured tags of the same key", () => {
   const config = configWith({ extraCommonTags: { "nf.container": "configured", "nf.app": "app" } }, ENV_TAGS);
   assert.deepEqual(config.extraCommonTags, { "nf.container": "main", "nf.app": "app", "nf.process": "python" });
@@ -146,7 +165,7 @@ test("Config rejects invalid sizes and intervals, naming the option and the valu
   const cases: [options: Record<string, unknown>, error: string, message: string][] = [
     [{ bufferSize: -1 }, "RangeError", "bufferSize must be from 0 to 1073741824: received -1"],
     [{ bufferSize: 1.5 }, "TypeError", "bufferSize must be an integer: received 1.5"],
-    [{ bufferSize: "8192" }, "TypeError", "bufferSize must be an integer: received 8192"],
+    [{ bufferSize: "8192" }, "TypeError", 'bufferSize must be an integer: received "8192"'],
     [{ flushIntervalMs: 0 }, "RangeError", "flushIntervalMs must be from 1 to 2147483647: received 0"],
     [{ flushIntervalMs: NaN }, "TypeError", "flushIntervalMs must be an integer: received NaN"],
     [{ maxDatagramBytes: 100 }, "RangeError", "maxDatagramBytes must be from 512 to 65507: received 100"],

@@ -21,9 +21,10 @@ const unstableNet = platform().runtime === "deno" && denoDatagramApi() !== undef
 /** Lines permissions_fixture writes per registry: 13 updates over 3 turns. */
 const LINES_PER_REGISTRY = 39;
 
-const ENV_WARNINGS = ["SPECTATOR_OUTPUT_LOCATION", "TITUS_CONTAINER_NAME", "NETFLIX_PROCESS_NAME"].map((variable) =>
-  `spectator.config: cannot read ${variable}: run Deno with --allow-env to use it`
-);
+const ENV_WARNINGS = [
+  "spectator.config: cannot read SPECTATOR_OUTPUT_LOCATION, TITUS_CONTAINER_NAME and NETFLIX_PROCESS_NAME: run Deno " +
+  "with --allow-env=SPECTATOR_OUTPUT_LOCATION,TITUS_CONTAINER_NAME,NETFLIX_PROCESS_NAME to use them",
+];
 const netError = (port: number) =>
   `spectator.writer: cannot connect to udp://127.0.0.1:${port}: network access to 127.0.0.1:${port} is not granted: ` +
   "run Deno with --allow-net=127.0.0.1";
@@ -79,3 +80,15 @@ for (const { missing, messages } of cases) {
     },
   );
 }
+
+test("A Deno child without --allow-env and the locations memory and none prints no warning", { skip }, async () => {
+  const result = await runFixture("permissions_fixture", {
+    args: ["memory", "none"],
+    env: CLEAN_SPECTATOR_ENV,
+    denoFlags: ["--no-prompt", ...unstableNet],
+    timeoutMs: 10_000,
+  });
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.equal(result.stdout, "ok\n");
+  assert.equal(result.stderr, "--- imported\n");
+});

@@ -380,23 +380,23 @@ function compareByCodePoints(a: string, b: string): number {
   return x.length - y.length;
 }
 
-/** The name as the id keeps it: strings as given, anything else as `String()` spells it. */
+/** The name as the id keeps it: a string as given; anything else is no name (its meters write nothing). */
 function expectName(name: unknown): string {
-  if (typeof name === "string") return name;
-  try {
-    return String(name);
-  } catch {
-    return Object.prototype.toString.call(name);
-  }
+  return typeof name === "string" ? name : "";
 }
 
-/** The valid tags: own enumerable string keys, non-empty, with non-empty string values; then the common tags. */
+/**
+ * The valid tags: own enumerable string keys, non-empty, with non-empty string values, or finite numbers, booleans
+ * and bigints as `String()` spells them; then the common tags.
+ */
 function expectTags(tags: unknown, common: Readonly<Record<string, string>>): Map<string, string> {
   const valid = new Map<string, string>();
   if (tags !== null && typeof tags === "object") {
     for (const key of Object.keys(tags)) {
       const value = (tags as Record<string, unknown>)[key];
-      if (key.length > 0 && typeof value === "string" && value.length > 0) valid.set(key, value);
+      const kept = (typeof value === "string" && value.length > 0) || typeof value === "boolean" ||
+        typeof value === "bigint" || (typeof value === "number" && Number.isFinite(value));
+      if (key.length > 0 && kept) valid.set(key, String(value));
     }
   }
   for (const key of Object.keys(common)) valid.set(key, common[key]);
@@ -431,16 +431,17 @@ function expectValue(symbol: string, value: unknown): string | undefined {
       const delta = value === undefined ? 1 : value; // increment()'s default
       return typeof delta === "number" && delta > 0 && delta < Infinity ? String(delta) : undefined;
     }
-    case "d":
-    case "D":
     case "t":
     case "T":
-      return typeof value === "number" && value >= 0 && value < Infinity ? String(value) : undefined;
+      return expectValue("d", hrtimeSeconds(value) ?? value);
+    case "d":
+    case "D":
+      return typeof value === "number" && value >= 0 && value < Infinity ? spell(value) : undefined;
     case "g":
     case "m":
     case "C":
     case "A":
-      return typeof value === "number" ? String(value) : undefined;
+      return typeof value === "number" ? spell(value) : undefined;
     case "U": {
       let big: bigint;
       if (typeof value === "bigint") big = value;
@@ -452,8 +453,25 @@ function expectValue(symbol: string, value: unknown): string | undefined {
   throw new Error(`unknown symbol ${symbol}`);
 }
 
+/** A number as a line spells it: `String(n)`, but -0 with its sign (spectator-py writes -0.0). */
+function spell(value: number): string {
+  return Object.is(value, -0) ? "-0" : String(value);
+}
+
+/** The seconds of a timer duration given as process.hrtime gives it: a bigint of nanoseconds, or [seconds, nanoseconds]. */
+function hrtimeSeconds(value: unknown): number | undefined {
+  if (typeof value === "bigint") return Number(value / 1_000_000_000n) + Number(value % 1_000_000_000n) / 1e9;
+  if (Array.isArray(value) && value.length === 2 && value.every((part) => typeof part === "number")) {
+    return value[0] + value[1] / 1e9;
+  }
+  return undefined;
+}
+
+/** `g,<ttl>` in whole digits, at most 2^63-1, for a positive integral number or bigint; else `g`. */
 function expectGaugeSymbol(ttl: unknown): string {
-  return Number.isSafeInteger(ttl) && (ttl as number) > 0 ? `g,${ttl}` : "g";
+  const whole = typeof ttl === "bigint" ? ttl : typeof ttl === "number" && Number.isInteger(ttl) ? BigInt(ttl) : 0n;
+  const max = 2n ** 63n - 1n;
+  return whole > 0n ? `g,${(whole > max ? max : whole).toString()}` : "g";
 }
 
 // ---------------------------------------------------------------------------
@@ -778,7 +796,7 @@ test(`fuzz: LineWriter framing never splits a line nor exceeds maxDatagramBytes 
           ? (randomValue(next) as number)
           : String(BigInt.asUintN(64, BigInt(randomInt(next, 2 ** 30)) << 30n));
         const numeric = typeof value === "number" || typeof value === "string" ? value : 1;
-        line = prefix.text + numeric;
+        line = prefix.text + (typeof numeric === "number" ? spell(numeric) : numeric);
         ops.push(`writeValue ${line}`);
         writeValue(writer, prefix, numeric);
       } else {

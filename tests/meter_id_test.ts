@@ -71,11 +71,11 @@ describe("MeterId accessors", () => {
     assert.equal(id.spectatordId, "foo,a=1");
   });
 
-  test("MeterId.toString() prints the name and tags as spectator-py does", () => {
+  test("MeterId.toString() prints the name and tags as spectator-py does, the tags as a JavaScript object", () => {
     const cases: [MeterId, string][] = [
       [new MeterId("foo"), "MeterId(name=foo, tags={})"],
-      [new MeterId("bar", { a: "1" }), "MeterId(name=bar, tags={'a': '1'})"],
-      [new MeterId("baz", { a: "1", b: "2", c: "3" }), "MeterId(name=baz, tags={'a': '1', 'b': '2', 'c': '3'})"],
+      [new MeterId("bar", { a: "1" }), 'MeterId(name=bar, tags={ a: "1" })'],
+      [new MeterId("baz", { a: "1", b: "2", c: "3" }), 'MeterId(name=baz, tags={ a: "1", b: "2", c: "3" })'],
     ];
     for (const [id, expected] of cases) {
       assert.equal(id.toString(), expected);
@@ -161,6 +161,12 @@ describe("MeterId.spectatordId", () => {
     assert.equal(id.spectatordId, "x,_=private,_=replacement,_=linear,_=emoji");
   });
 
+  test("MeterId.spectatordId sorts keys that begin with the same lone surrogate by what follows, as Python does", () => {
+    assert.equal(new MeterId("x", { "\uD83Dy": "2", "\uD83Dx": "1" }).spectatordId, "x,_x=1,_y=2");
+    // A lone high surrogate (U+D83D) sorts before the pair that starts with it (U+1F600).
+    assert.equal(new MeterId("x", { "\uD83D\uDE00": "2", "\uD83Dz": "1" }).spectatordId, "x,_z=1,_=2");
+  });
+
   test("MeterId.spectatordId can never carry a protocol separator from a tag", () => {
     const id = new MeterId("name:1\n", { "key,=:": "a,b=c:d\ne\r\u2028f", ok: "x=y" });
     assert.equal(id.spectatordId, "name_1_,key___=a_b_c_d_e__f,ok=x_y");
@@ -208,6 +214,15 @@ describe("compareCodePoints()", () => {
       "\u{1F600}",
       "a\u{1F600}",
       "a\uFFFF",
+      // Lone surrogates are code points of their own, as in Python's strings.
+      "\uD83D",
+      "\uD83Dx",
+      "\uD83Dy",
+      "\uDE00",
+      "\uDE00x",
+      "\uD83D\uD83D",
+      "x\uDE00\uD83D",
+      "\uD83D\uDE00x",
     ];
     const reference = (a: string, b: string) => {
       const x = Array.from(a, (c) => c.codePointAt(0)!);
@@ -231,10 +246,10 @@ describe("MeterId with invalid tags", () => {
   test("MeterId drops tags whose value is empty or not a string, with spectator-py's warning", () => {
     const logger = new CollectingLogger();
     const cases: [name: string, tags: unknown, given: string, kept: string][] = [
-      ["foo", { k: "" }, "{'k': ''}", "{}"],
-      ["bar", { k: 1 }, "{'k': 1}", "{}"],
-      ["quux", { k: "v", n: 1 }, "{'k': 'v', 'n': 1}", "{'k': 'v'}"],
-      ["empty.key", { "": "v" }, "{'': 'v'}", "{}"],
+      ["foo", { k: "" }, '{ k: "" }', "{}"],
+      ["bar", { k: null }, "{ k: null }", "{}"],
+      ["quux", { k: "v", n: undefined }, '{ k: "v", n: undefined }', '{ k: "v" }'],
+      ["empty.key", { "": "v" }, '{ "": "v" }', "{}"],
     ];
     for (const [name, tags, , kept] of cases) {
       assert.equal(untypedId(name, tags, logger).toString(), `MeterId(name=${name}, tags=${kept})`);
@@ -242,9 +257,20 @@ describe("MeterId with invalid tags", () => {
     assert.deepEqual(logger.messages("warn"), cases.map(([name, , given, kept]) => warning(given, kept, name)));
   });
 
-  test("MeterId drops values of every non-string type without throwing", () => {
+  test("MeterId drops NaN, infinite and non-primitive values without throwing (numbers, booleans, bigints it keeps)", () => {
     const logger = new CollectingLogger();
-    const values: unknown[] = [undefined, null, 0, true, 1n, {}, [], Symbol("s"), () => "v", new String("boxed")];
+    const values: unknown[] = [
+      undefined,
+      null,
+      NaN,
+      Infinity,
+      -Infinity,
+      {},
+      [],
+      Symbol("s"),
+      () => "v",
+      new String("s"),
+    ];
     for (const [i, value] of values.entries()) {
       const id = untypedId(`typed.value.${i}`, { keep: "yes", bad: value }, logger);
       assert.deepEqual(id.tags(), { keep: "yes" });
@@ -259,7 +285,7 @@ describe("MeterId with invalid tags", () => {
       assert.deepEqual(untypedId(`not.an.object.${String(tags)}`, tags, logger).tags(), {});
     }
     assert.deepEqual(logger.messages("warn").map((m) => m.slice(0, m.indexOf(" is invalid"))), [
-      "spectator.meter.meter_id: MeterId(name=not.an.object.a=b, tags=a=b)",
+      'spectator.meter.meter_id: MeterId(name=not.an.object.a=b, tags="a=b")',
       "spectator.meter.meter_id: MeterId(name=not.an.object.42, tags=42)",
     ]);
   });
@@ -273,9 +299,10 @@ describe("MeterId with invalid tags", () => {
     assert.equal(logger.messages("warn").length, 2);
   });
 
-  test("MeterId turns a name that is not a string into one without throwing", () => {
-    const id = new MeterId(42 as unknown as string);
-    assert.equal(id.name(), "42");
-    assert.equal(id.spectatordId, "42");
+  test("MeterId keeps no name that is not a string, without throwing (its meters write nothing)", () => {
+    const id = new MeterId(42 as unknown as string, { a: "1" });
+    assert.equal(id.name(), "");
+    assert.equal(id.spectatordId, ",a=1");
+    assert.equal(id.withTag("b", "2").name(), "");
   });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { getMeterClass, MeterId, parseProtocolLine } from "../mod.ts";
+import { Config, getMeterClass, MeterId, parseProtocolLine } from "../mod.ts";
+import { withEnv } from "./helpers/env.ts";
 import { memoryWriter } from "./helpers/memory.ts";
 import { METER_KINDS, update } from "./helpers/meter_kinds.ts";
 
@@ -72,4 +73,21 @@ test("parseProtocolLine() reads back what every meter writes", () => {
     assert.ok(parsedId.equals(new MeterId("round.trip", { status: "200", a_b: "x_y" })), String(parsedId));
     assert.equal(value, "7");
   }
+});
+
+test("parseProtocolLine() keeps a tag of any key as an own property, __proto__ and constructor included", () => {
+  const [, id] = parseProtocolLine("m:x,__proto__=y,constructor=z,toString=t:1");
+  const tags = id.tags();
+  assert.deepEqual(Object.keys(tags).sort(), ["__proto__", "constructor", "toString"]);
+  assert.ok(Object.hasOwn(tags, "__proto__"));
+  assert.equal(tags["__proto__"], "y");
+  assert.equal(id.spectatordId, "x,__proto__=y,constructor=z,toString=t");
+});
+
+test("MeterId.tags() and Config.extraCommonTags keep a tag named __proto__ as an own property", () => {
+  const given = JSON.parse('{"__proto__": "y", "a": "1"}') as Record<string, string>;
+  const fromId = new MeterId("x", given).withTag("b", "2").tags();
+  assert.deepEqual(Object.entries(fromId).sort(), [["__proto__", "y"], ["a", "1"], ["b", "2"]]);
+  const common = withEnv({}, () => new Config({ location: "memory", extraCommonTags: given })).extraCommonTags;
+  assert.deepEqual(Object.entries(common).sort(), [["__proto__", "y"], ["a", "1"]]);
 });

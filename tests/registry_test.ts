@@ -73,7 +73,7 @@ test("Registry.gauge() and gaugeWithId() take a TTL in seconds", () => {
 test("Registry.newId() applies the common tags, which override user tags of the same key", () => {
   assert.equal(memoryRegistry().registry.newId("id").toString(), "MeterId(name=id, tags={})");
   const { registry } = memoryRegistry({ extraCommonTags: { "extra-tags": "foo" } });
-  assert.equal(registry.newId("id").toString(), "MeterId(name=id, tags={'extra-tags': 'foo'})");
+  assert.equal(registry.newId("id").toString(), 'MeterId(name=id, tags={ "extra-tags": "foo" })');
   assert.deepEqual(registry.newId("id", { "extra-tags": "mine", a: "1" }).tags(), { "extra-tags": "foo", a: "1" });
 });
 
@@ -145,7 +145,7 @@ test("Registry at log level info reports its creation and closing", async () => 
   const { registry, logger } = memoryRegistry({ logLevel: "info", extraCommonTags: { app: "x" } });
   await registry.close();
   assert.deepEqual(logger.messages("info"), [
-    'spectator.registry: Create Registry with location=memory extraCommonTags={"app":"x"}',
+    'spectator.registry: Create Registry with location=memory extraCommonTags={ app: "x" }',
     "spectator.registry: Close Registry Writer",
   ]);
 });

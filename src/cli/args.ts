@@ -70,7 +70,8 @@ export const DEFAULT_AGENT_OPTIONS: Readonly<AgentOptions> = Object.freeze({
  * match(USAGE, /^Usage: /);
  * ```
  */
-export const USAGE: string = `Usage: cli.ts [options]
+export const USAGE: string = `Usage: spectator-agent [options]
+       deno run -A jsr:@spectator/client/cli [options]
 
 A local stand-in for SpectatorD: listens for protocol lines, aggregates them
 as the agent does before publishing to Atlas, and prints what it would publish

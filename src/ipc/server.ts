@@ -7,6 +7,7 @@
  * @module
  */
 
+import { describeValue } from "../meter_id.ts";
 import type { Registry } from "../registry.ts";
 import { type Call, type CallOutcome, type CallRecorder, NO_HTTP_STATUS, recorderFor } from "./_recorder.ts";
 
@@ -62,7 +63,7 @@ function ownerOf<R>(options: IpcServerOptions<R> | undefined): string {
   const owner = options?.owner ?? DEFAULT_OWNER;
   if (typeof owner !== "string" || owner === "") {
     throw new TypeError(
-      `Cannot instrument the server: owner must be a non-empty string: received ${JSON.stringify(owner)}`,
+      `Cannot instrument the server: owner must be a non-empty string: received ${describeValue(owner)}`,
     );
   }
   return owner;

@@ -42,4 +42,9 @@ export class Counter extends Meter {
   increment(delta: number = 1): void {
     this.writePositive(delta);
   }
+
+  /** {@linkcode increment}, under spectator-js's name. */
+  add(delta: number = 1): void {
+    this.writePositive(delta);
+  }
 }

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { type MeterId, safeString } from "../meter_id.ts";
+import { capText, describeValue, type MeterId } from "../meter_id.ts";
 import type { Writer } from "../writers/writer.ts";
 import { Meter, type MeterOptions, warnFor } from "./meter.ts";
 
@@ -31,7 +31,9 @@ export class Gauge extends Meter {
    * @param id the meter's id
    * @param writer where lines go; nowhere when omitted
    * @param ttlSeconds how long SpectatorD keeps the value: a whole number of
-   *   seconds above zero; anything else is left out of the line with a warning
+   *   seconds above zero (a number or a bigint; above 2^63-1, 2^63-1 is
+   *   written, as SpectatorD caps it); anything else is left out of the line
+   *   with a warning
    * @param options pre-aggregation, when the registry has it
    */
   constructor(id: MeterId, writer?: Writer, ttlSeconds?: number, options?: MeterOptions) {
@@ -42,11 +44,21 @@ export class Gauge extends Meter {
   set(value: number): void {
     this.writeNumber(value);
   }
+
+  /** {@linkcode set}, under spectator-js's name. */
+  update(value: number): void {
+    this.writeNumber(value);
+  }
 }
+
+/** The largest TTL SpectatorD reads (a signed 64-bit integer); it caps larger ones to it. */
+const MAX_TTL = 2n ** 63n - 1n;
 
 /**
  * Returns the protocol symbol of a gauge with `ttlSeconds`: `g,<ttl>` for a
- * whole number of seconds above zero, else `g` (SpectatorD rejects other TTLs).
+ * whole number of seconds above zero (a number or a bigint, of any size, as
+ * spectator-py takes a Python int), in digits and at most 2^63-1, where
+ * SpectatorD caps it; else `g` (SpectatorD rejects other TTLs).
  *
  * @example
  * ```ts
@@ -54,11 +66,18 @@ export class Gauge extends Meter {
  * import { gaugeSymbol } from "./gauge.ts";
  *
  * strictEqual(gaugeSymbol(120), "g,120");
+ * strictEqual(gaugeSymbol(1e21), "g,9223372036854775807");
  * strictEqual(gaugeSymbol(1.5), "g");
  * ```
  */
 export function gaugeSymbol(ttlSeconds: unknown): string {
-  return Number.isSafeInteger(ttlSeconds) && (ttlSeconds as number) > 0 ? `g,${ttlSeconds}` : "g";
+  if (Number.isSafeInteger(ttlSeconds)) return (ttlSeconds as number) > 0 ? `g,${ttlSeconds}` : "g";
+  const ttl = typeof ttlSeconds === "bigint"
+    ? ttlSeconds
+    : Number.isInteger(ttlSeconds)
+    ? BigInt(ttlSeconds as number)
+    : 0n;
+  return ttl > 0n ? `g,${ttl < MAX_TTL ? ttl : MAX_TTL}` : "g";
 }
 
 /** The symbol of a gauge with `ttlSeconds`, warning through the writer about a TTL that is left out. */
@@ -67,9 +86,9 @@ function checkedGaugeSymbol(id: MeterId, writer: Writer | undefined, ttlSeconds:
   if (symbol !== "g" || ttlSeconds === undefined || ttlSeconds === null) return symbol;
   warnFor(
     writer,
-    `spectator.meter: ignored the gauge TTL of ${id.spectatordId}: ttlSeconds must be a whole number above zero: received ${
-      safeString(ttlSeconds)
-    }`,
+    `spectator.meter: ignored the gauge TTL of ${
+      capText(id.spectatordId)
+    }: ttlSeconds must be a whole number above zero: received ${describeValue(ttlSeconds)}`,
   );
   return "g";
 }

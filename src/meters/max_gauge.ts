@@ -38,4 +38,9 @@ export class MaxGauge extends Meter {
   set(value: number): void {
     this.writeNumber(value);
   }
+
+  /** {@linkcode set}, under spectator-js's name. */
+  update(value: number): void {
+    this.writeNumber(value);
+  }
 }

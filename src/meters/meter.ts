@@ -6,9 +6,11 @@
  */
 
 import { defaultLogger, type Logger } from "../logger.ts";
-import { MeterId, safeString } from "../meter_id.ts";
+import { capText, describeValue, invalidNameProblem, MeterId, safeString } from "../meter_id.ts";
+import { OnceSet } from "../_once_set.ts";
 import { RateLimiter } from "../_rate_limiter.ts";
 import { NoopWriter } from "../writers/noop_writer.ts";
+import { valueText } from "../writers/_ascii_value.ts";
 import { type EncodedPrefix, encodePrefix, foldTable, valuePath } from "../writers/_value_path.ts";
 import type { Writer } from "../writers/writer.ts";
 import type { Aggregation, Aggregator } from "../aggregator.ts";
@@ -17,6 +19,8 @@ import type { Aggregation, Aggregator } from "../aggregator.ts";
 const invalidValueWarnings = new RateLimiter(60_000);
 /** One warning per meter id and minute about a writer that throws. */
 const writerFailures = new RateLimiter(60_000);
+/** Per writer, the meters already reported as writing nothing: each problem is reported once per writer. */
+const reportedProblems = new WeakMap<Writer, OnceSet>();
 
 /**
  * The base of every meter: it owns the line prefix `<symbol>:<id>:`, built
@@ -58,14 +62,12 @@ export abstract class Meter {
   ) {
     this.#writer = writer ?? new NoopWriter();
     const problem = !(id instanceof MeterId)
-      ? `expected a MeterId, received ${safeString(id)}`
-      : id.name() === ""
-      ? `${id} has an empty name` // SpectatorD rejects a line without a name
-      : undefined;
-    this.#id = problem === undefined ? id : new MeterId("");
+      ? `expected a MeterId, received ${describeValue(id)}; its updates are dropped`
+      : invalidNameProblem(id)?.concat("; its meters write nothing");
+    this.#id = id instanceof MeterId ? id : new MeterId("");
     this.#prefix = encodePrefix(`${symbol}:${this.#id.spectatordId}:`);
     if (problem !== undefined) {
-      warnFor(this.#writer, `spectator.meter: ${problem}; its updates are dropped`);
+      reportOnce(this.#writer, `spectator.meter: ${problem}`);
       this.#emit = dropValue;
       return;
     }
@@ -119,7 +121,7 @@ export abstract class Meter {
     warnFor(
       this.#writer,
       `spectator.meter: dropped a value of type ${typeof value} for ${
-        this.#prefix.text.slice(0, -1)
+        capText(this.#prefix.text.slice(0, -1))
       }: expected ${expected}`,
     );
   }
@@ -155,7 +157,10 @@ function directEmitter(writer: Writer, prefix: EncodedPrefix): (value: number | 
   const text = prefix.text;
   const fail = (error: unknown) => {
     if (writerFailures.take(text) === undefined) return;
-    warnFor(writer, `spectator.meter: the writer threw for ${text.slice(0, -1)}: ${safeString(error)}`);
+    warnFor(
+      writer,
+      `spectator.meter: the writer threw for ${capText(text.slice(0, -1))}: ${capText(safeString(error))}`,
+    );
   };
   // A writer of the user's own that throws must not make the update throw.
   const writeValue = valuePath(writer);
@@ -170,15 +175,26 @@ function directEmitter(writer: Writer, prefix: EncodedPrefix): (value: number | 
   }
   return (value) => {
     try {
-      writer.write(text + value);
+      writer.write(text + valueText(value));
     } catch (error) {
       fail(error);
     }
   };
 }
 
-/** Warns through the writer's logger when it has one, the default logger otherwise. */
+/** Warns once per writer with `message`. */
+function reportOnce(writer: Writer, message: string): void {
+  let reported = reportedProblems.get(writer);
+  if (reported === undefined) reportedProblems.set(writer, reported = new OnceSet(1000));
+  if (reported.first(message)) warnFor(writer, message);
+}
+
+/** Warns through the writer's logger when it has one, the default logger otherwise; never throws. */
 export function warnFor(writer: Writer | undefined, message: string): void {
-  const logger: Logger = (writer as { logger?: Logger } | undefined)?.logger ?? defaultLogger();
-  logger.warn(message);
+  try {
+    const logger: Logger = (writer as { logger?: Logger } | undefined)?.logger ?? defaultLogger();
+    logger.warn(message);
+  } catch {
+    // A writer of the user's own whose logger throws: the update that warned must not fail for it.
+  }
 }

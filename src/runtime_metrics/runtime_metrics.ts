@@ -6,6 +6,7 @@
  * @module
  */
 
+import { describeValue } from "../meter_id.ts";
 import { watchLag, watchLoopTime } from "./_event_loop.ts";
 import { type FdReaders, loadFdReaders } from "./_fds.ts";
 import { GcAccounting } from "./_gc_accounting.ts";
@@ -175,7 +176,9 @@ export function startRuntimeMetricsWithPeriods(
   const intervalMs = options.intervalMs ?? DEFAULT_RUNTIME_METRICS_INTERVAL_MS;
   if (typeof intervalMs !== "number" || !Number.isFinite(intervalMs) || intervalMs <= 0) {
     throw new RangeError(
-      `Cannot start runtime metrics: intervalMs must be a positive finite number: received ${String(intervalMs)}`,
+      `Cannot start runtime metrics: intervalMs must be a positive finite number: received ${
+        describeValue(intervalMs)
+      }`,
     );
   }
   const base = { ...runtimeTags(), ...options.tags };

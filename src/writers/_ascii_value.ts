@@ -13,11 +13,29 @@
 export const MAX_NUMBER_CHARS = 32;
 
 /**
- * Writes `value` as `String(value)` would spell it, as ASCII bytes at
+ * Spells a protocol value: a number as `String(n)` does, but `-0` with its
+ * sign (as spectator-py writes `-0.0`); a string (a bigint's digits) as it is.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { valueText } from "./_ascii_value.ts";
+ *
+ * strictEqual(valueText(-0), "-0");
+ * strictEqual(valueText(0.5), "0.5");
+ * ```
+ */
+export function valueText(value: number | string): string {
+  if (typeof value === "string") return value;
+  return value === 0 && 1 / value < 0 ? "-0" : String(value);
+}
+
+/**
+ * Writes `value` as {@linkcode valueText} spells it, as ASCII bytes at
  * `buffer[position]`, and returns the position after it. Whole numbers up to
  * 2^32 - 1 take a digit loop; other numbers are copied character by
  * character. The caller makes sure {@linkcode MAX_NUMBER_CHARS} bytes are
- * free, or the exact length of `String(value)`.
+ * free, or the exact length of `valueText(value)`.
  *
  * @example
  * ```ts
@@ -30,8 +48,9 @@ export const MAX_NUMBER_CHARS = 32;
  * ```
  */
 export function writeAsciiValue(buffer: Uint8Array, position: number, value: number): number {
-  if ((value >>> 0) === value) return writeUint32(buffer, position, value);
-  const text = String(value);
+  // -0 passes the integer test but is spelled with its sign.
+  if ((value >>> 0) === value && (value !== 0 || 1 / value > 0)) return writeUint32(buffer, position, value);
+  const text = valueText(value);
   for (let i = 0; i < text.length; i++) buffer[position + i] = text.charCodeAt(i);
   return position + text.length;
 }

@@ -8,7 +8,7 @@
  * @module
  */
 
-import { MAX_NUMBER_CHARS, writeAsciiValue } from "./_ascii_value.ts";
+import { MAX_NUMBER_CHARS, valueText, writeAsciiValue } from "./_ascii_value.ts";
 
 /** A sealed datagram: its bytes and how many lines they hold. */
 export interface Datagram {
@@ -80,7 +80,7 @@ export class DatagramBuffer {
 
   /**
    * Appends the line `prefix + value` to the open datagram. A number is
-   * written as `String(value)` spells it; a string as UTF-8.
+   * written as `valueText(value)` spells it (`String(value)`, -0 with its sign); a string as UTF-8.
    *
    * @param prefix the line's first bytes, e.g. a meter's `c:requests:`; empty for a whole line
    * @param value the rest of the line
@@ -106,7 +106,7 @@ export class DatagramBuffer {
     const end = writeLine(bytes, length === 0 ? 0 : length + 1, prefix, value);
     if (end >= 0) return this.#commit(bytes, length, end);
     // A line that fits in no datagram (each UTF-16 unit takes a byte or more) leaves the open one alone.
-    const least = prefix.length + (typeof value === "number" ? String(value) : value).length;
+    const least = prefix.length + valueText(value).length;
     return length === 0 || least > this.#capacity ? "too long" : "full";
   }
 
@@ -161,7 +161,7 @@ function writeLine(bytes: Uint8Array, start: number, prefix: Uint8Array, value: 
   const position = start + prefix.length;
   if (typeof value === "number") {
     // Near the end, measure exactly; elsewhere the longest number fits.
-    if (position + MAX_NUMBER_CHARS > capacity && position + String(value).length > capacity) return -1;
+    if (position + MAX_NUMBER_CHARS > capacity && position + valueText(value).length > capacity) return -1;
     bytes.set(prefix, start);
     return writeAsciiValue(bytes, position, value);
   }

@@ -6,11 +6,32 @@
  */
 
 import type { Logger } from "../logger.ts";
-import { platform } from "../_platform.ts";
+import { platform, type SyncFs } from "../_platform.ts";
 import { lineLogger, type Writer, writerLogger, type WriterOptions } from "./writer.ts";
 
 /** Where a {@linkcode FileWriter} writes: a process stream or a file path. */
 export type FileTarget = "stdout" | "stderr" | { path: string };
+
+/**
+ * `node:fs`, or a promise of it on Node 20.0-20.15, which have no `process.getBuiltinModule` (the only way to load a
+ * module synchronously from an ES module); where `node:fs` cannot be loaded, the promise rejects and the writer logs
+ * why.
+ */
+function nodeFs(): SyncFs | Promise<SyncFs> {
+  return platform().fs() ?? import("node:fs") as Promise<SyncFs>;
+}
+
+/** Opens `path` for appending; throws an error naming the path and the reason. */
+function openForAppend(fs: SyncFs, path: string): number {
+  try {
+    return fs.openSync(path, "a");
+  } catch (error) {
+    throw new Error(
+      `Cannot create FileWriter: cannot open file://${path} for appending: ${(error as Error).message}`,
+      { cause: error },
+    );
+  }
+}
 
 /**
  * Writes each line followed by `\n` to standard output, standard error, or a
@@ -39,13 +60,16 @@ export class FileWriter implements Writer {
   readonly #logLine: ((line: string) => void) | undefined;
   #write: ((text: string) => void) | undefined;
   #close: () => void = () => {};
+  /** Settles once the file is open (at once, but for Node 20.0-20.15; see {@linkcode nodeFs}). */
+  #ready: Promise<void> = Promise.resolve();
 
   /**
    * Opens the output.
    *
    * @param target `"stdout"`, `"stderr"` or `{ path }` of a file to append to
    * @param options logging
-   * @throws {Error} when the file cannot be opened, naming the path and the reason
+   * @throws {Error} when the file cannot be opened, naming the path and the reason (logged instead on Node
+   *   20.0-20.15, which open it a moment later)
    */
   constructor(target: FileTarget, options: WriterOptions = {}) {
     this.logger = writerLogger(options);
@@ -60,19 +84,31 @@ export class FileWriter implements Writer {
       this.#write = undefined;
       return;
     }
-    const fs = platform().fs();
-    if (fs === undefined) throw new Error("file output needs node:fs, which this runtime does not provide");
-    let fd: number;
-    try {
-      fd = fs.openSync(target.path, "a");
-    } catch (error) {
-      throw new Error(
-        `Cannot create FileWriter: cannot open file://${target.path} for appending: ${(error as Error).message}`,
-        { cause: error },
-      );
+    const fs = nodeFs();
+    if (fs instanceof Promise) {
+      this.#openWhenLoaded(fs, target.path);
+      return;
     }
+    const fd = openForAppend(fs, target.path);
     this.#write = (text) => void fs.writeSync(fd, text);
     this.#close = () => fs.closeSync(fd);
+  }
+
+  /** Keeps the lines in memory until `node:fs` has loaded, then opens the file and writes them (or logs why not). */
+  #openWhenLoaded(loading: Promise<SyncFs>, path: string): void {
+    let pending = "";
+    this.#write = (text) => void (pending += text);
+    this.#ready = loading.then((fs) => {
+      const fd = openForAppend(fs, path);
+      this.#close = () => fs.closeSync(fd);
+      const write = (text: string) => void fs.writeSync(fd, text);
+      // Unless close() came first, later lines go straight to the file.
+      if (this.#write !== undefined) this.#write = write;
+      if (pending !== "") write(pending);
+    }).catch((error) => {
+      this.#write = undefined;
+      this.logger.error(`spectator.writer: ${(error as Error).message}`);
+    });
   }
 
   /** Writes `line` and a newline; errors are logged, never thrown. */
@@ -86,17 +122,18 @@ export class FileWriter implements Writer {
     }
   }
 
-  /** Resolves at once: every line is written synchronously. */
+  /** Resolves once every line is written: at once, as lines are written synchronously once the file is open. */
   flush(): Promise<void> {
-    return Promise.resolve();
+    return this.#ready;
   }
 
   /** Closes the file (never the process's streams); later writes are dropped. */
   close(): Promise<void> {
     this.#write = undefined;
-    const close = this.#close;
-    this.#close = () => {};
-    close();
-    return Promise.resolve();
+    return this.#ready.then(() => {
+      const close = this.#close;
+      this.#close = () => {};
+      close();
+    });
   }
 }

@@ -23,6 +23,7 @@ import { FoldTable } from "../_fold_table.ts";
 import type { Logger } from "../logger.ts";
 import { platform } from "../_platform.ts";
 import type { Transport, TransportContext } from "../transports/transport.ts";
+import { valueText } from "./_ascii_value.ts";
 import { type Appended, DatagramBuffer } from "./_datagram_buffer.ts";
 import { Delivery } from "./_delivery.ts";
 import { DeliveryReport } from "./_delivery_report.ts";
@@ -193,7 +194,7 @@ export class LineWriter implements Writer {
     // The meters' fast path: the prefix's bytes are copied and the value formatted straight into the open datagram.
     // It is #append() written out, which saves Bun a call per update.
     offerValuePath(this, (prefix, value) => {
-      if (this.#slowPath) return this.write(prefix.text + value);
+      if (this.#slowPath) return this.write(prefix.text + valueText(value));
       const appended = buffer.append(prefix.bytes, value);
       if (appended === "ok") this.#afterWrite();
       else this.#notAppended(appended, prefix.bytes, value);

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { defaultLogger, type Logger } from "../logger.ts";
+import { defaultLogger, levelFiltered, type Logger } from "../logger.ts";
 
 /**
  * Receives protocol lines from meters and delivers them to an output location.
@@ -53,9 +53,9 @@ export interface WriterOptions {
   logLines?: boolean;
 }
 
-/** The logger a writer uses: the configured one or the default. */
+/** The logger a writer uses: the configured one (whose calls never throw) or the default. */
 export function writerLogger(options: WriterOptions): Logger {
-  return options.logger ?? defaultLogger();
+  return options.logger === undefined ? defaultLogger() : levelFiltered(options.logger, "debug");
 }
 
 /** A per-line debug hook when `logLines` is set, decided once at construction. */

@@ -7,5 +7,6 @@
 
 /** A received location as error messages show it: a string quoted, anything else with its type. */
 export function received(location: unknown): string {
-  return typeof location === "string" ? JSON.stringify(location) : `${String(location)} (${typeof location})`;
+  if (typeof location === "string") return JSON.stringify(location);
+  return `${typeof location === "bigint" ? `${location}n` : String(location)} (${typeof location})`;
 }

@@ -39,3 +39,12 @@ test("Counter.increment(undefined) counts one, like increment()", () => {
   const lines = linesOf((writer) => new Counter(ID, writer), (counter) => counter.increment(undefined));
   assert.deepEqual(lines, ["c:counter:1"]);
 });
+
+test("Counter.add() is increment() under spectator-js's name", () => {
+  const lines = linesOf((writer) => new Counter(ID, writer), (counter) => {
+    counter.add();
+    counter.add(2.5);
+    counter.add(-1);
+  });
+  assert.deepEqual(lines, ["c:counter:1", "c:counter:2.5"]);
+});

@@ -11,3 +11,8 @@ test("MaxGauge.set() writes every value offered, zero and negatives included", (
   });
   assert.deepEqual(lines, ["m:max_gauge:0", "m:max_gauge:17", "m:max_gauge:-5"]);
 });
+
+test("MaxGauge.update() is set() under spectator-js's name", () => {
+  const lines = linesOf((writer) => new MaxGauge(new MeterId("max_gauge"), writer), (gauge) => gauge.update(17));
+  assert.deepEqual(lines, ["m:max_gauge:17"]);
+});

@@ -13,11 +13,14 @@ import { join } from "node:path";
 import process from "node:process";
 import { after, before, test } from "node:test";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { waitUntil } from "../helpers/wait_until.mjs";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 const denoJson = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
 const bun = join(root, "node_modules/.bin/bun");
 const tsc = join(root, "node_modules/.bin/tsc");
+/** The TypeScript compilers a consumer may use: 7 (the project's own) and 5 (the typescript5 alias). */
+const compilers = { "TypeScript 7": tsc, "TypeScript 5": join(root, "node_modules/typescript5/bin/tsc") };
 // The npm_* variables of an enclosing `npm run` (prefix, cache, ...) must not steer the consumer's npm.
 const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_/i.test(name)));
 
@@ -100,7 +103,7 @@ test("a Bun program imports the package by name and sends a counter and a timer 
 
 test("spectator-agent --help prints the usage", async () => {
   const { stdout } = await succeed(agentBin, ["--help"]);
-  assert.match(stdout, /^Usage: /);
+  assert.match(stdout, /^Usage: spectator-agent \[options\]\n/);
   assert.match(stdout, /--port N/);
 });
 
@@ -164,10 +167,7 @@ test("spectator-agent --ui serves the live view's assets from the installed pack
   assert.equal(code, 0, stderr);
 });
 
-test("a TypeScript program type-checks against the installed declarations, and a wrong call does not", async () => {
-  writeFileSync(
-    join(project, "consumer.ts"),
-    `import { main } from "@spectator/client/cli";
+const CONSUMER_TS = `import { main } from "@spectator/client/cli";
 import { Config, type MemoryWriter, Registry } from "@spectator/client";
 import { instrumentHandler } from "@spectator/client/ipc";
 import { type RuntimeMetrics, startRuntimeMetrics } from "@spectator/client/runtime-metrics";
@@ -181,8 +181,10 @@ const response: Response | Promise<Response> = handler(new Request("http://local
 const lines: string[] = (registry.writer() as MemoryWriter).get();
 const exitCode: Promise<number> = main(["--help"]);
 console.log(response, lines, exitCode);
-`,
-  );
+`;
+
+test("a TypeScript program type-checks against the installed declarations, and a wrong call does not", async () => {
+  writeFileSync(join(project, "consumer.ts"), CONSUMER_TS);
   writeFileSync(
     join(project, "wrong.ts"),
     `import { Registry } from "@spectator/client";
@@ -208,6 +210,28 @@ new Registry().counter(42);
   assert.notEqual(wrong.code, 0, "tsc accepted counter(42)");
   assert.match(wrong.stdout, /wrong\.ts\(3,\d+\): error TS2345: Argument of type 'number'/);
 });
+
+for (const [compiler, bin] of Object.entries(compilers)) {
+  for (const target of [undefined, "es2022"]) {
+    const shown = target === undefined ? "the default target" : `target ${target}`;
+    test(`a strict ${compiler} project without @types/node type-checks the declarations (nodenext, ${shown})`, async () => {
+      const name = `no-node-types-${compiler.replace(/\W/g, "")}-${target ?? "default"}`;
+      writeFileSync(join(project, `${name}.ts`), CONSUMER_TS);
+      const compilerOptions = {
+        strict: true,
+        noEmit: true,
+        module: "nodenext",
+        moduleResolution: "nodenext",
+        types: [],
+        skipLibCheck: false,
+        ...(target === undefined ? {} : { target }),
+      };
+      writeFileSync(join(project, `${name}.json`), JSON.stringify({ compilerOptions, files: [`${name}.ts`] }));
+      const { code, stdout, stderr } = await run(process.execPath, [bin, "-p", `${name}.json`]);
+      assert.equal(code, 0, stdout + stderr);
+    });
+  }
+}
 
 /**
  * Runs the consumer program with a runtime in the project and checks what it sends to a UDP socket on 127.0.0.1 and
@@ -271,13 +295,4 @@ async function succeed(command, args, options) {
     `${shown} exited with ${result.code ?? result.signal}:\n${result.stdout}${result.stderr}`,
   );
   return result;
-}
-
-/** Waits until `condition()` holds, checking every 5 ms, and fails with `message()` after `timeoutMs`. */
-async function waitUntil(condition, message, timeoutMs = 5_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) assert.fail(message());
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }

@@ -13,20 +13,21 @@ const buffer = new Uint8Array(START + 64 + 16);
 
 /**
  * Writes `value` at {@linkcode START} into a buffer of sentinels and checks
- * that the bytes are exactly `String(value)`'s, that nothing outside them
- * changed, and that no more than `MAX_NUMBER_CHARS` were used. Compares
+ * that the bytes are exactly `String(value)`'s (`-0` with its sign, as
+ * spectator-py's `-0.0`), that nothing outside them changed, and that no
+ * more than `MAX_NUMBER_CHARS` were used. Compares
  * by hand and asserts only on a mismatch, so that many values stay fast.
  */
 function checkSpelling(value: number): void {
   buffer.fill(SENTINEL);
   const end = writeAsciiValue(buffer, START, value);
-  const expected = String(value);
+  const expected = Object.is(value, -0) ? "-0" : String(value);
   let ok = end - START === expected.length && end - START <= MAX_NUMBER_CHARS;
   for (let i = 0; ok && i < expected.length; i++) ok = buffer[START + i] === expected.charCodeAt(i);
   for (let i = 0; ok && i < START; i++) ok = buffer[i] === SENTINEL;
   for (let i = end; ok && i < buffer.length; i++) ok = buffer[i] === SENTINEL;
   if (ok) return;
-  const what = Object.is(value, -0) ? "-0" : expected;
+  const what = expected;
   assert.deepEqual(decoder.decode(buffer.subarray(START, end)), expected, what);
   assert.ok(end - START <= MAX_NUMBER_CHARS, `${what}: ${end - START} bytes, MAX_NUMBER_CHARS ${MAX_NUMBER_CHARS}`);
   assert.deepEqual(

@@ -11,7 +11,7 @@ function text(buffer: DatagramBuffer): string {
   return decoder.decode(buffer.seal().bytes);
 }
 
-test("DatagramBuffer joins lines with \\n and spells numbers as String() does", () => {
+test("DatagramBuffer joins lines with \\n and spells numbers as String() does, -0 with its sign", () => {
   const buffer = new DatagramBuffer(1024, 1 << 20);
   const prefix = encoder.encode("g:queue:");
   for (const value of [0, -0, 7, 4294967295, 4294967296, -1, 0.5, 1e-7, 1e21, NaN, -Infinity]) {
@@ -19,7 +19,7 @@ test("DatagramBuffer joins lines with \\n and spells numbers as String() does", 
   }
   assert.equal(
     text(buffer),
-    ["0", "0", "7", "4294967295", "4294967296", "-1", "0.5", "1e-7", "1e+21", "NaN", "-Infinity"]
+    ["0", "-0", "7", "4294967295", "4294967296", "-1", "0.5", "1e-7", "1e+21", "NaN", "-Infinity"]
       .map((v) => `g:queue:${v}`).join("\n"),
   );
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import process from "node:process";
 import { test } from "node:test";
 import { Config, FileWriter, Registry } from "../../mod.ts";
 import { CollectingLogger } from "../helpers/collecting_logger.ts";
@@ -77,6 +78,48 @@ test("A file:// location in a missing directory throws at Registry construction,
       assert.ok(error.message.includes(`file://${file}`), error.message);
       return true;
     });
+  });
+});
+
+/** Runs `make` as on Node 20.0-20.15, which have no `process.getBuiltinModule`. */
+function withoutGetBuiltinModule<T>(make: () => T): T {
+  const saved = process.getBuiltinModule;
+  (process as { getBuiltinModule?: unknown }).getBuiltinModule = undefined;
+  try {
+    return make();
+  } finally {
+    process.getBuiltinModule = saved;
+  }
+}
+
+test("Location file:// works without process.getBuiltinModule (Node 20.0-20.15)", async () => {
+  await inTempDir(async (dir) => {
+    const file = path.join(dir, "metrics.txt");
+    fs.writeFileSync(file, "existing\n");
+    const registry = withoutGetBuiltinModule(() => fileRegistry(file));
+    registry.counter("counter").increment();
+    registry.gauge("gauge").set(42);
+    await registry.flush();
+    assert.equal(fs.readFileSync(file, "utf8"), "existing\nc:counter:1\ng:gauge:42\n");
+    registry.counter("counter").increment(2);
+    await registry.close();
+    registry.counter("counter").increment(3);
+    await registry.close();
+    assert.equal(fs.readFileSync(file, "utf8"), "existing\nc:counter:1\ng:gauge:42\nc:counter:2\n");
+  });
+});
+
+test("Without process.getBuiltinModule, a file:// location in a missing directory logs an error naming the path", async () => {
+  await inTempDir(async (dir) => {
+    const file = path.join(dir, "missing", "metrics.txt");
+    const logger = new CollectingLogger();
+    const writer = withoutGetBuiltinModule(() => new FileWriter({ path: file }, { logger }));
+    writer.write("c:counter:1");
+    await writer.close();
+    const [error, ...others] = logger.messages("error");
+    assert.equal(others.length, 0);
+    assert.ok(error.includes(`cannot open file://${file} for appending`), error);
+    assert.equal(fs.existsSync(file), false);
   });
 });
 

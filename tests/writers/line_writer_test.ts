@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { LineWriter, type TransportContext } from "../../mod.ts";
+import { valueText } from "../../src/writers/_ascii_value.ts";
 import { type EncodedPrefix, encodePrefix } from "../../src/writers/_value_path.ts";
 import { CollectingLogger } from "../helpers/collecting_logger.ts";
 import { codeError, deferred, type Harness, harness, type Outcome, writeValue } from "../helpers/fake_transport.ts";
@@ -488,7 +489,7 @@ async function writeMixed(mixed: Harness, plain: Harness, seed: number, maxDatag
   for (let i = 0; i < 6000; i++) {
     const prefix = prefixes[Math.floor(next() * prefixes.length)];
     const value = randomValue(next);
-    const line = prefix.text + value;
+    const line = prefix.text + valueText(value);
     if (next() < 0.7) writeValue(mixed.writer, prefix, value);
     else mixed.writer.write(line);
     plain.writer.write(line);
@@ -544,7 +545,7 @@ test("The LineWriter's value path drops and counts lines past maxPendingBytes as
   const write = (values: (number | string)[]) => {
     for (const value of values) {
       writeValue(byValue.writer, prefix, value);
-      byLine.writer.write(prefix.text + value);
+      byLine.writer.write(prefix.text + valueText(value));
     }
   };
   write(values.slice(0, 5));
@@ -563,12 +564,22 @@ test("The LineWriter's value path drops and counts lines past maxPendingBytes as
   assert.match(byValue.logger.messages("warn")[0], /more than maxPendingBytes=100 are waiting/);
   ready.resolve();
   await Promise.all([byValue.writer.flush(), byLine.writer.flush()]);
-  assert.deepEqual(byValue.texts().join("\n").split("\n"), values.slice(0, 10).map((v) => `c:m:${v}`));
+  assert.deepEqual(byValue.texts().join("\n").split("\n"), values.slice(0, 10).map((v) => `c:m:${valueText(v)}`));
   assert.deepEqual(byValue.writer.stats(), byLine.writer.stats());
   writeValue(byValue.writer, prefix, 0.5);
   await byValue.writer.flush();
   assert.equal(byValue.texts().at(-1), "c:m:0.5", "once drained, values are accepted again");
   await Promise.all([byValue.writer.close(), byLine.writer.close()]);
+});
+
+test("LineWriter writes -0 with its sign, as spectator-py writes -0.0, whether lines are logged or not", async () => {
+  for (const logLines of [false, true]) {
+    const h = harness("sync", { logLines });
+    writeValue(h.writer, encodePrefix("g:gauge:"), -0);
+    await h.writer.flush();
+    assert.deepEqual(h.texts(), ["g:gauge:-0"], `logLines ${logLines}`);
+    await h.writer.close();
+  }
 });
 
 /**
@@ -588,7 +599,7 @@ async function fillThenWrite(fill: number, value: number | string, newDatagram: 
   byLine.writer.write(first);
   if (newDatagram) await tick();
   writeValue(byValue.writer, prefix, value);
-  byLine.writer.write(prefix.text + value);
+  byLine.writer.write(prefix.text + valueText(value));
   const what = `fill ${fill}, value ${value}, ${newDatagram ? "a new datagram" : "the same datagram"}`;
   assert.deepEqual(byValue.writer.stats(), byLine.writer.stats(), what);
   ready.resolve();
@@ -641,7 +652,7 @@ test("The LineWriter's value path logs the same debug line as write() with logLi
   ], ["g:d:", -0]];
   for (const [text, value] of lines) {
     writeValue(byValue.writer, encodePrefix(text), value);
-    byLine.writer.write(text + value);
+    byLine.writer.write(text + valueText(value));
   }
   await Promise.all([byValue.writer.close(), byLine.writer.close()]);
   writeValue(byValue.writer, encodePrefix("c:late:"), 1);
@@ -650,7 +661,7 @@ test("The LineWriter's value path logs the same debug line as write() with logLi
     "spectator.writer: write line=c:a:1",
     "spectator.writer: write line=g,60:b:0.5",
     "spectator.writer: write line=U:c:18446744073709551615",
-    "spectator.writer: write line=g:d:0",
+    "spectator.writer: write line=g:d:-0",
     "spectator.writer: write line=c:late:1",
   ]);
   assert.deepEqual(byValue.logger.messages("debug"), byLine.logger.messages("debug"));
