@@ -15,6 +15,7 @@ import {
   DEFAULT_MAX_DATAGRAM_BYTES,
   DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_METER_CACHE_SIZE,
+  MAX_DATAGRAM_BYTES,
 } from "./_defaults.ts";
 import { platform } from "./_platform.ts";
 import type { TransportFactory } from "./transports/transport.ts";
@@ -252,7 +253,7 @@ export class Config {
       "maxDatagramBytes",
       orDefault(options.maxDatagramBytes, DEFAULT_MAX_DATAGRAM_BYTES),
       512,
-      65507,
+      MAX_DATAGRAM_BYTES,
     );
     this.maxPendingBytes = checkInteger(
       "maxPendingBytes",

@@ -18,6 +18,7 @@ import {
   DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_RECONNECT_DELAY_MS,
   DEFAULT_STALL_MS,
+  MAX_DATAGRAM_BYTES,
 } from "../_defaults.ts";
 import { FoldTable } from "../_fold_table.ts";
 import type { Logger } from "../logger.ts";
@@ -169,6 +170,12 @@ export class LineWriter implements Writer {
    */
   constructor(connect: (context: TransportContext) => Transport | Promise<Transport>, options: LineWriterOptions) {
     const maxDatagramBytes = options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES;
+    // Past UDP's limit over IPv4, and too close to the 64 KiB a SpectatorD Unix socket reads (more corrupts it).
+    if (!(maxDatagramBytes >= 1 && maxDatagramBytes <= MAX_DATAGRAM_BYTES)) {
+      throw new RangeError(
+        `Cannot create LineWriter: maxDatagramBytes must be from 1 to ${MAX_DATAGRAM_BYTES}: received ${maxDatagramBytes}`,
+      );
+    }
     const maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
     this.logger = writerLogger(options);
     this.#bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
@@ -225,7 +232,7 @@ export class LineWriter implements Writer {
    * so `flush()` and `close()` return promptly even when the agent is down.
    */
   flush(): Promise<void> {
-    this.#fold?.drain();
+    this.#drainFolded();
     this.#sendOpen();
     return this.#delivery.flush();
   }
@@ -269,7 +276,7 @@ export class LineWriter implements Writer {
   /** The first update waits in the fold table: it becomes a line when the open datagram would leave. */
   #folding(): void {
     // After close(), a folded update is dropped like any other write.
-    if (this.#closing !== undefined) return this.#fold!.drain();
+    if (this.#closing !== undefined) return this.#drainFolded();
     this.#afterWrite();
   }
 
@@ -304,7 +311,7 @@ export class LineWriter implements Writer {
       if (this.#buffer.pendingBytes > 0 || this.#fold?.pending) void this.flush();
     });
     const removeExit = platform().onExit(() => {
-      this.#fold?.drain();
+      this.#drainFolded();
       this.#sendOpen();
       this.#delivery.sendBeforeExit();
     });
@@ -328,8 +335,24 @@ export class LineWriter implements Writer {
   #release(): void {
     if (this.#buffer.length === 0 && this.#fold?.pending !== true) return this.#delivery.resume();
     if (this.#delivery.waiting) return this.#delivery.wake();
-    this.#fold?.drain();
+    this.#drainFolded();
     this.#sendOpen();
+  }
+
+  /**
+   * Writes one line per folded id into the open datagram. These lines pass
+   * maxPendingBytes (they are bounded by the number of ids instead), so that
+   * samples waiting for the socket never cost a counted total.
+   */
+  #drainFolded(): void {
+    const fold = this.#fold;
+    if (fold === undefined || !fold.pending) return;
+    this.#buffer.bounded = false;
+    try {
+      fold.drain();
+    } finally {
+      this.#buffer.bounded = true;
+    }
   }
 
   /**
