@@ -50,7 +50,6 @@ import {
   runProcess,
   RUNTIMES,
 } from "./_processes.mjs";
-import { findSpectatordBinary, startSpectatord } from "./_spectatord.mjs";
 
 const quick = flag("quick");
 const settings = {
@@ -172,7 +171,7 @@ async function trial(agent, sender, rate, seconds) {
 
 async function measuredTrial(agent, sender, rate, seconds) {
   const before = await agent.parsedCount();
-  const agentCpu = agent.cpuSeconds();
+  const agentCpu = cpuSeconds(agent.pid);
   const senderCpu = cpuSeconds(sender.pid);
   const start = Date.now();
   const sent = await sender.request(`run ${Math.round(rate)} ${Math.round(seconds * 1000)}`);
@@ -191,7 +190,7 @@ async function measuredTrial(agent, sender, rate, seconds) {
     achievedRate: sent.updates / (sent.sendMs / 1000),
     kept,
     pass: kept && delivered >= settings.passShare * expected,
-    agentCpuShare: (agent.cpuSeconds() - agentCpu) / wallSeconds,
+    agentCpuShare: (cpuSeconds(agent.pid) - agentCpu) / wallSeconds,
     senderCpuShare: (cpuSeconds(sender.pid) - senderCpu) / (sent.sendMs / 1000 + sent.flushMs / 1000),
   };
 }
@@ -228,7 +227,7 @@ async function ladder(binary, run) {
   };
   const start = async () => {
     await stop();
-    agent = await startSpectatord(binary);
+    agent = await startSpectatord({ binary });
     sender = await startSender(run, locationOf(agent, run.route));
     return sender.ready;
   };
@@ -319,7 +318,7 @@ async function burstRun(agent, run, fallbacks) {
   const { result, error } = lastJson(outcome, BURST_TIMEOUT_MS);
   if (error) return { ...run, error };
   for (const phase of ["startup", "warm"]) {
-    const read = async () => (await agent.counter("bench.burst", { phase, run: tag })) ?? 0;
+    const read = async () => (await agent.value("counters", "bench.burst", { phase, run: tag })) ?? 0;
     result[phase].agentCount = (await settled(read, settings.updates)).value;
   }
   log(`burst ${tag}: startup ${result.startup.agentCount}, warm ${result.warm.agentCount} of ${settings.updates}`);
@@ -330,16 +329,18 @@ async function burstRun(agent, run, fallbacks) {
 
 const started = Date.now();
 const info = machine();
+if (!buildDist()) {
+  console.error("bench:e2e: the build failed");
+  process.exit(1);
+}
+/** The real agent's runner, shared with the test tier (scripts/spectatord/agent.ts), built. */
+const { findSpectatordBinary, startSpectatord } = await import(join(root, "dist/scripts/spectatord/agent.js"));
 const found = findSpectatordBinary();
 if (found.error) {
   console.error(`bench:e2e: ${found.error}`);
   process.exit(1);
 }
 log(`SpectatorD: ${found.binary} (from ${found.source}); load average ${info.loadAverage}`);
-if (!buildDist()) {
-  console.error("bench:e2e: the build failed");
-  process.exit(1);
-}
 /** bench/_spectator_js.ts, built: what to say when spectator-js is not there. */
 const { SPECTATOR_JS_MISSING } = await import(join(root, "dist/bench/_spectator_js.js"));
 const throughput = [];
@@ -348,7 +349,7 @@ if (only !== "burst") {
 }
 const bursts = [];
 if (only !== "throughput") {
-  const agent = await startSpectatord(found.binary);
+  const agent = await startSpectatord({ binary: found.binary });
   log(`agent for the bursts: pid ${agent.pid}, udp ${agent.port}, ${agent.socketPath}`);
   try {
     const fallbacks = new Map(

@@ -10,7 +10,7 @@ import { Config, type LineWriter, type LineWriterStats, Registry } from "../../m
 import { CollectingLogger } from "../helpers/collecting_logger.ts";
 import { withEnv } from "../helpers/env.ts";
 import { forceGc } from "../helpers/gc.ts";
-import { type Spectatord, startSpectatord } from "../helpers/spectatord.ts";
+import { type Spectatord, startSpectatord } from "../../scripts/spectatord/agent.ts";
 import { settledValue } from "./agent_view.ts";
 import { routesHere, runtimeMode } from "./routes.ts";
 

@@ -9,7 +9,7 @@
 import process from "node:process";
 import { platform } from "../../src/_platform.ts";
 import { denoDatagramApi } from "../../src/transports/_deno_udp.ts";
-import type { Spectatord } from "../helpers/spectatord.ts";
+import type { Spectatord } from "../../scripts/spectatord/agent.ts";
 
 /** How the client reaches its sockets in this process. */
 export type RuntimeMode = "deno libc" | "deno sockets" | "bun" | "node";
