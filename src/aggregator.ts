@@ -16,9 +16,10 @@ export type { Aggregation } from "./_fold_table.ts";
 
 /**
  * Collects updates per id and writes one line per id and interval: at the
- * end of each interval, on {@linkcode flush}, on {@linkcode close}, and at
- * natural process exit. The interval timer runs only while updates wait and
- * never keeps the process alive.
+ * end of each interval, on {@linkcode flush}, on {@linkcode close}, and as
+ * the process ends (naturally, or by `process.exit()`, when the writer can
+ * still send synchronously). The interval timer runs only while updates wait
+ * and never keeps the process alive.
  *
  * @example Sum a hot counter
  * ```ts
@@ -41,7 +42,7 @@ export class Aggregator {
   /** The tables holding updates, in the order they first got one. */
   #pending: FoldTable[] = [];
   #cancelTimer: (() => void) | undefined;
-  #removeExitHook: (() => void) | undefined;
+  #removeExitHooks: (() => void) | undefined;
 
   /**
    * Creates an aggregator that flushes every `intervalMs` while updates wait.
@@ -50,7 +51,13 @@ export class Aggregator {
    */
   constructor(intervalMs: number) {
     this.#intervalMs = intervalMs;
-    this.#removeExitHook = platform().onNaturalExit(() => this.flush());
+    // Registered before any writer's: what they flush reaches the writers before they send as the process ends.
+    const removeNatural = platform().onNaturalExit(() => this.flush());
+    const removeExit = platform().onExit(() => this.flush());
+    this.#removeExitHooks = () => {
+      removeNatural();
+      removeExit();
+    };
   }
 
   /**
@@ -84,8 +91,8 @@ export class Aggregator {
   /** Flushes and stops: no more timer, no exit hook. */
   close(): void {
     this.flush();
-    this.#removeExitHook?.();
-    this.#removeExitHook = undefined;
+    this.#removeExitHooks?.();
+    this.#removeExitHooks = undefined;
   }
 
   /** A table got its first waiting update: it is drained at the end of the interval. */
