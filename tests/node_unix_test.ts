@@ -2,15 +2,13 @@
 // project), through src/transports/_node_unix.ts. On Deno and Bun the package is never loaded: they have routes of
 // their own, and these tests are skipped.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { test } from "node:test";
-import { loadUnixSocketPackage } from "../src/transports/_node_unix.ts";
-import { connectNodeUnix } from "../src/transports/_node_unix.ts";
+import { connectNodeUnix, loadUnixSocketPackage } from "../src/transports/_node_unix.ts";
 import { exitFixtureLines } from "./helpers/child_delivery.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import { CLEAN_SPECTATOR_ENV } from "./helpers/env.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
-import { listenUnix, tempSocketDir } from "./helpers/unix_listener.ts";
+import { assertUnixErrorCodes, listenUnix, tempSocketDir } from "./helpers/unix_listener.ts";
 import { platform } from "../src/_platform.ts";
 
 const onNode = platform().runtime === "node";
@@ -64,20 +62,11 @@ test("connectNodeUnix() sends a view's bytes, says the socket keeps the process 
 
   await t.test("a missing path is ENOENT, a socket file nobody listens on or a plain file ECONNREFUSED", async () => {
     const dir = tempSocketDir();
-    const transport = connectNodeUnix(dir.path(), context, DgramSocket);
     try {
-      assert.throws(() => transport.send(encoder.encode("c:x:1")), { code: "ENOENT" });
-      const listener = await listenUnix(dir.path());
-      await listener.close();
-      assert.throws(() => transport.send(encoder.encode("c:x:1")), { code: "ECONNREFUSED" });
-      writeFileSync(dir.path("file"), "not a socket");
-      const toFile = connectNodeUnix(dir.path("file"), context, DgramSocket);
-      assert.throws(() => toFile.send(encoder.encode("c:x:1")), { code: "ECONNREFUSED" });
-      await toFile.close();
+      const transport = await assertUnixErrorCodes(dir, (path) => connectNodeUnix(path, context, DgramSocket));
       await transport.close();
       assert.throws(() => transport.send(encoder.encode("c:x:1")), /Cannot send to unix:.*closed \(EOTHER\)/);
     } finally {
-      await transport.close();
       dir.remove();
     }
   });
