@@ -80,12 +80,26 @@ const BURST_TIMEOUT_MS = 120_000;
 const SETTLE_QUIET_MS = 300;
 const SETTLE_LIMIT_MS = 10_000;
 
-/** The throughput runs: client, runtime, route. spectator-js runs on Node, where its Unix writer's native package loads. */
+/**
+ * The throughput runs: client, runtime, route, and the sender's client arguments. Ours runs with its default (folding)
+ * and with `fold: false` (every update a line, as spectator-js sends). spectator-js runs on Node, where its Unix
+ * writer's native package loads.
+ */
 const THROUGHPUT_RUNS = [
-  ...["node", "bun", "deno", "deno-unstable"].flatMap((runtime) =>
-    ["udp", "unix"].map((route) => ({ client: "spectator", runtime, route }))
-  ),
-  ...(spectatorJsDir ? ["udp", "unix"].map((route) => ({ client: "spectator-js", runtime: "node", route })) : []),
+  ...[["spectator", ["--client", "spectator"]], ["spectator-fold-off", ["--client", "spectator", "--fold", "off"]]]
+    .flatMap(([client, args]) =>
+      ["node", "bun", "deno", "deno-unstable"].flatMap((runtime) =>
+        ["udp", "unix"].map((route) => ({ client, args, runtime, route }))
+      )
+    ),
+  ...(spectatorJsDir
+    ? ["udp", "unix"].map((route) => ({
+      client: "spectator-js",
+      args: ["--client", "spectator-js"],
+      runtime: "node",
+      route,
+    }))
+    : []),
 ];
 const BURST_RUNS = ["node", "bun", "deno", "deno-unstable"].flatMap((runtime) =>
   ["udp", "unix"].map((route) => ({ runtime, route }))
@@ -120,8 +134,7 @@ function locationOf(agent, route) {
 async function startSender(run, location) {
   const command = [
     ...RUNTIMES[run.runtime].command("bench/e2e_sender.ts"),
-    "--client",
-    run.client,
+    ...run.args,
     "--location",
     location,
     "--ids",
@@ -294,7 +307,7 @@ async function ladder(binary, run) {
 
 /** Whether a client on a runtime reaches the agent over a route, asked of a sender (its probe line tells). */
 async function routeFallback(agent, run) {
-  const sender = await startSender({ client: "spectator", ...run }, locationOf(agent, run.route));
+  const sender = await startSender({ args: ["--client", "spectator"], ...run }, locationOf(agent, run.route));
   await sender.quit();
   return sender.ready.fallback ?? sender.ready.error ?? undefined;
 }
