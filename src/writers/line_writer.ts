@@ -286,9 +286,13 @@ export class LineWriter implements Writer {
     if (this.#bufferSize === 0) {
       if (!this.#turnEndQueued) {
         this.#turnEndQueued = true;
+        // Lines the release itself writes (folded ones) leave with it, without queueing another release.
         queueMicrotask(() => {
-          this.#release();
-          this.#turnEndQueued = false;
+          try {
+            this.#release();
+          } finally {
+            this.#turnEndQueued = false;
+          }
         });
       }
     } else if (this.#buffer.length >= this.#bufferSize) {
