@@ -22,6 +22,8 @@
  */
 export type Aggregation = "sum" | "last" | "max";
 
+import type { EncodedPrefix, ValuePath } from "./writers/_value_path.ts";
+
 /** Writes a combined value as one line. */
 export type Emit = (value: number | string) => void;
 
@@ -38,7 +40,11 @@ class Slot {
   /** Updates since the last drain; 0 when nothing waits. */
   updates = 0;
 
-  constructor(readonly emit: Emit) {}
+  /**
+   * @param emit writes the line, when the table has no sink
+   * @param prefix the line prefix the table's sink writes with, if any
+   */
+  constructor(readonly emit: Emit, readonly prefix: EncodedPrefix | undefined) {}
 }
 
 /**
@@ -65,6 +71,7 @@ class Slot {
  */
 export class FoldTable {
   readonly #onPending: () => void;
+  readonly #sink: ValuePath | undefined;
   readonly #slots = new Map<string, WeakRef<Slot>>();
   readonly #forget = new FinalizationRegistry<string>((key) => {
     if (this.#slots.get(key)?.deref() === undefined) this.#slots.delete(key);
@@ -75,9 +82,13 @@ export class FoldTable {
   /**
    * @param onPending called when an update waits and nothing did before it
    *   (since the last drain): the owner schedules the drain
+   * @param sink writes the lines of the slots that have a prefix, in place of
+   *   their `emit`: one function for every id (a writer's value path), so a
+   *   drain touches no meter's own state
    */
-  constructor(onPending: () => void) {
+  constructor(onPending: () => void, sink?: ValuePath) {
     this.#onPending = onPending;
+    this.#sink = sink;
   }
 
   /** Whether updates wait to be written. */
@@ -102,9 +113,10 @@ export class FoldTable {
    * @param key the meter's line prefix, `<symbol>:<id>:`, which names its type and id
    * @param aggregation how updates combine
    * @param emit writes a combined value as one line; the first meter's is kept
+   * @param prefix the same prefix encoded, for the table's sink
    */
-  updater(key: string, aggregation: Aggregation, emit: Emit): Emit {
-    const slot = this.#slot(key, emit);
+  updater(key: string, aggregation: Aggregation, emit: Emit, prefix?: EncodedPrefix): Emit {
+    const slot = this.#slot(key, emit, prefix);
     switch (aggregation) {
       case "sum":
         return (value) => {
@@ -147,14 +159,20 @@ export class FoldTable {
       const value = slot.text ?? slot.value;
       slot.text = undefined;
       slot.value = 0;
-      slot.emit(value);
+      this.#write(slot, value);
     }
   }
 
-  #slot(key: string, emit: Emit): Slot {
+  #write(slot: Slot, value: number | string): void {
+    const sink = this.#sink;
+    if (sink !== undefined && slot.prefix !== undefined) sink(slot.prefix, value);
+    else slot.emit(value);
+  }
+
+  #slot(key: string, emit: Emit, prefix: EncodedPrefix | undefined): Slot {
     let slot = this.#slots.get(key)?.deref();
     if (slot === undefined) {
-      slot = new Slot(emit);
+      slot = new Slot(emit, prefix);
       this.#slots.set(key, new WeakRef(slot));
       this.#forget.register(slot, key);
     }
@@ -168,7 +186,7 @@ export class FoldTable {
   /** A sum that would overflow to Infinity: what was collected is written, and the sum starts again. */
   #restart(slot: Slot, value: number): void {
     this.#folded += slot.updates - 1;
-    slot.emit(slot.value);
+    this.#write(slot, slot.value);
     slot.value = value;
     slot.updates = 1;
   }

@@ -78,7 +78,7 @@ export abstract class Meter {
       this.#emit = options.aggregator.updater(this.#writer, this.#prefix.text, aggregation, emit);
     } else {
       // A writer that folds (a LineWriter) combines the updates of one id until its lines leave.
-      this.#emit = foldTable(this.#writer)?.updater(this.#prefix.text, aggregation, emit) ?? emit;
+      this.#emit = foldTable(this.#writer)?.updater(this.#prefix.text, aggregation, emit, this.#prefix) ?? emit;
     }
   }
 

@@ -28,7 +28,7 @@ import { valueText } from "./_ascii_value.ts";
 import { type Appended, DatagramBuffer } from "./_datagram_buffer.ts";
 import { Delivery } from "./_delivery.ts";
 import { DeliveryReport } from "./_delivery_report.ts";
-import { offerValuePath } from "./_value_path.ts";
+import { offerValuePath, type ValuePath } from "./_value_path.ts";
 import { lineLogger, type Writer, writerLogger, type WriterOptions } from "./writer.ts";
 
 /**
@@ -197,15 +197,16 @@ export class LineWriter implements Writer {
       release: (bytes) => buffer.release(bytes),
       ready: () => this.#release(),
     });
-    this.#fold = options.fold === false ? undefined : new FoldTable(() => this.#folding());
     // The meters' fast path: the prefix's bytes are copied and the value formatted straight into the open datagram.
-    // It is #append() written out, which saves Bun a call per update.
-    offerValuePath(this, (prefix, value) => {
+    // It is #append() written out, which saves Bun a call per update. The fold table writes its lines through it too.
+    const writeValue: ValuePath = (prefix, value) => {
       if (this.#slowPath) return this.write(prefix.text + valueText(value));
       const appended = buffer.append(prefix.bytes, value);
       if (appended === "ok") this.#afterWrite();
       else this.#notAppended(appended, prefix.bytes, value);
-    }, this.#fold);
+    };
+    this.#fold = options.fold === false ? undefined : new FoldTable(() => this.#folding(), writeValue);
+    offerValuePath(this, writeValue, this.#fold);
   }
 
   /** Accepts one line; it is dropped and counted when the writer is closed, the line is too long, or too much is pending. */
