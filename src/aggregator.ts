@@ -8,7 +8,7 @@
  * @module
  */
 
-import { type Aggregation, type Emit, FoldTable } from "./_fold_table.ts";
+import { type Aggregation, FoldTable } from "./_fold_table.ts";
 import { platform } from "./_platform.ts";
 import type { Writer } from "./writers/writer.ts";
 
@@ -70,7 +70,12 @@ export class Aggregator {
    * @param aggregation how updates combine
    * @param emit writes the combined value to `writer` at flush time
    */
-  updater(writer: Writer, prefix: string, aggregation: Aggregation, emit: Emit): Emit {
+  updater(
+    writer: Writer,
+    prefix: string,
+    aggregation: Aggregation,
+    emit: (value: number | string) => void,
+  ): (value: number | string) => void {
     let table = this.#tables.get(writer);
     if (table === undefined) {
       const created = table = new FoldTable(() => this.#waiting(created));
