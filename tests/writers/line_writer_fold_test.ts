@@ -338,5 +338,8 @@ test("LineWriter's fold table holds one slot per id of a live meter, and forgets
     await tick(5);
   }
   assert.equal(table.size, 1, "only the kept meter's slot is left");
+  kept.increment(); // in use until here
+  await h.writer.flush();
+  assert.equal(lines(h).at(-1), "c:slots.kept:1");
   await h.writer.close();
 });
