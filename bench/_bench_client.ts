@@ -7,7 +7,7 @@
  */
 
 /** The clients the UDP benchmark can measure. */
-export type ClientKind = "spectator" | "spectator-js" | "hot-shots" | "hot-shots-buffered";
+export type ClientKind = "spectator" | "floor" | "spectator-js" | "hot-shots" | "hot-shots-buffered";
 
 /** The cases, in the order they run. */
 export type CaseName = "hot" | "tagged" | "distinct" | "timer" | "aggregated" | "burst";
@@ -16,7 +16,7 @@ export type CaseName = "hot" | "tagged" | "distinct" | "timer" | "aggregated" | 
 export const CASES: readonly CaseName[] = ["hot", "tagged", "distinct", "timer", "aggregated", "burst"];
 
 /** Every client. */
-export const CLIENTS: readonly ClientKind[] = ["spectator", "spectator-js", "hot-shots", "hot-shots-buffered"];
+export const CLIENTS: readonly ClientKind[] = ["spectator", "floor", "spectator-js", "hot-shots", "hot-shots-buffered"];
 
 /** The counter's name in every counter case. */
 export const COUNTER_NAME = "server.requestCount";

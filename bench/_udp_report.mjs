@@ -7,6 +7,7 @@ import { machineLines, RUNTIMES } from "./_processes.mjs";
 export const CLIENT_LABEL = {
   "spectator": "@spectator/client",
   "spectator-fold-off": "@spectator/client fold off",
+  "floor": "floor (a minimal folding client)",
   "spectator-js": "spectator-js",
   "hot-shots": "hot-shots",
   "hot-shots-buffered": "hot-shots 8K",
@@ -167,35 +168,33 @@ function targetsSection(byId, context) {
 
 function floorSection(byId, floors) {
   const rows = OUR_RUNTIMES.map(([runtime, floorRuntime]) => {
-    const floor = floors[floorRuntime];
+    const isolated = floors[floorRuntime];
     const ours = byId[`spectator/${runtime}`];
     const sjs = figure(byId[`spectator-js/${floorRuntime}`], "hot");
     const target = TARGETS.find((t) => t.case === "hot" && t.peer === "spectator-js" && t.runtimes.includes(runtime));
-    const cases = floor?.result?.nsPerOp;
-    // The floor of a folded hot counter: an addition per update, and a turn and a send per stretch.
-    const folded = cases?.add !== undefined && cases?.turn !== undefined ? cases.add + cases.turn : undefined;
+    const cases = isolated?.result?.nsPerOp;
+    const floor = figure(byId[`floor/${runtime}`], "hot");
     const whole = figure(ours, "hot");
     const bound = target && sjs !== undefined ? sjs * target.max : undefined;
-    const f = (name) => (floor?.error ? because("failed", floor.error) : ns(cases?.[name]));
+    const f = (name) => (isolated?.error ? because("failed", isolated.error) : ns(cases?.[name]));
     return [
       RUNTIMES[runtime].label,
       f("set"),
       f("meter"),
       f("add"),
-      f("turn"),
-      ns(folded),
+      ns(floor),
       ns(figure(ours, "hot", "syncNsPerOp")),
       ns(whole),
       ours?.result ? ns(ours.result.harnessNsPerOp) : "–",
-      whole !== undefined && folded !== undefined
-        ? `${ns(whole - folded)} (${(whole / folded).toFixed(1)}x the floor)`
+      whole !== undefined && floor !== undefined
+        ? `${ns(whole - floor)} (${(whole / floor).toFixed(2)}x the floor)`
         : "–",
       bound === undefined ? "–" : ns(bound),
-      bound === undefined || folded === undefined
+      bound === undefined || floor === undefined
         ? "–"
-        : folded >= bound
+        : floor >= bound
         ? "**the floor alone exceeds it**"
-        : `floor ${fraction(folded / bound)} of it`,
+        : `floor ${fraction(floor / bound)} of it`,
     ];
   });
   return [
@@ -207,8 +206,7 @@ function floorSection(byId, floors) {
         "`set` of the 44-byte prefix",
         "a line per update (meter/writer sketch)",
         "a folded update (an addition)",
-        "a turn and a send per 1000 updates",
-        "the floor, folding (addition + turn and send)",
+        "the floor: a minimal folding client, whole",
         "ours, inside the sync stretches",
         "ours, whole (with turns and sends)",
         "harness only",
@@ -219,14 +217,16 @@ function floorSection(byId, floors) {
       rows,
     ),
     "",
-    "From `bench/floor_bench.ts`, alone on each runtime (median of 7 rounds): `TypedArray.prototype.set` of the hot " +
-    "counter's prefix into a 60 KiB buffer; a sketch of the library's shape writing a line per update (a meter " +
-    "object calling a writer object with `#private` fields and the bound checks); the same shape folding (the meter " +
-    "adds its delta into its id's slot); and what a client that sends each turn's lines pays per turn, spread over " +
-    "a stretch of 1000 updates: one `setImmediate` turn and one send of a line-sized datagram over a connected UDP " +
-    "socket (`Bun.udpSocket` on Bun, `node:dgram` elsewhere) to a receiver in another process. The floor of the " +
-    "folded hot counter is the addition plus the turn and send; the gap is what the library and the harness add on " +
-    "top of it (the harness column is the cost of the stretches and turns alone). Deno's two routes share one floor.",
+    "The first three columns are from `bench/floor_bench.ts`, alone on each runtime (median of 7 rounds): " +
+    "`TypedArray.prototype.set` of the hot counter's prefix into a 60 KiB buffer; a sketch of the library's shape " +
+    "writing a line per update (a meter object calling a writer object with `#private` fields and the bound checks); " +
+    "the same shape folding (the meter adds its delta into its id's slot). The floor is measured in this benchmark, " +
+    "right after ours on the same receiver and in the same stretches and turns (`bench/_client_floor.ts`): an " +
+    "update adds into one slot, and the turn's first update queues a microtask that sends the slot's line as one " +
+    "datagram over a connected UDP socket (`Bun.udpSocket` on Bun, `node:dgram` elsewhere). What it costs beyond " +
+    "the additions is the machine's price of a turn and a send to a receiver in another process, which any client " +
+    "that sends what each turn wrote pays; the gap is what the library adds on top. Deno's two routes are compared " +
+    "with the same floor client (`node:dgram`).",
     "",
   ];
 }
@@ -391,7 +391,8 @@ export function udpReport(runs, context) {
   return [
     "# Per-update cost: @spectator/client vs spectator-js vs hot-shots",
     "",
-    `Each case: ${settings.rounds} timed rounds (after 1 warm-up) of ${count(settings.ops)} updates, made in ` +
+    `Each case: ${settings.rounds} timed rounds (after 1 warm-up) of ${count(settings.ops)} updates ` +
+    `(${count(settings.statsdOps)} for hot-shots, which sends a datagram per update), made in ` +
     `synchronous stretches of ${settings.stretch} with one event-loop turn after each; ns/op is the median round ` +
     "(stretches and turns, not the wait for delivery). Lines go over loopback UDP to a receiver in another process. " +
     `The burst is ${
@@ -409,7 +410,8 @@ export function udpReport(runs, context) {
     "",
     ...machineLines(info),
     `- receiver: Node, SO_RCVBUF ${bytes(context.receiver.rcvbuf)}`,
-    `- settings: ${count(settings.ops)} updates per round, stretches of ${settings.stretch}, ${settings.rounds} ` +
+    `- settings: ${count(settings.ops)} updates per round (hot-shots ${count(settings.statsdOps)}), ` +
+    `stretches of ${settings.stretch}, ${settings.rounds} ` +
     `timed rounds + 1 warm-up, burst ${count(settings.burst)}; @spectator/client with default options ` +
     "(maxPendingBytes 4 MiB) except the generous burst rows and the folding-off runs; spectator-js with its writer's " +
     "defaults; hot-shots with `maxBufferSize` 0 (default) or 8192 (8K)",

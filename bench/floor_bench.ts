@@ -25,14 +25,12 @@
  *   when every update writes a line;
  * - `add`: a folded update the way the library is shaped, a meter object's
  *   `increment(delta)` adding the delta into its id's slot: the floor of an
- *   update when updates of one id fold;
- * - `turn`: what a client that sends what each event-loop turn wrote pays per
- *   turn, spread over the bench's stretch of 1000 updates: one turn
- *   (`setImmediate`) and one send of a line-sized datagram over a connected
- *   UDP socket (`Bun.udpSocket` on Bun, `node:dgram` elsewhere) to a receiver
- *   in another process.
+ *   update when updates of one id fold.
  *
- * The floor of the folded hot counter is `add` + `turn`.
+ * The whole floor of a folded hot counter, with its event-loop turns and
+ * sends, is measured beside the library in the UDP benchmark
+ * (bench/_client_floor.ts), where the machine's cost of a send per turn is
+ * the same for both.
  *
  * Options: `--ops N` updates per round (1000000), `--rounds R` (7, after one
  * warm-up). It prints one JSON object: ns/op (median over the rounds) per case.
@@ -40,10 +38,7 @@
  * @module
  */
 
-import { spawn } from "node:child_process";
-import dgram from "node:dgram";
 import process from "node:process";
-import { setImmediate } from "node:timers";
 import { integerArgument } from "./_args.ts";
 import { COUNTER_NAME, METER_TAGS } from "./_bench_client.ts";
 import { runtime, runtimeVersion } from "./_runtime.ts";
@@ -164,60 +159,6 @@ const cases: Record<string, (n: number) => void> = {
   },
 };
 
-/** Updates per event-loop turn in the UDP benchmark's stretches. */
-const STRETCH = 1000;
-/** Turns per round of the `turn` case. */
-const TURNS = 2000;
-
-/** A UDP receiver in another process (node), which reads and drops; resolves with its port and a stop function. */
-async function receiver(): Promise<{ port: number; stop: () => void }> {
-  const script = `const s = require("node:dgram").createSocket("udp4"); s.on("message", () => {});
-    s.bind(0, "127.0.0.1", () => console.log(s.address().port));`;
-  const child = spawn("node", ["-e", script], { stdio: ["ignore", "pipe", "inherit"] });
-  const port = await new Promise<number>((resolve) => child.stdout!.once("data", (data) => resolve(Number(data))));
-  return { port, stop: () => child.kill() };
-}
-
-/** The fastest synchronous send this runtime has on a connected UDP socket to `port`. */
-async function connectedSend(port: number): Promise<{ send: (bytes: Uint8Array) => void; close: () => void }> {
-  const bun = (globalThis as { Bun?: { udpSocket(options: unknown): Promise<BunSocket> } }).Bun;
-  if (bun !== undefined) {
-    const socket = await bun.udpSocket({ hostname: "127.0.0.1", connect: { hostname: "127.0.0.1", port } });
-    return { send: (bytes) => void socket.send(bytes), close: () => socket.close() };
-  }
-  const socket = dgram.createSocket("udp4");
-  await new Promise<void>((resolve) => socket.bind(0, "127.0.0.1", () => socket.connect(port, "127.0.0.1", resolve)));
-  return { send: (bytes) => socket.send(bytes), close: () => socket.close() };
-}
-
-interface BunSocket {
-  send(bytes: Uint8Array): boolean;
-  close(): void;
-}
-
-/** ns per update of one turn and one send per stretch: the median of `rounds` rounds of TURNS turns. */
-async function turnAndSend(): Promise<number> {
-  const { port, stop } = await receiver();
-  const socket = await connectedSend(port);
-  const datagram = new Uint8Array(prefix.length + 1).fill(0x61);
-  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-  const perRound: number[] = [];
-  try {
-    for (let round = 0; round <= rounds; round++) {
-      const start = performance.now();
-      for (let t = 0; t < TURNS; t++) {
-        socket.send(datagram);
-        await turn();
-      }
-      if (round > 0) perRound.push(((performance.now() - start) * 1e6) / (TURNS * STRETCH));
-    }
-  } finally {
-    socket.close();
-    stop();
-  }
-  return median(perRound);
-}
-
 /** ns/op of `run`: the median of `rounds` rounds of `ops` calls, after one warm-up round. */
 function measure(run: (n: number) => void): number {
   const perRound: number[] = [];
@@ -232,7 +173,6 @@ function measure(run: (n: number) => void): number {
 const nsPerOp: Record<string, number> = Object.fromEntries(
   Object.entries(cases).map(([name, run]) => [name, measure(run)]),
 );
-nsPerOp.turn = await turnAndSend();
 // Read the buffer so no runtime can treat the copies as dead.
 const checksum = buffer.reduce((sum, byte) => sum + byte, 0) + sketchWriter.sum() + foldingCounter.sum();
 process.stdout.write(
