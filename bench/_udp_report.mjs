@@ -7,7 +7,6 @@ import { machineLines, RUNTIMES } from "./_processes.mjs";
 export const CLIENT_LABEL = {
   "spectator": "@spectator/client",
   "spectator-fold-off": "@spectator/client fold off",
-  "floor": "floor (a minimal folding client)",
   "spectator-js": "spectator-js",
   "hot-shots": "hot-shots",
   "hot-shots-buffered": "hot-shots 8K",
@@ -134,13 +133,12 @@ function targetsSection(byId, context) {
         name === "hot" ? figureCell(ours, "distinct") : "–",
         figureCell(peers["spectator-js"], name, { missing: context.spectatorJsMissing }),
         figureCell(peers["hot-shots"], name),
-        ratioCell("spectator-js"),
         ratioCell("hot-shots"),
       ]);
     }
   }
   return [
-    "## The speed targets (issue 12), ns per update",
+    "## Every client in its own process, ns per update",
     "",
     table(
       [
@@ -151,7 +149,6 @@ function targetsSection(byId, context) {
         "ours, distinct id per update",
         "spectator-js",
         "hot-shots",
-        "ours / spectator-js",
         "ours / hot-shots",
       ],
       rows,
@@ -161,20 +158,93 @@ function targetsSection(byId, context) {
     '`fold: false` to its Config; "distinct id per update" cycles through ' +
     "10,000 pre-made counters, so no id repeats within a turn and nothing can fold. spectator-js and hot-shots run on " +
     "the same runtime (on Deno, hot-shots goes through `node:dgram` whatever the flags). A ratio is ours / theirs " +
-    "(lower is better) against the issue's bound.",
+    "(lower is better) against the issue's bound; the ratios to spectator-js are taken side by side, above.",
     "",
   ];
 }
 
-function floorSection(byId, floors) {
+/** The side-by-side figures of `runtime`'s case `name`: per client ns/op and the per-round ratios; or why none. */
+function sideCase(sideBySide, runtime, name) {
+  const run = sideBySide?.[runtime];
+  if (run === undefined) return { why: "not run" };
+  if (run.error) return { why: because("failed", run.error) };
+  return run.result.cases[name] ?? { why: "not run" };
+}
+
+/** `1/a-1/b`: the range of per-round ratios. */
+function ratioRange(rounds) {
+  const sorted = [...rounds].sort((a, b) => a - b);
+  return `${fraction(sorted[sorted.length - 1])} to ${fraction(sorted[0])}`;
+}
+
+function sideBySideSection(sideBySide, context) {
+  const rows = [];
+  for (const [runtime] of OUR_RUNTIMES) {
+    for (const name of ["hot", "tagged"]) {
+      const outcome = sideCase(sideBySide, runtime, name);
+      const clientCell = (label) => {
+        if (outcome.why) return outcome.why;
+        const client = outcome.clients[label];
+        if (client === undefined) {
+          const reason = outcome.unavailable?.[label];
+          if (label === "spectator-js" && reason?.includes("SPECTATOR_JS_DIR")) return context.spectatorJsMissing;
+          return reason ? because("n/a", reason) : "–";
+        }
+        const lost = client.missing > 0 ? ` · ${count(client.missing)} not delivered` : "";
+        return `${ns(client.nsPerOp)}${lost}`;
+      };
+      const ratio = outcome.ratios?.["spectator-js"];
+      const target = TARGETS.find((t) => t.case === name && t.peer === "spectator-js" && t.runtimes.includes(runtime));
+      rows.push([
+        RUNTIMES[runtime].label,
+        CASE_LABEL[name],
+        clientCell("spectator"),
+        name === "hot" ? clientCell("floor") : "–",
+        clientCell("spectator-js"),
+        ratio === undefined ? "–" : ratioRange(ratio.rounds),
+        ratio === undefined ? "–" : targetCell(ratio.median, 1, target?.max),
+      ]);
+    }
+  }
+  const settings = Object.values(sideBySide ?? {}).find((run) => run?.result)?.result.settings;
+  return [
+    "## The speed targets against spectator-js (issue 12): side by side in one process",
+    "",
+    table(
+      [
+        "runtime",
+        "case",
+        "ours",
+        "the floor (a minimal folding client)",
+        "spectator-js",
+        "ours / spectator-js, per round",
+        "median ratio",
+      ],
+      rows,
+    ),
+    "",
+    `From \`bench/side_by_side.ts\`: ${settings?.rounds ?? "?"} timed rounds (after one warm-up) of ` +
+    `${settings?.turns ?? "?"} stretches of ${settings?.stretch ?? "?"} updates, each stretch followed by an ` +
+    "event-loop turn; the clients take turns round by round in one process (the order rotates), on the same " +
+    "receiver, so a slow moment of the machine falls on all of them alike, and the ratio is taken within each round. " +
+    "ns/op is the median round of each client. Each client's loop is compiled on its own, so no call site sees " +
+    "two libraries. The floor (`bench/_client_floor.ts`) is the least a client that folds the hot counter and sends " +
+    "what each turn wrote can do: an update adds into one slot, and the turn's first update queues a microtask " +
+    "that sends the slot's line as one datagram over a connected UDP socket (`Bun.udpSocket` on Bun, `node:dgram` " +
+    "elsewhere). Every increment of every round is checked at the receiver.",
+    "",
+  ];
+}
+
+function floorSection(sideBySide, floors) {
   const rows = OUR_RUNTIMES.map(([runtime, floorRuntime]) => {
     const isolated = floors[floorRuntime];
-    const ours = byId[`spectator/${runtime}`];
-    const sjs = figure(byId[`spectator-js/${floorRuntime}`], "hot");
-    const target = TARGETS.find((t) => t.case === "hot" && t.peer === "spectator-js" && t.runtimes.includes(runtime));
+    const hot = sideCase(sideBySide, runtime, "hot");
     const cases = isolated?.result?.nsPerOp;
-    const floor = figure(byId[`floor/${runtime}`], "hot");
-    const whole = figure(ours, "hot");
+    const floor = hot.clients?.floor?.nsPerOp;
+    const whole = hot.clients?.spectator?.nsPerOp;
+    const sjs = sideCase(sideBySide, floorRuntime, "hot").clients?.["spectator-js"]?.nsPerOp;
+    const target = TARGETS.find((t) => t.case === "hot" && t.peer === "spectator-js" && t.runtimes.includes(runtime));
     const bound = target && sjs !== undefined ? sjs * target.max : undefined;
     const f = (name) => (isolated?.error ? because("failed", isolated.error) : ns(cases?.[name]));
     return [
@@ -183,9 +253,7 @@ function floorSection(byId, floors) {
       f("meter"),
       f("add"),
       ns(floor),
-      ns(figure(ours, "hot", "syncNsPerOp")),
       ns(whole),
-      ours?.result ? ns(ours.result.harnessNsPerOp) : "–",
       whole !== undefined && floor !== undefined
         ? `${ns(whole - floor)} (${(whole / floor).toFixed(2)}x the floor)`
         : "–",
@@ -207,10 +275,8 @@ function floorSection(byId, floors) {
         "a line per update (meter/writer sketch)",
         "a folded update (an addition)",
         "the floor: a minimal folding client, whole",
-        "ours, inside the sync stretches",
-        "ours, whole (with turns and sends)",
-        "harness only",
-        "gap: ours whole - floor",
+        "ours, whole",
+        "gap: ours - floor",
         "target: spectator-js / 5",
         "floor vs target",
       ],
@@ -220,13 +286,10 @@ function floorSection(byId, floors) {
     "The first three columns are from `bench/floor_bench.ts`, alone on each runtime (median of 7 rounds): " +
     "`TypedArray.prototype.set` of the hot counter's prefix into a 60 KiB buffer; a sketch of the library's shape " +
     "writing a line per update (a meter object calling a writer object with `#private` fields and the bound checks); " +
-    "the same shape folding (the meter adds its delta into its id's slot). The floor is measured in this benchmark, " +
-    "right after ours on the same receiver and in the same stretches and turns (`bench/_client_floor.ts`): an " +
-    "update adds into one slot, and the turn's first update queues a microtask that sends the slot's line as one " +
-    "datagram over a connected UDP socket (`Bun.udpSocket` on Bun, `node:dgram` elsewhere). What it costs beyond " +
-    "the additions is the machine's price of a turn and a send to a receiver in another process, which any client " +
-    "that sends what each turn wrote pays; the gap is what the library adds on top. Deno's two routes are compared " +
-    "with the same floor client (`node:dgram`).",
+    "the same shape folding (the meter adds its delta into its id's slot). The rest is from the side-by-side run " +
+    "above. What the floor costs beyond its additions is the machine's price of an event-loop turn and a send to a " +
+    "receiver in another process, which any client that sends what each turn wrote pays; the gap is what the " +
+    "library adds on top. Deno's two routes are compared with the same floor client (`node:dgram`).",
     "",
   ];
 }
@@ -391,16 +454,16 @@ export function udpReport(runs, context) {
   return [
     "# Per-update cost: @spectator/client vs spectator-js vs hot-shots",
     "",
-    `Each case: ${settings.rounds} timed rounds (after 1 warm-up) of ${count(settings.ops)} updates ` +
-    `(${count(settings.statsdOps)} for hot-shots, which sends a datagram per update), made in ` +
+    `Each case: ${settings.rounds} timed rounds (after 1 warm-up) of ${count(settings.ops)} updates, made in ` +
     `synchronous stretches of ${settings.stretch} with one event-loop turn after each; ns/op is the median round ` +
     "(stretches and turns, not the wait for delivery). Lines go over loopback UDP to a receiver in another process. " +
     `The burst is ${
       count(settings.burst)
     } updates of the hot counter in one synchronous run. ${context.spectatorJsNote}`,
     "",
+    ...sideBySideSection(context.sideBySide, context),
     ...targetsSection(byId, context),
-    ...floorSection(byId, context.floors),
+    ...floorSection(context.sideBySide, context.floors),
     ...casesSection(runs, settings),
     ...peersSection(byId),
     ...burstSection(runs, settings),
@@ -410,8 +473,7 @@ export function udpReport(runs, context) {
     "",
     ...machineLines(info),
     `- receiver: Node, SO_RCVBUF ${bytes(context.receiver.rcvbuf)}`,
-    `- settings: ${count(settings.ops)} updates per round (hot-shots ${count(settings.statsdOps)}), ` +
-    `stretches of ${settings.stretch}, ${settings.rounds} ` +
+    `- settings: ${count(settings.ops)} updates per round, stretches of ${settings.stretch}, ${settings.rounds} ` +
     `timed rounds + 1 warm-up, burst ${count(settings.burst)}; @spectator/client with default options ` +
     "(maxPendingBytes 4 MiB) except the generous burst rows and the folding-off runs; spectator-js with its writer's " +
     "defaults; hot-shots with `maxBufferSize` 0 (default) or 8192 (8K)",

@@ -1,13 +1,17 @@
 // Runs the UDP benchmark (bench/udp_bench.ts) on every runtime, for
-// @spectator/client, Netflix's spectator-js and hot-shots, against one
-// receiver process (bench/udp_receiver.mjs); the runtime's floor
-// (bench/floor_bench.ts) on every runtime; then the line-formatting benchmark
-// (bench/meters_bench.ts); and prints one markdown report: the issue's
-// targets met or not, the floor and the gap, every case side by side, the
-// bursts and the machine. Run it with Node from the project root:
+// @spectator/client, Netflix's spectator-js and hot-shots, each in its own
+// process, against one receiver process (bench/udp_receiver.mjs); the
+// targets' ratios side by side in one process (bench/side_by_side.ts: ours,
+// the floor of a folding client and spectator-js taking turns) on every
+// runtime; the runtime's floor (bench/floor_bench.ts) on every runtime; then
+// the line-formatting benchmark (bench/meters_bench.ts); and prints one
+// markdown report: the issue's targets met or not, the floor and the gap,
+// every case of every client, the bursts and the machine. Run it with Node
+// from the project root:
 //
 //   node bench/run.mjs [--quick] [--ops N] [--stretch S] [--rounds R] [--burst B]
-//                      [--only spectator|spectator-js|hot-shots] [--spectator-js DIR]
+//                      [--side-rounds R] [--only spectator|spectator-js|hot-shots]
+//                      [--spectator-js DIR]
 //
 // (`npm run bench` and `deno task bench` do the same). spectator-js is taken
 // from a built checkout named by --spectator-js or SPECTATOR_JS_DIR (see
@@ -31,11 +35,10 @@ import { CLIENT_LABEL, udpReport } from "./_udp_report.mjs";
 
 const quick = flag("quick");
 const settings = {
-  ops: Number(option("ops") ?? (quick ? 5000 : 300_000)),
-  // hot-shots sends a datagram per update: fewer updates give as steady a figure in a tenth of the time.
-  statsdOps: Number(option("statsd-ops") ?? (quick ? 5000 : 30_000)),
+  ops: Number(option("ops") ?? (quick ? 5000 : 30_000)),
   stretch: Number(option("stretch") ?? 1000),
   rounds: Number(option("rounds") ?? (quick ? 2 : 5)),
+  sideRounds: Number(option("side-rounds") ?? (quick ? 2 : 15)),
   burst: Number(option("burst") ?? (quick ? 100_000 : 1_000_000)),
 };
 const only = option("only");
@@ -54,11 +57,7 @@ function plannedRuns(foldOption) {
   const runs = [];
   const add = (client, runtime, cases, args = ["--client", client]) =>
     runs.push({ id: `${client}/${runtime}`, client, runtime, cases, args });
-  for (const runtime of ["deno", "deno-unstable", "bun", "node"]) {
-    add("spectator", runtime, ALL_CASES);
-    // Right after ours, on the same receiver: the floor under the hot counter.
-    add("floor", runtime, ["hot"]);
-  }
+  for (const runtime of ["deno", "deno-unstable", "bun", "node"]) add("spectator", runtime, ALL_CASES);
   if (foldOption === "works") {
     for (const runtime of ["deno", "deno-unstable", "bun", "node"]) {
       add("spectator-fold-off", runtime, ["hot", "tagged", "distinct"], ["--client", "spectator", "--fold", "off"]);
@@ -159,6 +158,7 @@ try {
 log(`receiver on ${receiver.host}:${receiver.port} (control ${receiver.controlPort}, SO_RCVBUF ${receiver.rcvbuf})`);
 
 const runs = [];
+const sideBySide = {};
 try {
   for (const run of plannedRuns(folding.foldOption)) {
     const args = [
@@ -166,7 +166,7 @@ try {
       "--receiver",
       `${receiver.host}:${receiver.port}:${receiver.controlPort}`,
       "--ops",
-      String(run.client.startsWith("hot-shots") ? settings.statsdOps : settings.ops),
+      String(settings.ops),
       "--stretch",
       String(settings.stretch),
       "--rounds",
@@ -180,6 +180,17 @@ try {
     const outcome = await runJson([...RUNTIMES[run.runtime].command("bench/udp_bench.ts"), ...args]);
     log(`${label}: ${outcome.error ?? "done"} in ${outcome.seconds.toFixed(1)} s`);
     runs.push({ ...run, ...outcome });
+  }
+  // The targets' ratios: ours, the floor and spectator-js taking turns in one process, on every runtime and route.
+  for (const runtime of ["deno", "deno-unstable", "bun", "node"]) {
+    const args = [
+      "--receiver",
+      `${receiver.host}:${receiver.port}:${receiver.controlPort}`,
+      "--rounds",
+      String(settings.sideRounds),
+    ];
+    sideBySide[runtime] = await runJson([...RUNTIMES[runtime].command("bench/side_by_side.ts"), ...args]);
+    log(`side by side on ${RUNTIMES[runtime].label}: ${sideBySide[runtime].error ?? "done"}`);
   }
 } finally {
   await receiver.stop();
@@ -197,6 +208,7 @@ const markdown = udpReport(runs, {
   info,
   seconds,
   floors,
+  sideBySide,
   meters,
   receiver,
   foldingNote: folding.folds ? "this build folds repeated updates" : "this build does not fold",
@@ -211,7 +223,7 @@ mkdirSync(join(root, ".tmp/bench"), { recursive: true });
 writeFileSync(join(root, ".tmp/bench/report.md"), `${markdown}\n`);
 writeFileSync(
   join(root, ".tmp/bench/results.json"),
-  `${JSON.stringify({ settings, machine: info, folding, runs, floors, meters, seconds }, null, 2)}\n`,
+  `${JSON.stringify({ settings, machine: info, folding, runs, sideBySide, floors, meters, seconds }, null, 2)}\n`,
 );
 console.log(markdown);
 log(`done in ${seconds.toFixed(0)} s; report in .tmp/bench/report.md, figures in .tmp/bench/results.json`);

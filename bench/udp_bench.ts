@@ -14,10 +14,9 @@
  * Deno with `--allow-ffi` (part of `-A`) sends through the C library; add
  * `--deny-ffi` to measure its own sockets instead.
  *
- * Options (all optional): `--client spectator|floor|spectator-js|hot-shots|hot-shots-buffered`
- * (default spectator; `floor` is bench/_client_floor.ts, hot counter only),
- * `--fold on|off` (spectator only: passes `fold` to its Config; a library
- * without the option makes every case "n/a"),
+ * Options (all optional): `--client spectator|spectator-js|hot-shots|hot-shots-buffered`
+ * (default spectator), `--fold on|off` (spectator only: passes `fold` to its
+ * Config; a library without the option makes every case "n/a"),
  * `--receiver HOST:PORT:CONTROL_PORT` (default: start one with `node`),
  * `--ops N` updates per timed round (50000), `--stretch S` updates per
  * synchronous stretch (1000), `--rounds R` timed rounds (5, after one warm-up
@@ -52,7 +51,6 @@ import {
   type ClientOptions,
   CLIENTS,
 } from "./_bench_client.ts";
-import { floorClient } from "./_client_floor.ts";
 import { hotShotsClient } from "./_client_hot_shots.ts";
 import { spectatorClient } from "./_client_spectator.ts";
 import { spectatorJsBenchClient } from "./_client_spectator_js.ts";
@@ -139,7 +137,6 @@ for (const name of selectedCases) {
 function transportName(): string {
   if (clientKind === "spectator") return ourRoute("udp");
   if (clientKind === "spectator-js") return "node:dgram (connected), 32 KiB buffer";
-  if (clientKind === "floor") return runtime === "bun" ? "Bun.udpSocket (connected)" : "node:dgram (connected)";
   return "node:dgram (unconnected)";
 }
 
@@ -150,7 +147,6 @@ function progress(message: string): void {
 function newClient(name: CaseName, receiver: ReceiverControl, options: ClientOptions = {}): Promise<BenchClient> {
   if (clientKind === "spectator") return Promise.resolve(spectatorClient(name, receiver, { ...options, fold }));
   if (clientKind === "spectator-js") return spectatorJsBenchClient(name, receiver, options);
-  if (clientKind === "floor") return floorClient(name, receiver);
   return hotShotsClient(name, receiver, options, clientKind === "hot-shots-buffered");
 }
 
