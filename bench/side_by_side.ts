@@ -1,9 +1,10 @@
 /**
  * The speed targets' ratios, measured side by side in one process:
  * @spectator/client, the floor of a folding client (bench/_client_floor.ts,
- * hot counter only) and spectator-js (when `SPECTATOR_JS_DIR` names a built
- * checkout and it loads on this runtime) take turns, round by round, on the
- * same UDP receiver. Each round of each client is timed alone; the order of
+ * hot counter only), spectator-js (when `SPECTATOR_JS_DIR` names a built
+ * checkout and it loads on this runtime) and hot-shots (hot counter only, in
+ * rounds a tenth as long: it sends a datagram per update) take turns, round
+ * by round, on the same UDP receiver. Each round of each client is timed alone; the order of
  * the clients rotates from round to round, so a slow moment of the machine
  * (a send over loopback costs 5 to 50 µs here, from one moment to the next)
  * falls on every client alike. A ratio is taken within each round and the
@@ -29,6 +30,7 @@ import process from "node:process";
 import { argument, integerArgument } from "./_args.ts";
 import type { BenchClient, CaseName } from "./_bench_client.ts";
 import { floorClient } from "./_client_floor.ts";
+import { hotShotsClient } from "./_client_hot_shots.ts";
 import { spectatorClient } from "./_client_spectator.ts";
 import { spectatorJsBenchClient } from "./_client_spectator_js.ts";
 import { ReceiverControl } from "./_receiver_control.ts";
@@ -38,14 +40,20 @@ import { median, turn } from "./_utils.ts";
 const turns = integerArgument("side_by_side", "turns", 300, 1, 1_000_000);
 const stretch = integerArgument("side_by_side", "stretch", 1000, 1, 1_000_000);
 const rounds = integerArgument("side_by_side", "rounds", 15, 1, 1000);
-const opsPerRound = turns * stretch;
 
 /** The clients, by the name the report uses, and how each is made for a case. */
 const MAKERS: Record<string, (name: CaseName, receiver: ReceiverControl) => Promise<BenchClient>> = {
   "spectator": (name, receiver) => Promise.resolve(spectatorClient(name, receiver, {})),
   "floor": floorClient,
   "spectator-js": (name, receiver) => spectatorJsBenchClient(name, receiver, {}),
+  "hot-shots": (name, receiver) => hotShotsClient(name, receiver, {}, false),
 };
+
+/** Clients measured on the hot counter only. */
+const HOT_ONLY = new Set(["floor", "hot-shots"]);
+
+/** hot-shots sends a datagram per update (about 5 µs each): its rounds are a tenth as long. */
+const turnsOf = (label: string) => label === "hot-shots" ? Math.max(1, Math.round(turns / 10)) : turns;
 
 /** One client's rounds in one case: ns/op per timed round, and what did not arrive. */
 interface ClientRounds {
@@ -64,7 +72,12 @@ interface CaseOutcome {
 }
 
 /** Times one round of `client`: `turns` stretches and turns; then flushes and waits for its increments. */
-async function timedRound(client: BenchClient, receiver: ReceiverControl): Promise<{ ns: number; missing: number }> {
+async function timedRound(
+  client: BenchClient,
+  receiver: ReceiverControl,
+  turns: number,
+): Promise<{ ns: number; missing: number }> {
+  const opsPerRound = turns * stretch;
   await receiver.request("reset");
   const start = performance.now();
   for (let t = 0; t < turns; t++) {
@@ -81,7 +94,7 @@ async function runCase(name: CaseName, receiver: ReceiverControl): Promise<CaseO
   const clients: [string, BenchClient][] = [];
   const unavailable: Record<string, string> = {};
   for (const [label, make] of Object.entries(MAKERS)) {
-    if (label === "floor" && name !== "hot") continue;
+    if (HOT_ONLY.has(label) && name !== "hot") continue;
     try {
       clients.push([label, await make(name, receiver)]);
     } catch (error) {
@@ -92,7 +105,7 @@ async function runCase(name: CaseName, receiver: ReceiverControl): Promise<CaseO
   for (let round = 0; round <= rounds; round++) {
     for (let k = 0; k < clients.length; k++) {
       const [label, client] = clients[(round + k) % clients.length];
-      const { ns, missing } = await timedRound(client, receiver);
+      const { ns, missing } = await timedRound(client, receiver, turnsOf(label));
       // Round 0 warms every client up.
       if (round === 0) continue;
       const record = perClient.get(label)!;
