@@ -76,22 +76,29 @@ export interface MeterFactory {
 /** The updates of a counter or timer case (`hot`, `tagged`, `distinct`, `timer`, `burst`) on `registry`. */
 export function meterOp(name: CaseName, registry: MeterFactory): (n: number) => void {
   if (name === "tagged") {
-    return (n) => {
-      for (let k = 0; k < n; k++) registry.counter(COUNTER_NAME, CALL_TAGS).increment();
-    };
+    return ownLoop("registry.counter(name, tags).increment()", { registry, name: COUNTER_NAME, tags: CALL_TAGS });
   }
   if (name === "distinct") return roundRobinOp(registry, DISTINCT_IDS);
   if (name === "timer") {
     const timer = registry.timer(TIMER_NAME, METER_TAGS);
-    let i = 0;
-    return (n) => {
-      for (let k = 0; k < n; k++) timer.record(timerSeconds(++i));
-    };
+    return ownLoop("timer.record(seconds(++state.i))", { timer, seconds: timerSeconds, state: { i: 0 } });
   }
-  const counter = registry.counter(COUNTER_NAME, METER_TAGS);
-  return (n) => {
-    for (let k = 0; k < n; k++) counter.increment();
-  };
+  return ownLoop("counter.increment()", { counter: registry.counter(COUNTER_NAME, METER_TAGS) });
+}
+
+/** Numbers the loops ownLoop compiles, so no two share a source text (and with it a compiled function). */
+let loops = 0;
+
+/**
+ * `(n) => { for (let k = 0; k < n; k++) <body>; }` over `names`, compiled
+ * afresh for each client: two clients measured in one process
+ * (bench/side_by_side.ts) then share no call site, whose feedback would see
+ * both libraries' meters and slow both down.
+ */
+function ownLoop(body: string, names: Record<string, unknown>): (n: number) => void {
+  const keys = Object.keys(names);
+  const source = `/* loop ${++loops} */ return (n) => { for (let k = 0; k < n; k++) ${body}; };`;
+  return new Function(...keys, source)(...keys.map((key) => names[key]));
 }
 
 /**

@@ -40,8 +40,11 @@ export interface E2eClient {
   lastProblem(): string | undefined;
 }
 
-/** Opens a client for `location` (`udp://host:port` or `unix:///path`); nothing is sent yet. */
-export async function openE2eClient(kind: E2eClientKind, location: string): Promise<E2eClient> {
+/**
+ * Opens a client for `location` (`udp://host:port` or `unix:///path`); nothing is sent yet. `fold` is ours: `false`
+ * sends every update as its own line.
+ */
+export async function openE2eClient(kind: E2eClientKind, location: string, fold = true): Promise<E2eClient> {
   const kindOfLocation = location.startsWith("unix:") ? "unix" : "udp";
   if (kind === "spectator-js") {
     const client = await spectatorJsClient(location);
@@ -60,7 +63,7 @@ export async function openE2eClient(kind: E2eClientKind, location: string): Prom
   const keep = (message: string) => void warnings.push(message);
   const ignore = () => {};
   const logger = { debug: ignore, info: ignore, warn: keep, error: keep };
-  const registry = new Registry(new Config({ location, logger }));
+  const registry = new Registry(new Config({ location, logger, fold }));
   const writer = registry.writer() as LineWriter;
   return {
     registry,

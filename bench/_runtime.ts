@@ -38,7 +38,7 @@ export function ourRoute(kind: "udp" | "unix"): string {
   if (runtime === "deno" && unstableNet) {
     return kind === "udp" ? "Deno.listenDatagram" : "Deno.listenDatagram (unixpacket)";
   }
-  return kind === "udp" ? "node:dgram" : "node-unix-socket, where the library has it";
+  return kind === "udp" ? "node:dgram" : "node-unix-socket (when installed)";
 }
 
 /** Whether a forced collection is available (`--expose-gc` on Node and Deno, always on Bun). */

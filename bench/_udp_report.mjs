@@ -107,7 +107,7 @@ function deliveryCell(run, name) {
   return `${count(d.lines)} / ${count(d.datagrams)} / ${bytes(d.largest)}`;
 }
 
-function targetsSection(byId, context) {
+function perProcessSection(byId, context) {
   const rows = [];
   for (const [runtime, peerRuntime] of OUR_RUNTIMES) {
     const ours = byId[`spectator/${runtime}`];
@@ -117,14 +117,6 @@ function targetsSection(byId, context) {
       "hot-shots": byId[`hot-shots/${peerRuntime}`],
     };
     for (const name of ["hot", "tagged"]) {
-      const targetOf = (peer) =>
-        TARGETS.find((target) => target.case === name && target.peer === peer && target.runtimes.includes(runtime));
-      const ratioCell = (peer) => {
-        const why = missing(peers[peer], name, {
-          missing: peer === "spectator-js" ? context.spectatorJsMissing : undefined,
-        });
-        return why === undefined ? targetCell(figure(ours, name), figure(peers[peer], name), targetOf(peer)?.max) : "–";
-      };
       rows.push([
         RUNTIMES[runtime].label,
         CASE_LABEL[name],
@@ -133,13 +125,11 @@ function targetsSection(byId, context) {
         name === "hot" ? figureCell(ours, "distinct") : "–",
         figureCell(peers["spectator-js"], name, { missing: context.spectatorJsMissing }),
         figureCell(peers["hot-shots"], name),
-        ratioCell("spectator-js"),
-        ratioCell("hot-shots"),
       ]);
     }
   }
   return [
-    "## The speed targets (issue 12), ns per update",
+    "## Every client in its own process, ns per update",
     "",
     table(
       [
@@ -150,8 +140,6 @@ function targetsSection(byId, context) {
         "ours, distinct id per update",
         "spectator-js",
         "hot-shots",
-        "ours / spectator-js",
-        "ours / hot-shots",
       ],
       rows,
     ),
@@ -159,40 +147,121 @@ function targetsSection(byId, context) {
     `"ours" is @spectator/client with its default options (${context.foldingNote}). "folding off" passes ` +
     '`fold: false` to its Config; "distinct id per update" cycles through ' +
     "10,000 pre-made counters, so no id repeats within a turn and nothing can fold. spectator-js and hot-shots run on " +
-    "the same runtime (on Deno, hot-shots goes through `node:dgram` whatever the flags). A ratio is ours / theirs " +
-    "(lower is better) against the issue's bound.",
+    "the same runtime (on Deno, hot-shots goes through `node:dgram` whatever the flags). Each process runs alone, at " +
+    "its own moment of the machine: the targets' ratios are taken side by side, above.",
     "",
   ];
 }
 
-function floorSection(byId, floors) {
+/** The side-by-side figures of `runtime`'s case `name`: per client ns/op and the per-round ratios; or why none. */
+function sideCase(sideBySide, runtime, name) {
+  const run = sideBySide?.[runtime];
+  if (run === undefined) return { why: "not run" };
+  if (run.error) return { why: because("failed", run.error) };
+  return run.result.cases[name] ?? { why: "not run" };
+}
+
+/** `1/a-1/b`: the range of per-round ratios. */
+function ratioRange(rounds) {
+  const sorted = [...rounds].sort((a, b) => a - b);
+  return `${fraction(sorted[sorted.length - 1])} to ${fraction(sorted[0])}`;
+}
+
+function sideBySideSection(sideBySide, context) {
+  const rows = [];
+  for (const [runtime] of OUR_RUNTIMES) {
+    for (const name of ["hot", "tagged"]) {
+      const outcome = sideCase(sideBySide, runtime, name);
+      const clientCell = (label) => {
+        if (outcome.why) return outcome.why;
+        const client = outcome.clients[label];
+        if (client === undefined) {
+          const reason = outcome.unavailable?.[label];
+          if (label === "spectator-js" && reason?.includes("SPECTATOR_JS_DIR")) return context.spectatorJsMissing;
+          return reason ? because("n/a", reason) : "–";
+        }
+        const lost = client.missing > 0 ? ` · ${count(client.missing)} not delivered` : "";
+        return `${ns(client.nsPerOp)}${lost}`;
+      };
+      const ratioCells = (peer) => {
+        const ratio = outcome.ratios?.[peer];
+        if (ratio === undefined) return ["–", "–"];
+        const target = TARGETS.find((t) => t.case === name && t.peer === peer && t.runtimes.includes(runtime));
+        return [ratioRange(ratio.rounds), targetCell(ratio.median, 1, target?.max)];
+      };
+      rows.push([
+        RUNTIMES[runtime].label,
+        CASE_LABEL[name],
+        clientCell("spectator"),
+        name === "hot" ? clientCell("floor") : "–",
+        clientCell("spectator-js"),
+        ...ratioCells("spectator-js"),
+        name === "hot" ? clientCell("hot-shots") : "–",
+        ...ratioCells("hot-shots"),
+      ]);
+    }
+  }
+  const settings = Object.values(sideBySide ?? {}).find((run) => run?.result)?.result.settings;
+  return [
+    "## The speed targets (issue 12): side by side in one process",
+    "",
+    table(
+      [
+        "runtime",
+        "case",
+        "ours",
+        "the floor (a minimal folding client)",
+        "spectator-js",
+        "ours / spectator-js, per round",
+        "median ratio",
+        "hot-shots",
+        "ours / hot-shots, per round",
+        "median ratio",
+      ],
+      rows,
+    ),
+    "",
+    `From \`bench/side_by_side.ts\`: ${settings?.rounds ?? "?"} timed rounds (after one warm-up) of ` +
+    `${settings?.turns ?? "?"} stretches of ${settings?.stretch ?? "?"} updates, each stretch followed by an ` +
+    "event-loop turn; the clients take turns round by round in one process (the order rotates), on the same " +
+    "receiver, so a slow moment of the machine falls on all of them alike, and the ratio is taken within each round. " +
+    "ns/op is the median round of each client. Each client's loop is compiled on its own, so no call site sees " +
+    "two libraries. The floor (`bench/_client_floor.ts`) is the least a client that folds the hot counter and sends " +
+    "what each turn wrote can do: an update adds into one slot, and the turn's first update queues a microtask " +
+    "that sends the slot's line as one datagram over a connected UDP socket (`Bun.udpSocket` on Bun, `node:dgram` " +
+    "elsewhere). hot-shots (unbuffered, its default) sends a datagram per update, so its rounds are a tenth as " +
+    "long. Every increment of every round is checked at the receiver.",
+    "",
+  ];
+}
+
+function floorSection(sideBySide, floors) {
   const rows = OUR_RUNTIMES.map(([runtime, floorRuntime]) => {
-    const floor = floors[floorRuntime];
-    const ours = byId[`spectator/${runtime}`];
-    const sjs = figure(byId[`spectator-js/${floorRuntime}`], "hot");
+    const isolated = floors[floorRuntime];
+    const hot = sideCase(sideBySide, runtime, "hot");
+    const cases = isolated?.result?.nsPerOp;
+    const floor = hot.clients?.floor?.nsPerOp;
+    const whole = hot.clients?.spectator?.nsPerOp;
+    const sjs = sideCase(sideBySide, floorRuntime, "hot").clients?.["spectator-js"]?.nsPerOp;
     const target = TARGETS.find((t) => t.case === "hot" && t.peer === "spectator-js" && t.runtimes.includes(runtime));
-    const sketch = floor?.result?.nsPerOp.meter;
-    const whole = figure(ours, "hot");
     const bound = target && sjs !== undefined ? sjs * target.max : undefined;
-    const f = (name) => (floor?.error ? because("failed", floor.error) : ns(floor?.result?.nsPerOp[name]));
+    const f = (name) => (isolated?.error ? because("failed", isolated.error) : ns(cases?.[name]));
     return [
       RUNTIMES[runtime].label,
       f("set"),
-      f("line"),
-      f("loop"),
       f("meter"),
-      ns(figure(ours, "hot", "syncNsPerOp")),
+      f("add"),
+      ns(floor),
       ns(whole),
-      ours?.result ? ns(ours.result.harnessNsPerOp) : "–",
-      whole !== undefined && sketch !== undefined
-        ? `${ns(whole - sketch)} (${(whole / sketch).toFixed(1)}x the floor)`
+      whole !== undefined && floor !== undefined
+        ? `${ns(whole - floor)} (${(whole / floor).toFixed(2)}x the floor)`
         : "–",
       bound === undefined ? "–" : ns(bound),
-      bound === undefined || sketch === undefined
+      bound === undefined || floor === undefined
         ? "–"
-        : sketch >= bound
+        : floor >= bound
         ? "**the floor alone exceeds it**"
-        : `floor ${fraction(sketch / bound)} of it`,
+        : `floor ${fraction(floor / bound)} of it`,
     ];
   });
   return [
@@ -202,24 +271,24 @@ function floorSection(byId, floors) {
       [
         "runtime",
         "`set` of the 44-byte prefix",
-        "line: newline + `set` + digit",
-        "line, prefix copied in a JS loop",
-        "line through a meter/writer sketch (the floor)",
-        "ours, inside the sync stretches",
-        "ours, whole (with turns and sends)",
-        "harness only",
-        "gap: ours whole - floor",
+        "a line per update (meter/writer sketch)",
+        "a folded update (an addition)",
+        "the floor: a minimal folding client, whole",
+        "ours, whole",
+        "gap: ours - floor",
         "target: spectator-js / 5",
         "floor vs target",
       ],
       rows,
     ),
     "",
-    "From `bench/floor_bench.ts`, alone on each runtime (median of 7 rounds of 1M): `TypedArray.prototype.set` of " +
-    "the hot counter's prefix into a 60 KiB buffer, the smallest line append, the same with a byte loop, and a " +
-    "sketch of the library's shape (a meter object calling a writer object with `#private` fields and the bound " +
-    "checks). The floor is the sketch; the gap is what the library and the harness add on top of it (the harness " +
-    "column is the cost of the stretches and turns alone). Deno's two routes share one floor.",
+    "The first three columns are from `bench/floor_bench.ts`, alone on each runtime (median of 7 rounds): " +
+    "`TypedArray.prototype.set` of the hot counter's prefix into a 60 KiB buffer; a sketch of the library's shape " +
+    "writing a line per update (a meter object calling a writer object with `#private` fields and the bound checks); " +
+    "the same shape folding (the meter adds its delta into its id's slot). The rest is from the side-by-side run " +
+    "above. What the floor costs beyond its additions is the machine's price of an event-loop turn and a send to a " +
+    "receiver in another process, which any client that sends what each turn wrote pays; the gap is what the " +
+    "library adds on top. Deno's two routes are compared with the same floor client (`node:dgram`).",
     "",
   ];
 }
@@ -391,8 +460,9 @@ export function udpReport(runs, context) {
       count(settings.burst)
     } updates of the hot counter in one synchronous run. ${context.spectatorJsNote}`,
     "",
-    ...targetsSection(byId, context),
-    ...floorSection(byId, context.floors),
+    ...sideBySideSection(context.sideBySide, context),
+    ...perProcessSection(byId, context),
+    ...floorSection(context.sideBySide, context.floors),
     ...casesSection(runs, settings),
     ...peersSection(byId),
     ...burstSection(runs, settings),

@@ -50,7 +50,6 @@ import {
   runProcess,
   RUNTIMES,
 } from "./_processes.mjs";
-import { findSpectatordBinary, startSpectatord } from "./_spectatord.mjs";
 
 const quick = flag("quick");
 const settings = {
@@ -81,12 +80,26 @@ const BURST_TIMEOUT_MS = 120_000;
 const SETTLE_QUIET_MS = 300;
 const SETTLE_LIMIT_MS = 10_000;
 
-/** The throughput runs: client, runtime, route. spectator-js runs on Node, where its Unix writer's native package loads. */
+/**
+ * The throughput runs: client, runtime, route, and the sender's client arguments. Ours runs with its default (folding)
+ * and with `fold: false` (every update a line, as spectator-js sends). spectator-js runs on Node, where its Unix
+ * writer's native package loads.
+ */
 const THROUGHPUT_RUNS = [
-  ...["node", "bun", "deno", "deno-unstable"].flatMap((runtime) =>
-    ["udp", "unix"].map((route) => ({ client: "spectator", runtime, route }))
-  ),
-  ...(spectatorJsDir ? ["udp", "unix"].map((route) => ({ client: "spectator-js", runtime: "node", route })) : []),
+  ...[["spectator", ["--client", "spectator"]], ["spectator-fold-off", ["--client", "spectator", "--fold", "off"]]]
+    .flatMap(([client, args]) =>
+      ["node", "bun", "deno", "deno-unstable"].flatMap((runtime) =>
+        ["udp", "unix"].map((route) => ({ client, args, runtime, route }))
+      )
+    ),
+  ...(spectatorJsDir
+    ? ["udp", "unix"].map((route) => ({
+      client: "spectator-js",
+      args: ["--client", "spectator-js"],
+      runtime: "node",
+      route,
+    }))
+    : []),
 ];
 const BURST_RUNS = ["node", "bun", "deno", "deno-unstable"].flatMap((runtime) =>
   ["udp", "unix"].map((route) => ({ runtime, route }))
@@ -121,8 +134,7 @@ function locationOf(agent, route) {
 async function startSender(run, location) {
   const command = [
     ...RUNTIMES[run.runtime].command("bench/e2e_sender.ts"),
-    "--client",
-    run.client,
+    ...run.args,
     "--location",
     location,
     "--ids",
@@ -172,7 +184,7 @@ async function trial(agent, sender, rate, seconds) {
 
 async function measuredTrial(agent, sender, rate, seconds) {
   const before = await agent.parsedCount();
-  const agentCpu = agent.cpuSeconds();
+  const agentCpu = cpuSeconds(agent.pid);
   const senderCpu = cpuSeconds(sender.pid);
   const start = Date.now();
   const sent = await sender.request(`run ${Math.round(rate)} ${Math.round(seconds * 1000)}`);
@@ -191,7 +203,7 @@ async function measuredTrial(agent, sender, rate, seconds) {
     achievedRate: sent.updates / (sent.sendMs / 1000),
     kept,
     pass: kept && delivered >= settings.passShare * expected,
-    agentCpuShare: (agent.cpuSeconds() - agentCpu) / wallSeconds,
+    agentCpuShare: (cpuSeconds(agent.pid) - agentCpu) / wallSeconds,
     senderCpuShare: (cpuSeconds(sender.pid) - senderCpu) / (sent.sendMs / 1000 + sent.flushMs / 1000),
   };
 }
@@ -228,7 +240,7 @@ async function ladder(binary, run) {
   };
   const start = async () => {
     await stop();
-    agent = await startSpectatord(binary);
+    agent = await startSpectatord({ binary });
     sender = await startSender(run, locationOf(agent, run.route));
     return sender.ready;
   };
@@ -295,7 +307,7 @@ async function ladder(binary, run) {
 
 /** Whether a client on a runtime reaches the agent over a route, asked of a sender (its probe line tells). */
 async function routeFallback(agent, run) {
-  const sender = await startSender({ client: "spectator", ...run }, locationOf(agent, run.route));
+  const sender = await startSender({ args: ["--client", "spectator"], ...run }, locationOf(agent, run.route));
   await sender.quit();
   return sender.ready.fallback ?? sender.ready.error ?? undefined;
 }
@@ -319,7 +331,7 @@ async function burstRun(agent, run, fallbacks) {
   const { result, error } = lastJson(outcome, BURST_TIMEOUT_MS);
   if (error) return { ...run, error };
   for (const phase of ["startup", "warm"]) {
-    const read = async () => (await agent.counter("bench.burst", { phase, run: tag })) ?? 0;
+    const read = async () => (await agent.value("counters", "bench.burst", { phase, run: tag })) ?? 0;
     result[phase].agentCount = (await settled(read, settings.updates)).value;
   }
   log(`burst ${tag}: startup ${result.startup.agentCount}, warm ${result.warm.agentCount} of ${settings.updates}`);
@@ -330,16 +342,18 @@ async function burstRun(agent, run, fallbacks) {
 
 const started = Date.now();
 const info = machine();
+if (!buildDist()) {
+  console.error("bench:e2e: the build failed");
+  process.exit(1);
+}
+/** The real agent's runner, shared with the test tier (scripts/spectatord/agent.ts), built. */
+const { findSpectatordBinary, startSpectatord } = await import(join(root, "dist/scripts/spectatord/agent.js"));
 const found = findSpectatordBinary();
 if (found.error) {
   console.error(`bench:e2e: ${found.error}`);
   process.exit(1);
 }
 log(`SpectatorD: ${found.binary} (from ${found.source}); load average ${info.loadAverage}`);
-if (!buildDist()) {
-  console.error("bench:e2e: the build failed");
-  process.exit(1);
-}
 /** bench/_spectator_js.ts, built: what to say when spectator-js is not there. */
 const { SPECTATOR_JS_MISSING } = await import(join(root, "dist/bench/_spectator_js.js"));
 const throughput = [];
@@ -348,7 +362,7 @@ if (only !== "burst") {
 }
 const bursts = [];
 if (only !== "throughput") {
-  const agent = await startSpectatord(found.binary);
+  const agent = await startSpectatord({ binary: found.binary });
   log(`agent for the bursts: pid ${agent.pid}, udp ${agent.port}, ${agent.socketPath}`);
   try {
     const fallbacks = new Map(

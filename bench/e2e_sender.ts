@@ -9,12 +9,14 @@
  * ```
  *
  * Options: `--client spectator|spectator-js` (spectator), `--location`
- * (required: `udp://host:port` or `unix:///path`), `--ids N` (1000).
+ * (required: `udp://host:port` or `unix:///path`), `--ids N` (1000), `--fold
+ * on|off` (spectator only: `fold` for its Config; on).
  *
  * The workload: `N` counters with distinct ids (`server.requestCount` with
  * `id=i<k>`, `method=GET`, `status=200`), incremented in turn, at most `N`
- * updates per event-loop turn, so no id repeats within a turn and folding
- * repeated ids cannot make the test trivial.
+ * updates per event-loop turn, so no id repeats within a turn. Updates fold
+ * only while lines cannot leave (a send in flight, a full socket): then the
+ * client sends fewer lines than updates, and the agent parses those.
  *
  * Once the client is open it sends one probe line (so a `unix` location that
  * falls back to UDP says so) and prints one JSON line: `{ transport, fallback }`.
@@ -46,8 +48,12 @@ if (location === undefined || !/^(udp|unix):\/\//.test(location)) {
   throw new TypeError(`e2e_sender: --location must be udp://host:port or unix:///path: received ${location}`);
 }
 const ids = integerArgument("e2e_sender", "ids", 1000, 1, 1_000_000);
+const fold = argument("fold") ?? "on";
+if ((fold !== "on" && fold !== "off") || (fold === "off" && kind !== "spectator")) {
+  throw new TypeError(`e2e_sender: --fold must be on or off, with --client spectator: received ${fold}`);
+}
 
-const client = await openE2eClient(kind, location);
+const client = await openE2eClient(kind, location, fold === "on");
 const op = roundRobinOp(client.registry, ids);
 
 /** Sends `rate` updates per second for `ms` milliseconds, then flushes; returns what happened. */

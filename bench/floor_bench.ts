@@ -21,7 +21,16 @@
  * - `meter`: the same line made the way the library is shaped, a meter
  *   object's `increment(delta)` calling a writer object's method that keeps
  *   its buffer and counts in `#private` fields and checks the pending bound:
- *   the floor of that shape on this runtime (a sketch, not the library's code).
+ *   the floor of that shape on this runtime (a sketch, not the library's code),
+ *   when every update writes a line;
+ * - `add`: a folded update the way the library is shaped, a meter object's
+ *   `increment(delta)` adding the delta into its id's slot: the floor of an
+ *   update when updates of one id fold.
+ *
+ * The whole floor of a folded hot counter, with its event-loop turns and
+ * sends, is measured beside the library in the UDP benchmark
+ * (bench/_client_floor.ts), where the machine's cost of a send per turn is
+ * the same for both.
  *
  * Options: `--ops N` updates per round (1000000), `--rounds R` (7, after one
  * warm-up). It prints one JSON object: ns/op (median over the rounds) per case.
@@ -94,8 +103,26 @@ class SketchCounter {
   }
 }
 
+/** A folded counter of the library's shape: its id's slot, and an addition per update. */
+class SketchFoldingCounter {
+  readonly #slot = { value: 0, updates: 0 };
+
+  increment(delta = 1): void {
+    if (delta > 0 && delta !== Infinity) {
+      this.#slot.value += delta;
+      this.#slot.updates++;
+    }
+  }
+
+  /** The sum so far, for the checksum. */
+  sum(): number {
+    return this.#slot.value + this.#slot.updates;
+  }
+}
+
 const sketchWriter = new SketchWriter();
 const sketchCounter = new SketchCounter(prefix, sketchWriter);
+const foldingCounter = new SketchFoldingCounter();
 
 const cases: Record<string, (n: number) => void> = {
   set: (n) => {
@@ -127,6 +154,9 @@ const cases: Record<string, (n: number) => void> = {
   meter: (n) => {
     for (let k = 0; k < n; k++) sketchCounter.increment();
   },
+  add: (n) => {
+    for (let k = 0; k < n; k++) foldingCounter.increment();
+  },
 };
 
 /** ns/op of `run`: the median of `rounds` rounds of `ops` calls, after one warm-up round. */
@@ -140,9 +170,11 @@ function measure(run: (n: number) => void): number {
   return median(perRound);
 }
 
-const nsPerOp = Object.fromEntries(Object.entries(cases).map(([name, run]) => [name, measure(run)]));
+const nsPerOp: Record<string, number> = Object.fromEntries(
+  Object.entries(cases).map(([name, run]) => [name, measure(run)]),
+);
 // Read the buffer so no runtime can treat the copies as dead.
-const checksum = buffer.reduce((sum, byte) => sum + byte, 0) + sketchWriter.sum();
+const checksum = buffer.reduce((sum, byte) => sum + byte, 0) + sketchWriter.sum() + foldingCounter.sum();
 process.stdout.write(
   `${JSON.stringify({ runtime, runtimeVersion, prefixBytes: prefix.length, ops, rounds, nsPerOp, checksum })}\n`,
 );

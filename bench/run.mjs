@@ -1,13 +1,17 @@
 // Runs the UDP benchmark (bench/udp_bench.ts) on every runtime, for
-// @spectator/client, Netflix's spectator-js and hot-shots, against one
-// receiver process (bench/udp_receiver.mjs); the runtime's floor
-// (bench/floor_bench.ts) on every runtime; then the line-formatting benchmark
-// (bench/meters_bench.ts); and prints one markdown report: the issue's
-// targets met or not, the floor and the gap, every case side by side, the
-// bursts and the machine. Run it with Node from the project root:
+// @spectator/client, Netflix's spectator-js and hot-shots, each in its own
+// process, against one receiver process (bench/udp_receiver.mjs); the
+// targets' ratios side by side in one process (bench/side_by_side.ts: ours,
+// the floor of a folding client and spectator-js taking turns) on every
+// runtime; the runtime's floor (bench/floor_bench.ts) on every runtime; then
+// the line-formatting benchmark (bench/meters_bench.ts); and prints one
+// markdown report: the issue's targets met or not, the floor and the gap,
+// every case of every client, the bursts and the machine. Run it with Node
+// from the project root:
 //
 //   node bench/run.mjs [--quick] [--ops N] [--stretch S] [--rounds R] [--burst B]
-//                      [--only spectator|spectator-js|hot-shots] [--spectator-js DIR]
+//                      [--side-rounds R] [--only spectator|spectator-js|hot-shots]
+//                      [--spectator-js DIR]
 //
 // (`npm run bench` and `deno task bench` do the same). spectator-js is taken
 // from a built checkout named by --spectator-js or SPECTATOR_JS_DIR (see
@@ -34,6 +38,7 @@ const settings = {
   ops: Number(option("ops") ?? (quick ? 5000 : 30_000)),
   stretch: Number(option("stretch") ?? 1000),
   rounds: Number(option("rounds") ?? (quick ? 2 : 5)),
+  sideRounds: Number(option("side-rounds") ?? (quick ? 2 : 15)),
   burst: Number(option("burst") ?? (quick ? 100_000 : 1_000_000)),
 };
 const only = option("only");
@@ -153,6 +158,7 @@ try {
 log(`receiver on ${receiver.host}:${receiver.port} (control ${receiver.controlPort}, SO_RCVBUF ${receiver.rcvbuf})`);
 
 const runs = [];
+const sideBySide = {};
 try {
   for (const run of plannedRuns(folding.foldOption)) {
     const args = [
@@ -175,6 +181,17 @@ try {
     log(`${label}: ${outcome.error ?? "done"} in ${outcome.seconds.toFixed(1)} s`);
     runs.push({ ...run, ...outcome });
   }
+  // The targets' ratios: ours, the floor and spectator-js taking turns in one process, on every runtime and route.
+  for (const runtime of ["deno", "deno-unstable", "bun", "node"]) {
+    const args = [
+      "--receiver",
+      `${receiver.host}:${receiver.port}:${receiver.controlPort}`,
+      "--rounds",
+      String(settings.sideRounds),
+    ];
+    sideBySide[runtime] = await runJson([...RUNTIMES[runtime].command("bench/side_by_side.ts"), ...args]);
+    log(`side by side on ${RUNTIMES[runtime].label}: ${sideBySide[runtime].error ?? "done"}`);
+  }
 } finally {
   await receiver.stop();
 }
@@ -191,6 +208,7 @@ const markdown = udpReport(runs, {
   info,
   seconds,
   floors,
+  sideBySide,
   meters,
   receiver,
   foldingNote: folding.folds ? "this build folds repeated updates" : "this build does not fold",
@@ -205,7 +223,7 @@ mkdirSync(join(root, ".tmp/bench"), { recursive: true });
 writeFileSync(join(root, ".tmp/bench/report.md"), `${markdown}\n`);
 writeFileSync(
   join(root, ".tmp/bench/results.json"),
-  `${JSON.stringify({ settings, machine: info, folding, runs, floors, meters, seconds }, null, 2)}\n`,
+  `${JSON.stringify({ settings, machine: info, folding, runs, sideBySide, floors, meters, seconds }, null, 2)}\n`,
 );
 console.log(markdown);
 log(`done in ${seconds.toFixed(0)} s; report in .tmp/bench/report.md, figures in .tmp/bench/results.json`);

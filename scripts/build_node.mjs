@@ -1,4 +1,5 @@
-// Transpiles the TypeScript sources, tests, examples and benchmarks to plain JavaScript in dist/,
+// Transpiles the TypeScript sources, tests, examples, benchmarks and the SpectatorD runner they share
+// (scripts/spectatord/agent.ts) to plain JavaScript in dist/,
 // the way JSR's npm layer serves the package to Node: one .js file per .ts
 // file, relative imports rewritten from .ts to .js, no bundling, no type check
 // (deno check does that). Run with Node: node scripts/build_node.mjs
@@ -13,6 +14,7 @@ const files = [
   ...typescriptFiles("tests"),
   ...typescriptFiles("examples"),
   ...typescriptFiles("bench"),
+  ...typescriptFiles("scripts/spectatord"),
 ];
 transpile(dist, files);
 writeFileSync(join(dist, "package.json"), '{ "type": "module" }\n');

@@ -26,6 +26,9 @@ export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
 /** The largest datagram sent, in bytes: 60 KiB, under UDP's 65,507 over IPv4. */
 export const DEFAULT_MAX_DATAGRAM_BYTES = 61_440;
 
+/** The largest datagram allowed: UDP's limit over IPv4 (SpectatorD's Unix socket reads at most 65,536 bytes). */
+export const MAX_DATAGRAM_BYTES = 65_507;
+
 /** The most bytes waiting or in flight before lines are dropped: 4 MiB. */
 export const DEFAULT_MAX_PENDING_BYTES = 4 * 1024 * 1024;
 

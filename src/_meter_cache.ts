@@ -9,16 +9,74 @@ import { tagValueText } from "./meter_id.ts";
 import type { Meter } from "./meters/meter.ts";
 
 /**
- * One step of a cached path: the meter symbol, the name, then each tag key and
- * its value in the order given. A node that ends a path holds a meter.
+ * One step of a cached path below a name: the node reached by the tag key and
+ * value as given (the name's own node has neither). A node that ends a path
+ * holds a meter. The next step is almost always by one key (the tag objects
+ * of one call site list their keys in one order), so that key and its values
+ * are kept apart from any others: a step costs a string comparison and one
+ * map lookup.
  */
 class PathNode {
-  readonly children = new Map<string, PathNode>();
+  /** The key of the first step taken below this node; its values are in `values`. */
+  key: string | undefined;
+  /** The nodes below, by the value of `key`. */
+  values: Map<string, PathNode> | undefined;
+  /** The nodes below by other keys (key, then value): one name used with tags of more than one set of keys. */
+  others: Map<string, Map<string, PathNode>> | undefined;
   meter: Meter | undefined;
   /** The cache's lookup count at the meter's last use. */
   used = 0;
 
-  constructor(readonly parent: PathNode | undefined, readonly key: string) {}
+  /**
+   * @param parent the node above, or for a name's node the map of names that holds it
+   * @param step the tag key of the step from the parent; for a name's node, the name
+   * @param value the tag value of the step from the parent; `undefined` for a name's node
+   */
+  constructor(
+    readonly parent: PathNode | Map<string, PathNode>,
+    readonly step: string,
+    readonly value?: string,
+  ) {}
+
+  /** The node one step below, by `key` and `value`, if any. */
+  next(key: string, value: string): PathNode | undefined {
+    return key === this.key ? this.values!.get(value) : this.others?.get(key)?.get(value);
+  }
+
+  /** The map of the nodes below by `key`, made when `create` and missing. */
+  valuesOf(key: string, create: boolean): Map<string, PathNode> | undefined {
+    if (this.key === undefined && create) {
+      this.key = key;
+      return this.values = new Map();
+    }
+    if (key === this.key) return this.values;
+    let values = this.others?.get(key);
+    if (values === undefined && create) (this.others ??= new Map()).set(key, values = new Map());
+    return values;
+  }
+
+  /** Whether no node hangs below. */
+  get isLeafOnly(): boolean {
+    return this.values === undefined && this.others === undefined;
+  }
+
+  /** Removes the child `node`, reached by its step and value. */
+  remove(node: PathNode): void {
+    const values = this.valuesOf(node.step, false)!;
+    values.delete(node.value!);
+    if (values.size > 0) return;
+    if (node.step !== this.key) {
+      this.others!.delete(node.step);
+      if (this.others!.size === 0) this.others = undefined;
+      return;
+    }
+    // The first key's values are gone: another key, if any, takes its place.
+    const other = this.others?.entries().next().value;
+    this.key = other?.[0];
+    this.values = other?.[1];
+    if (other !== undefined) this.others!.delete(other[0]);
+    if (this.others?.size === 0) this.others = undefined;
+  }
 }
 
 /**
@@ -26,12 +84,12 @@ class PathNode {
  * meters and evicting the least recently used, so a cardinality explosion
  * cannot grow memory without bound.
  *
- * Lookups walk a tree of maps, one level per part (symbol, name, each tag key
- * and value as given), so no key string is built per call. The same tags in
- * another order take another path to an equal meter: a second entry, never a
- * wrong meter. Tag values are cached as the id writes them (`200` as
- * `"200"`); names that are not strings, non-string tag values an id drops, and tag objects
- * that are not plain objects are never cached.
+ * Lookups walk a tree: a map by symbol, a map by name, then one step per tag
+ * key and value as given, so no key string is built per call. The same tags
+ * in another order take another path to an equal meter: a second entry,
+ * never a wrong meter. Tag values are cached as the id writes them (`200` as
+ * `"200"`); names that are not strings, non-string tag values an id drops,
+ * and tag objects that are not plain objects are never cached.
  *
  * @example
  * ```ts
@@ -48,7 +106,11 @@ class PathNode {
  */
 export class MeterCache {
   readonly #capacity: number;
-  readonly #root = new PathNode(undefined, "");
+  /** The names' nodes, by symbol and name. */
+  readonly #names = new Map<string, Map<string, PathNode>>();
+  /** The last symbol looked up, and its names: one registry factory after another takes the same. */
+  #lastSymbol: string | undefined;
+  #lastNames: Map<string, PathNode> | undefined;
   /** The nodes that hold a meter. */
   readonly #leaves = new Set<PathNode>();
   /** Counts uses: a leaf's `used` is the count at its last use. */
@@ -77,12 +139,13 @@ export class MeterCache {
    * @param tags the tags as given
    */
   get(symbol: string, name: string, tags: Record<string, string> | undefined): Meter | undefined {
-    let node = this.#root.children.get(symbol)?.children.get(name);
+    const names = symbol === this.#lastSymbol ? this.#lastNames : this.#namesOf(symbol);
+    let node = names?.get(name);
     if (node === undefined || (tags != null && !isPlainObject(tags))) return undefined; // null: no tags
     try {
       for (const key in tags) {
         const value: unknown = tags[key];
-        node = node.children.get(key)?.children.get(typeof value === "string" ? value : tagValueText(value)!);
+        node = node.next(key, typeof value === "string" ? value : tagValueText(value)!);
         if (node === undefined) return undefined;
       }
     } catch {
@@ -103,19 +166,32 @@ export class MeterCache {
    * @param meter the meter made for them
    */
   set<M extends Meter>(symbol: string, name: string, tags: Record<string, string> | undefined, meter: M): M {
-    const path = cachePath(symbol, name, tags);
+    const path = cachePath(name, tags);
     if (path === undefined || this.#capacity === 0) return meter;
     if (this.#leaves.size >= this.#capacity) this.#evictLeastRecentlyUsed();
-    let node = this.#root;
-    for (const key of path) {
-      let child = node.children.get(key);
-      if (child === undefined) node.children.set(key, child = new PathNode(node, key));
+    let names = this.#names.get(symbol);
+    if (names === undefined) this.#names.set(symbol, names = new Map());
+    let node: PathNode | undefined = names.get(name);
+    if (node === undefined) names.set(name, node = new PathNode(names, name));
+    for (let i = 0; i < path.length; i += 2) {
+      const values: Map<string, PathNode> = node.valuesOf(path[i], true)!;
+      let child: PathNode | undefined = values.get(path[i + 1]);
+      if (child === undefined) values.set(path[i + 1], child = new PathNode(node, path[i], path[i + 1]));
       node = child;
     }
     node.meter = meter;
     node.used = ++this.#clock;
     this.#leaves.add(node);
     return meter;
+  }
+
+  #namesOf(symbol: string): Map<string, PathNode> | undefined {
+    const names = this.#names.get(symbol);
+    if (names !== undefined) {
+      this.#lastSymbol = symbol;
+      this.#lastNames = names;
+    }
+    return names;
   }
 
   #evictLeastRecentlyUsed(): void {
@@ -128,9 +204,14 @@ export class MeterCache {
       leaf.meter = undefined;
       // Remove the branch up to the first node still in use.
       let node: PathNode = leaf;
-      while (node.parent !== undefined && node.children.size === 0 && node.meter === undefined) {
-        node.parent.children.delete(node.key);
-        node = node.parent;
+      while (node.isLeafOnly && node.meter === undefined) {
+        const parent = node.parent;
+        if (!(parent instanceof PathNode)) {
+          parent.delete(node.step);
+          break;
+        }
+        parent.remove(node);
+        node = parent;
       }
     }
   }
@@ -152,12 +233,12 @@ function isPlainObject(tags: unknown): boolean {
 }
 
 /**
- * The parts of a cache path, with tag values as strings (a number as the id writes it), or `undefined` for a name
- * that is not a string and for tag values other than strings that an id drops.
+ * The tag keys and values of a cache path (alternating), with values as strings (a number as the id writes it), or
+ * `undefined` for a name that is not a string and for tag values other than strings that an id drops.
  */
-function cachePath(symbol: string, name: unknown, tags: Record<string, unknown> | undefined): string[] | undefined {
+function cachePath(name: unknown, tags: Record<string, unknown> | undefined): string[] | undefined {
   if (typeof name !== "string") return undefined;
-  const path = [symbol, name];
+  const path: string[] = [];
   if (tags === undefined || tags === null) return path; // null: no tags, as spectator-py's None
   if (!isPlainObject(tags)) return undefined;
   try {

@@ -69,6 +69,20 @@ export interface Platform {
    * that removes the callback.
    */
   onNaturalExit(callback: () => void): () => void;
+  /**
+   * Runs `callback` synchronously as the process ends, however it ends but
+   * by a signal: after a natural exit, and on `process.exit()` (Node, Bun,
+   * Deno) or `Deno.exit()`. Nothing asynchronous runs after it. Returns a
+   * function that removes the callback.
+   */
+  onExit(callback: () => void): () => void;
+  /**
+   * Calls `callback` every `IDLE_CHECK_MS` or so while nothing else keeps the
+   * process alive (it would end, but for a resource the runtime cannot
+   * unref); where the runtime cannot tell (everywhere but Node), never.
+   * Returns a function that stops the watch.
+   */
+  watchIdle(callback: () => void): () => void;
   /** The synchronous file calls of `node:fs`, or `undefined` where the runtime has none. */
   fs(): SyncFs | undefined;
   /** The process's standard output or standard error. */
@@ -91,7 +105,9 @@ interface Globals {
     env?: Record<string, string | undefined>;
     on?(event: string, listener: () => void): void;
     getBuiltinModule?(id: string): unknown;
+    getActiveResourcesInfo?(): string[];
   } & Partial<Record<"stdout" | "stderr", TextStream>>;
+  addEventListener?(type: string, listener: () => void): void;
 }
 
 const globals = globalThis as Globals;
@@ -104,21 +120,75 @@ function detectRuntime(): RuntimeName {
   return "other";
 }
 
-/** The callbacks for the one `beforeExit` listener every writer shares. */
-const exitCallbacks = new Set<() => void>();
-let exitListening = false;
+/** How often {@linkcode Platform.watchIdle} looks, in milliseconds: the longest it may delay a natural exit. */
+export const IDLE_CHECK_MS = 20;
 
-function onNaturalExit(callback: () => void): () => void {
-  const process = globals.process;
-  if (typeof process?.on !== "function") return () => {};
-  if (!exitListening) {
-    process.on("beforeExit", () => {
-      for (const run of exitCallbacks) run();
+/**
+ * One listener of an event shared by every callback the library registers
+ * for it: `listen` installs it on first use; the callbacks run in the order
+ * they were added, those added meanwhile included.
+ */
+function sharedHook(listen: (run: () => void) => boolean): (callback: () => void) => () => void {
+  const callbacks = new Set<() => void>();
+  let listening = false;
+  return (callback) => {
+    listening ||= listen(() => {
+      for (const run of callbacks) {
+        try {
+          run();
+        } catch {
+          // The library's own callbacks: one that fails must neither stop the others nor change how the process ends.
+        }
+      }
     });
-    exitListening = true;
-  }
-  exitCallbacks.add(callback);
-  return () => exitCallbacks.delete(callback);
+    if (!listening) return () => {};
+    callbacks.add(callback);
+    return () => callbacks.delete(callback);
+  };
+}
+
+/** Listens for a `process` event, where there is a `process`. */
+function processEvent(event: string): (run: () => void) => boolean {
+  return (run) => {
+    if (typeof globals.process?.on !== "function") return false;
+    globals.process.on(event, run);
+    return true;
+  };
+}
+
+const onNaturalExit = sharedHook(processEvent("beforeExit"));
+const onProcessExit = sharedHook(processEvent("exit"));
+/** Deno dispatches `unload` on a natural exit, `Deno.exit()` and `process.exit()` alike. */
+const onUnload = sharedHook((run) => {
+  if (typeof globals.addEventListener !== "function") return false;
+  globals.addEventListener("unload", run);
+  return true;
+});
+
+/**
+ * The resources Node lists for the standard streams, whether or not they keep the event loop alive (a pipe or a
+ * terminal that nothing reads from or writes to does not).
+ */
+const STDIO_RESOURCES: ReadonlySet<string> = new Set(["PipeWrap", "TTYWrap"]);
+
+/**
+ * Node's watch: the process is idle when no resource keeps its event loop alive but the standard streams. (A pipe
+ * of its own taken for one of them costs the caller no more than closing its resource early.)
+ */
+function watchNodeIdle(callback: () => void): () => void {
+  const resources = globals.process?.getActiveResourcesInfo;
+  if (typeof resources !== "function") return () => {};
+  const handle = setInterval(() => {
+    const active = resources.call(globals.process);
+    if (active.length <= 3 && active.every((type) => STDIO_RESOURCES.has(type))) callback();
+  }, IDLE_CHECK_MS) as unknown as { unref?(): void };
+  handle.unref?.();
+  return () => clearInterval(handle as unknown as number);
+}
+
+/** Runtimes that cannot tell whether anything else keeps the process alive. */
+function watchNothing(_callback: () => void): () => void {
+  return () => {};
 }
 
 function nodeFs(): SyncFs | undefined {
@@ -147,6 +217,8 @@ function nodeLike(runtime: RuntimeName, openLibrary: OpenLibrary | undefined): P
     isGranted: () => true,
     unrefTimeout: unrefObjectTimeout,
     onNaturalExit,
+    onExit: onProcessExit,
+    watchIdle: runtime === "node" ? watchNodeIdle : watchNothing,
     fs: nodeFs,
     stream: processStream,
     openLibrary,
@@ -177,6 +249,8 @@ function deno(): Platform {
       return () => clearTimeout(id);
     },
     onNaturalExit,
+    onExit: onUnload,
+    watchIdle: watchNothing,
     fs: nodeFs,
     stream: processStream,
     openLibrary: openDenoLibrary,

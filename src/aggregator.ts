@@ -1,40 +1,25 @@
 /**
  * Opt-in pre-aggregation: per id and interval, counters are summed and
  * gauges keep one value, so a hot meter costs an addition per update and
- * one line per interval. SpectatorD still does the real aggregation.
+ * one line per interval. SpectatorD still does the real aggregation. The
+ * combining is the fold table's (`_fold_table.ts`); this module drains it
+ * every interval.
  *
  * @module
  */
 
+import { type Aggregation, FoldTable } from "./_fold_table.ts";
 import { platform } from "./_platform.ts";
 import type { Writer } from "./writers/writer.ts";
 
-/**
- * How an aggregated meter combines the updates of one interval: `sum`
- * (counters), `last` (gauges, monotonic counters, age gauges) or `max`
- * (max gauges).
- *
- * @example
- * ```ts
- * import type { Aggregation } from "@spectator/client";
- *
- * const counters: Aggregation = "sum";
- * ```
- */
-export type Aggregation = "sum" | "last" | "max";
-
-/** Where one id's updates collect until the next flush. */
-interface Slot {
-  value: number | string;
-  dirty: boolean;
-  readonly emit: (value: number | string) => void;
-}
+export type { Aggregation } from "./_fold_table.ts";
 
 /**
  * Collects updates per id and writes one line per id and interval: at the
- * end of each interval, on {@linkcode flush}, on {@linkcode close}, and at
- * natural process exit. The interval timer runs only while updates wait and
- * never keeps the process alive.
+ * end of each interval, on {@linkcode flush}, on {@linkcode close}, and as
+ * the process ends (naturally, or by `process.exit()`, when the writer can
+ * still send synchronously). The interval timer runs only while updates wait
+ * and never keeps the process alive.
  *
  * @example Sum a hot counter
  * ```ts
@@ -52,20 +37,12 @@ interface Slot {
  */
 export class Aggregator {
   readonly #intervalMs: number;
-  /**
-   * The slot of each writer and line prefix while a meter holds it: meters of
-   * one id share a slot, and a slot no meter holds any more is forgotten by
-   * the garbage collector, so memory follows the live meters.
-   */
-  readonly #slots = new WeakMap<Writer, Map<string, WeakRef<Slot>>>();
-  readonly #forget = new FinalizationRegistry<{ slots: Map<string, WeakRef<Slot>>; key: string }>(
-    ({ slots, key }) => {
-      if (slots.get(key)?.deref() === undefined) slots.delete(key);
-    },
-  );
-  #dirty: Slot[] = [];
+  /** One fold table per writer: meters of one id and writer share a slot. */
+  readonly #tables = new WeakMap<Writer, FoldTable>();
+  /** The tables holding updates, in the order they first got one. */
+  #pending: FoldTable[] = [];
   #cancelTimer: (() => void) | undefined;
-  #removeExitHook: (() => void) | undefined;
+  #removeExitHooks: (() => void) | undefined;
 
   /**
    * Creates an aggregator that flushes every `intervalMs` while updates wait.
@@ -74,7 +51,13 @@ export class Aggregator {
    */
   constructor(intervalMs: number) {
     this.#intervalMs = intervalMs;
-    this.#removeExitHook = platform().onNaturalExit(() => this.flush());
+    // Registered before any writer's: what they flush reaches the writers before they send as the process ends.
+    const removeNatural = platform().onNaturalExit(() => this.flush());
+    const removeExit = platform().onExit(() => this.flush());
+    this.#removeExitHooks = () => {
+      removeNatural();
+      removeExit();
+    };
   }
 
   /**
@@ -93,70 +76,33 @@ export class Aggregator {
     aggregation: Aggregation,
     emit: (value: number | string) => void,
   ): (value: number | string) => void {
-    let slots = this.#slots.get(writer);
-    if (slots === undefined) this.#slots.set(writer, slots = new Map());
-    let slot = slots.get(prefix)?.deref();
-    if (slot === undefined) {
-      slot = { value: 0, dirty: false, emit };
-      slots.set(prefix, new WeakRef(slot));
-      this.#forget.register(slot, { slots, key: prefix });
+    let table = this.#tables.get(writer);
+    if (table === undefined) {
+      const created = table = new FoldTable(() => this.#waiting(created));
+      this.#tables.set(writer, table);
     }
-    const shared = slot;
-    switch (aggregation) {
-      case "sum":
-        return (value) => {
-          const sum = (shared.value as number) + (value as number);
-          if (sum !== Infinity) {
-            shared.value = sum;
-            if (!shared.dirty) this.#mark(shared);
-          } else {
-            // The sum would overflow: write what was collected, then start again.
-            shared.emit(shared.value);
-            shared.value = value;
-          }
-        };
-      case "max":
-        return (value) => {
-          if (!shared.dirty) {
-            shared.value = value;
-            this.#mark(shared);
-          } else if ((value as number) > (shared.value as number) || shared.value !== shared.value) {
-            // The largest value; a NaN gives way to any number, as in SpectatorD's max.
-            shared.value = value;
-          }
-        };
-      case "last":
-        return (value) => {
-          shared.value = value;
-          if (!shared.dirty) this.#mark(shared);
-        };
-    }
+    return table.updater(prefix, aggregation, emit);
   }
 
   /** Writes one line for every id updated since the last flush. */
   flush(): void {
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
-    const dirty = this.#dirty;
-    this.#dirty = [];
-    for (const slot of dirty) {
-      slot.dirty = false;
-      const value = slot.value;
-      slot.value = 0;
-      slot.emit(value);
-    }
+    const pending = this.#pending;
+    this.#pending = [];
+    for (const table of pending) table.drain();
   }
 
   /** Flushes and stops: no more timer, no exit hook. */
   close(): void {
     this.flush();
-    this.#removeExitHook?.();
-    this.#removeExitHook = undefined;
+    this.#removeExitHooks?.();
+    this.#removeExitHooks = undefined;
   }
 
-  #mark(slot: Slot): void {
-    slot.dirty = true;
-    this.#dirty.push(slot);
+  /** A table got its first waiting update: it is drained at the end of the interval. */
+  #waiting(table: FoldTable): void {
+    this.#pending.push(table);
     this.#cancelTimer ??= platform().unrefTimeout(() => {
       this.#cancelTimer = undefined;
       this.flush();

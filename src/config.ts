@@ -7,6 +7,7 @@
 import { defaultLogger, levelFiltered, LOG_LEVELS, type Logger, type LogLevel } from "./logger.ts";
 import { type Location, parseLocation } from "./location.ts";
 import { describeValue, MeterId } from "./meter_id.ts";
+import { checkOptionNames } from "./_option_names.ts";
 import { OnceSet } from "./_once_set.ts";
 import {
   DEFAULT_BUFFER_SIZE,
@@ -15,6 +16,7 @@ import {
   DEFAULT_MAX_DATAGRAM_BYTES,
   DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_METER_CACHE_SIZE,
+  MAX_DATAGRAM_BYTES,
 } from "./_defaults.ts";
 import { platform } from "./_platform.ts";
 import type { TransportFactory } from "./transports/transport.ts";
@@ -90,6 +92,17 @@ export interface ConfigOptions {
   aggregate?: AggregateOptions;
   /** The most meters the registry caches by symbol, name and tags (least recently used go first); 0 disables (default 10000). */
   meterCacheSize?: number;
+  /**
+   * For `udp` and `unix` locations: fold the updates of meters whose values
+   * combine into one line per id until lines leave, so that a burst costs
+   * one line per id and no counted total is lost while the socket opens or
+   * is busy (counters sum; gauges, monotonic counters and age gauges keep
+   * the last value; max gauges the largest). Lines still leave at the end
+   * of each event-loop turn, carrying what SpectatorD would have computed
+   * from the separate lines; timers and distribution summaries send every
+   * sample. Default `true`; `false` sends every update as its own line.
+   */
+  fold?: boolean;
 }
 
 /**
@@ -124,12 +137,7 @@ const OPTION_NAMES: Readonly<Record<keyof ConfigOptions, true>> = {
   transport: true,
   aggregate: true,
   meterCacheSize: true,
-};
-
-/** What to say of the spectator-py and spectator-js options whose snake_case spelling is not one of ours. */
-const FOREIGN_OPTIONS: Readonly<Record<string, string>> = {
-  buffer_size_bytes: "it is spelled bufferSize here",
-  is_global: "use GlobalRegistry for the global registry",
+  fold: true,
 };
 
 const ENV_COMMON_TAGS: readonly [tag: string, variable: string][] = [
@@ -195,6 +203,8 @@ export class Config {
   readonly aggregateIntervalMs: number | undefined;
   /** The most meters cached by the registry. */
   readonly meterCacheSize: number;
+  /** Whether socket locations fold updates of one id into one line per event-loop turn. */
+  readonly fold: boolean;
 
   /**
    * Validates the options and reads the environment.
@@ -211,7 +221,7 @@ export class Config {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`Cannot create Config: options must be an object: received ${describeValue(options)}`);
     }
-    checkOptionNames(options);
+    checkOptionNames(options, Object.keys(OPTION_NAMES));
     this.logLevel = checkLogLevel(orDefault(options.logLevel, "warn"));
     this.logger = options.logger === undefined
       ? (this.logLevel === "warn" ? defaultLogger() : levelFiltered(console, this.logLevel))
@@ -238,7 +248,7 @@ export class Config {
       "maxDatagramBytes",
       orDefault(options.maxDatagramBytes, DEFAULT_MAX_DATAGRAM_BYTES),
       512,
-      65507,
+      MAX_DATAGRAM_BYTES,
     );
     this.maxPendingBytes = checkInteger(
       "maxPendingBytes",
@@ -259,6 +269,7 @@ export class Config {
       0,
       10_000_000,
     );
+    this.fold = checkBoolean("fold", orDefault(options.fold, true));
   }
 }
 
@@ -302,43 +313,6 @@ const PYTHON_STRIP = new RegExp(`^[${PYTHON_WHITESPACE}]+|[${PYTHON_WHITESPACE}]
 /** `value` without leading and trailing white space, as spectator-py's `value.strip()` leaves it. */
 function stripLikePython(value: string | undefined): string | undefined {
   return value?.replace(PYTHON_STRIP, "");
-}
-
-/** Throws a `TypeError` for the first option that {@linkcode ConfigOptions} does not have, saying what was meant. */
-function checkOptionNames(options: object): void {
-  for (const name of Object.keys(options)) {
-    if (Object.hasOwn(OPTION_NAMES, name)) continue;
-    throw new TypeError(`Cannot create Config: unknown option ${describeValue(name)}: ${unknownOptionHint(name)}`);
-  }
-}
-
-/**
- * The spelling expected for an unknown option: ours for a snake_case one (spectator-py's and spectator-js's), the
- * nearest for a likely typo, else the list of options.
- */
-function unknownOptionHint(name: string): string {
-  if (Object.hasOwn(FOREIGN_OPTIONS, name)) return FOREIGN_OPTIONS[name];
-  const options = Object.keys(OPTION_NAMES);
-  const fold = (text: string) => text.replaceAll("_", "").toLowerCase();
-  const same = options.find((option) => fold(option) === fold(name));
-  if (same !== undefined && name.includes("_")) return `it is spelled ${same} here`;
-  const typos = Math.min(2, Math.floor(name.length / 3));
-  const near = same ?? options.find((option) => editDistance(option.toLowerCase(), name.toLowerCase()) <= typos);
-  if (near !== undefined) return `did you mean ${near}?`;
-  return `the options are ${options.slice(0, -1).join(", ")} and ${options.at(-1)}`;
-}
-
-/** The number of single-character insertions, deletions and substitutions that turn `a` into `b`. */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
 }
 
 /** The option's value, or `fallback` when it is absent; `null` is a value (and fails its check). */

@@ -50,18 +50,20 @@ async function recoveryMs(location: string, start: () => Promise<Agent>): Promis
     agent = await start();
     const back = Date.now();
     const after = registry.counter("restart.after");
-    while (!agent.lines().includes("c:restart.after:1") && Date.now() - back < RECOVERY_LIMIT_MS + 1000) {
+    // Increments made while the socket is re-created fold into the first line that arrives.
+    const arrived = () => agent.lines().some((line) => line.startsWith("c:restart.after:"));
+    while (!arrived() && Date.now() - back < RECOVERY_LIMIT_MS + 1000) {
       after.increment();
       await tick(TURN_MS);
     }
     const took = Date.now() - back;
     const stats = (registry.writer() as LineWriter).stats();
     assert.ok(
-      agent.lines().includes("c:restart.after:1"),
+      arrived(),
       `no delivery ${took} ms after the restart: ${JSON.stringify(stats)}; log: ${JSON.stringify(logger.records)}`,
     );
-    // Only what was written while the agent was down or after it came back arrives, each line once per update.
-    for (const line of agent.lines()) assert.match(line, /^c:restart\.(down|after):1$/);
+    // Only what was written while the agent was down or after it came back arrives.
+    for (const line of agent.lines()) assert.match(line, /^c:restart\.(down|after):\d+$/);
     return took;
   } finally {
     await registry.close();

@@ -348,16 +348,18 @@ test("The interval timer writes aggregated lines without a flush, once per inter
 /** The lines aggregate_exit_fixture writes in `mode`. */
 function fixtureLines(mode: string): string[] {
   const lines = ["t:agg.timer:0.25", "t:agg.timer:0.5", "g:agg.gauge:50", "m:agg.max:7"];
-  if (mode !== "interval") return sorted([...lines, `c:agg.counter,mode=${mode}:1000`]);
-  return sorted([...lines, "c:agg.counter,mode=interval:1000", "c:agg.counter,mode=interval:2"]);
+  if (mode !== "interval" && mode !== "exit") return sorted([...lines, `c:agg.counter,mode=${mode}:1000`]);
+  return sorted([...lines, `c:agg.counter,mode=${mode}:1000`, `c:agg.counter,mode=${mode}:2`]);
 }
 
-for (const mode of ["end", "close-exit", "interval"]) {
+for (const mode of ["end", "close-exit", "interval", "exit"]) {
   const what = {
     "end":
       "A child process that aggregates and simply ends delivers its lines, and the interval timer does not keep it alive",
     "close-exit": "A child process that aggregates, awaits close() and calls process.exit(0) delivers its lines",
     "interval": "A child process that aggregates delivers its lines at the end of each interval and at exit",
+    "exit":
+      "A child process that aggregates and calls process.exit() without close() delivers what its interval held (the socket open)",
   }[mode];
   test(what, async () => {
     const expected = fixtureLines(mode);

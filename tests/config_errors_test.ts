@@ -225,7 +225,7 @@ test("An unknown option throws a TypeError naming it, with the spelling expected
     [
       { colour: "blue" },
       `${prefix} "colour": the options are location, extraCommonTags, bufferSize, flushIntervalMs, maxPendingBytes, ` +
-      "maxDatagramBytes, logger, logLevel, ffi, unixFfi, transport, aggregate and meterCacheSize",
+      "maxDatagramBytes, logger, logLevel, ffi, unixFfi, transport, aggregate, meterCacheSize and fold",
     ],
     [{ location: "memory", locaton: undefined }, `${prefix} "locaton": did you mean location?`],
   ];

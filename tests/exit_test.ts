@@ -1,38 +1,85 @@
 // How a program's ending affects delivery, in child processes on the runtime
-// running the tests. The natural end (default and buffered) and close() then
+// running the tests, over UDP and over the Unix socket where the child has a
+// route to one. The natural end (default and buffered) and close() then
 // process.exit() (default) are in tests/udp_transport_test.ts, and the same
 // with aggregation in tests/aggregator_test.ts; this file adds close() then
 // exit with a buffer, SIGTERM while idle (with and without the documented
-// handler), and process.exit() without close(). README's "Ending a program"
-// states the results.
+// handler), and process.exit() without close(): in the same turn as the
+// writes, 1 ms after them and in the next turn, both right after
+// `new Registry()` (its socket still opening) and once the socket is open.
+// Each of those prints one "exit measurement:" line; README's "Ending a
+// program" states the results.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
+import { exitFixtureLines } from "./helpers/child_delivery.ts";
 import { CLEAN_SPECTATOR_ENV } from "./helpers/env.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
 import { signalFixture } from "./helpers/signal_fixture.ts";
 import { listenUdp } from "./helpers/udp_listener.ts";
+import { listenUnix, tempSocketDir } from "./helpers/unix_listener.ts";
 import { platform } from "../src/_platform.ts";
 
+const runtime = platform().runtime;
 /** Deno children get --unstable-net exactly when the test process has it, so both Deno runs cover both routes. */
-const unstableNet = platform().runtime === "deno" && denoDatagramApi() !== undefined ? ["--unstable-net"] : [];
+const unstableNet = runtime === "deno" && denoDatagramApi() !== undefined ? ["--unstable-net"] : [];
+
+/** A way the child reaches its sockets. */
+interface ChildRoute {
+  /** Its name in test names and measurements. */
+  name: string;
+  /** Deno only: the child's flags. */
+  denoFlags: string[];
+  /** Whether its sends are synchronous once the socket is open (all but Deno's own sockets). */
+  synchronous: boolean;
+  /** Whether it reaches Unix datagram sockets. */
+  unix: boolean;
+}
+
 /**
  * Deno children run with -A (sends through the C library, synchronous) and
- * without --allow-ffi (Deno's own sockets, which send when the event loop runs).
+ * without --allow-ffi (Deno's own sockets, which send when the event loop
+ * runs); Node reaches the Unix socket through node-unix-socket, a
+ * development dependency here.
  */
-const ROUTES: { route: string; denoFlags: string[] }[] = platform().runtime === "deno"
+const CHILD_ROUTES: ChildRoute[] = runtime === "deno"
   ? [
-    { route: "", denoFlags: ["-A", ...unstableNet] },
-    { route: ", Deno's own sockets", denoFlags: ["--allow-net", "--allow-env", "--allow-read", ...unstableNet] },
+    { name: "deno libc", denoFlags: ["-A", ...unstableNet], synchronous: true, unix: true },
+    {
+      name: "deno own sockets",
+      denoFlags: ["--allow-net", "--allow-env", "--allow-read", "--allow-write", ...unstableNet],
+      synchronous: false,
+      unix: unstableNet.length > 0,
+    },
   ]
-  : [{ route: "", denoFlags: [] }];
+  : [{ name: runtime, denoFlags: [], synchronous: true, unix: true }];
 const LINES = 300;
 
-/** The lines exit_fixture writes for `ending`, in order. */
-function fixtureLines(ending: string): string[] {
-  const lines = [`c:exit.counter,ending=${ending}:1`, "g:exit.gauge:42"];
-  for (let i = 2; i < LINES; i++) lines.push(`d:exit.dist:${i}`);
-  return lines;
+/** Where the child sends, and what arrived there. */
+interface Receiver {
+  /** The fixture's target argument. */
+  target: string;
+  lines(): string[];
+  waitForLines(count: number, timeoutMs: number): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+async function receiver(kind: "udp" | "unix"): Promise<Receiver> {
+  if (kind === "udp") {
+    const listener = await listenUdp();
+    return Object.assign(listener, { target: String(listener.port) });
+  }
+  const dir = tempSocketDir();
+  const listener = await listenUnix(dir.path());
+  return {
+    target: `unix://${listener.path}`,
+    lines: () => listener.lines(),
+    waitForLines: (count, timeoutMs) => listener.waitForLines(count, timeoutMs),
+    close: async () => {
+      await listener.close();
+      dir.remove();
+    },
+  };
 }
 
 interface Delivery {
@@ -43,60 +90,76 @@ interface Delivery {
 }
 
 /**
- * Runs exit_fixture with `ending` and `buffering` against a fresh listener:
- * until it exits, or for the idle endings until SIGTERM ends it. Returns what
- * arrived, waiting up to `waitMs` for every line.
+ * Runs exit_fixture with `ending`, `buffering` and `phase` against a fresh
+ * receiver: until it exits, or for the idle endings until SIGTERM ends it.
+ * Returns what arrived (the warm-up line left out), waiting up to `waitMs`
+ * for every line.
  */
 async function deliver(
-  denoFlags: string[],
+  route: ChildRoute,
+  kind: "udp" | "unix",
   ending: string,
   buffering: "default" | "buffered",
+  phase: "cold" | "warm" = "cold",
   waitMs = 1000,
 ): Promise<Delivery> {
-  const listener = await listenUdp();
+  const listener = await receiver(kind);
   try {
     const options = {
-      args: [String(listener.port), ending, buffering, String(LINES)],
+      args: [listener.target, ending, buffering, String(LINES), phase],
       env: CLEAN_SPECTATOR_ENV,
-      denoFlags,
+      denoFlags: route.denoFlags,
       timeoutMs: 10_000,
     };
     const result = ending.startsWith("idle")
       ? await signalFixture("exit_fixture", options)
       : { ...(await runFixture("exit_fixture", options)), signal: null };
-    await listener.waitForLines(LINES, waitMs).catch(() => {});
-    return { lines: listener.lines(), code: result.code, signal: result.signal, stderr: result.stderr };
+    const expected = LINES + (phase === "warm" ? 1 : 0);
+    await listener.waitForLines(expected, waitMs).catch(() => {});
+    const lines = listener.lines().filter((line) => line !== "c:exit.warmup:1");
+    return { lines, code: result.code, signal: result.signal, stderr: result.stderr };
   } finally {
     await listener.close();
   }
 }
 
-/** Asserts that `lines` are the first lines `ending` wrote, in order, and fewer than all of them. */
+/** Asserts that `lines` are the first lines `ending` sends, in order, and fewer than all of them. */
 function assertLostTheTail(lines: string[], ending: string): void {
   assert.ok(lines.length < LINES, `expected lines to be lost, ${lines.length} arrived`);
-  assert.deepEqual(lines, fixtureLines(ending).slice(0, lines.length));
+  assert.deepEqual(lines, exitFixtureLines(ending, LINES).slice(0, lines.length));
 }
 
-for (const { route, denoFlags } of ROUTES) {
-  test(`A child process with bufferSize that awaits close() and calls process.exit(0) delivers what it wrote${route}`, async () => {
-    const result = await deliver(denoFlags, "close-exit", "buffered");
+/** Asserts that every line `ending` writes arrived, or none did. */
+function assertAllOrNothing(lines: string[], ending: string): void {
+  if (lines.length > 0) assert.deepEqual(lines, exitFixtureLines(ending, LINES));
+}
+
+/** Asserts that `lines` are the first lines `ending` sends, in order: all, some or none. */
+function assertFirstLines(lines: string[], ending: string): void {
+  assert.deepEqual(lines, exitFixtureLines(ending, LINES).slice(0, lines.length));
+}
+
+for (const route of CHILD_ROUTES) {
+  const on = `, ${route.name}`;
+  test(`A child process with bufferSize that awaits close() and calls process.exit(0) delivers what it wrote${on}`, async () => {
+    const result = await deliver(route, "udp", "close-exit", "buffered");
     assert.equal(result.code, 0, result.stderr);
     assert.equal(result.stderr, "");
-    assert.deepEqual(result.lines, fixtureLines("close-exit"));
+    assert.deepEqual(result.lines, exitFixtureLines("close-exit", LINES));
   });
 
-  test(`An idle child process killed by SIGTERM has delivered every line written (bufferSize 0)${route}`, async () => {
-    const result = await deliver(denoFlags, "idle", "default");
+  test(`An idle child process killed by SIGTERM has delivered every line written (bufferSize 0)${on}`, async () => {
+    const result = await deliver(route, "udp", "idle", "default");
     // The library installs no signal handler: the signal still ends the process.
     assert.equal(result.signal, "SIGTERM");
     assert.equal(result.stderr, "");
-    assert.deepEqual(result.lines, fixtureLines("idle"));
+    assert.deepEqual(result.lines, exitFixtureLines("idle", LINES));
   });
 
-  test(`An idle child process with bufferSize killed by SIGTERM loses the lines still in its buffer${route}`, async () => {
+  test(`An idle child process with bufferSize killed by SIGTERM loses the lines still in its buffer${on}`, async () => {
     // Full datagrams (512 bytes here) leave as they fill; the last, partly filled one waits for
     // bufferSize or flushIntervalMs, and dies with the process.
-    const result = await deliver(denoFlags, "idle", "buffered", 300);
+    const result = await deliver(route, "udp", "idle", "buffered", "cold", 300);
     assert.equal(result.signal, "SIGTERM");
     assert.equal(result.stderr, "");
     assertLostTheTail(result.lines, "idle");
@@ -105,46 +168,54 @@ for (const { route, denoFlags } of ROUTES) {
 
   for (const buffering of ["default", "buffered"] as const) {
     test(
-      `The documented SIGTERM handler (await registry.close(), then process.exit(0)) delivers every line (${buffering}${route})`,
+      `The documented SIGTERM handler (await registry.close(), then process.exit(0)) delivers every line (${buffering}${on})`,
       async () => {
-        const result = await deliver(denoFlags, "idle-handler", buffering);
+        const result = await deliver(route, "udp", "idle-handler", buffering);
         assert.equal(result.code, 0, result.stderr);
         assert.equal(result.signal, null);
         assert.equal(result.stderr, "");
-        assert.deepEqual(result.lines, fixtureLines("idle-handler"));
+        assert.deepEqual(result.lines, exitFixtureLines("idle-handler", LINES));
       },
     );
-
-    test(`process.exit() in the same synchronous stretch as the writes, without close(), loses them all (${buffering}${route})`, async () => {
-      // Default mode sends at the end of the event-loop turn, which process.exit() never reaches.
-      const result = await deliver(denoFlags, "exit", buffering, 300);
-      assert.equal(result.code, 0, result.stderr);
-      assert.equal(result.stderr, "");
-      assert.deepEqual(result.lines, []);
-    });
   }
 
-  // Deno's own sockets send one datagram after another, each when the event loop runs.
-  const serialSends = route === ", Deno's own sockets";
-  const delivered = serialSends ? "the first datagrams in order, up to the exit," : "all or nothing";
-  test(`process.exit() a turn after the writes, without close(), delivers ${delivered} with bufferSize 0${route}`, async () => {
-    // The lines leave at the end of the writing turn, once the socket is open. Bun opens its
-    // socket asynchronously, and Deno's own sockets send only when the event loop runs: on
-    // those, a process.exit() in the next turn loses every line, or (Deno) those of the
-    // datagrams it had not sent yet: whether the first send completes before a 1 ms timer is a
-    // race, which on a loaded machine goes either way.
-    const result = await deliver(denoFlags, "exit-next-turn", "default");
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stderr, "");
-    const written = fixtureLines("exit-next-turn");
-    if (serialSends) assert.deepEqual(result.lines, written.slice(0, result.lines.length));
-    else if (result.lines.length > 0) assert.deepEqual(result.lines, written);
-  });
-
-  test(`process.exit() a turn after the writes, without close(), loses the lines still in the buffer${route}`, async () => {
-    const result = await deliver(denoFlags, "exit-next-turn", "buffered", 300);
-    assert.equal(result.code, 0, result.stderr);
-    assert.equal(result.stderr, "");
-    assertLostTheTail(result.lines, "exit-next-turn");
-  });
+  for (const kind of route.unix ? ["udp", "unix"] as const : ["udp"] as const) {
+    for (const ending of ["exit", "exit-1ms", "exit-next-turn"]) {
+      for (const buffering of ["default", "buffered"] as const) {
+        const what = `process.exit() (${ending}, ${buffering}) over ${kind}${on}`;
+        // Once the socket is open, a route that sends synchronously sends what waits as the process ends.
+        const warmExpectation = route.synchronous ? "delivers every line" : "delivers the first lines, in order";
+        test(`${what}, once the socket is open, ${warmExpectation}`, async () => {
+          const result = await deliver(route, kind, ending, buffering, "warm");
+          assert.equal(result.code, 0, result.stderr);
+          assert.equal(result.stderr, "");
+          console.log(
+            `exit measurement: ${route.name}, ${kind}, warm, ${ending}, ${buffering}: ${result.lines.length}`,
+          );
+          if (route.synchronous) assert.deepEqual(result.lines, exitFixtureLines(ending, LINES));
+          else assertFirstLines(result.lines, ending);
+        });
+        if (buffering === "buffered") continue;
+        // Right after new Registry(), the socket opens once its adapter has loaded, which takes a turn at least; then
+        // a synchronous route sends everything at once, while Deno's own sockets send one datagram after another,
+        // each when the event loop runs: whether the first has left before a 1 ms timer is a race.
+        const coldExpectation = ending === "exit"
+          ? "loses them all"
+          : route.synchronous
+          ? "delivers every line or none"
+          : "delivers the first lines in order, or none";
+        test(`${what}, right after new Registry(), ${coldExpectation}`, async () => {
+          const result = await deliver(route, kind, ending, buffering, "cold", ending === "exit" ? 300 : 1000);
+          assert.equal(result.code, 0, result.stderr);
+          assert.equal(result.stderr, "");
+          console.log(
+            `exit measurement: ${route.name}, ${kind}, cold, ${ending}, ${buffering}: ${result.lines.length}`,
+          );
+          if (ending === "exit") assert.deepEqual(result.lines, []);
+          else if (route.synchronous) assertAllOrNothing(result.lines, ending);
+          else assertFirstLines(result.lines, ending);
+        });
+      }
+    }
+  }
 }

@@ -873,7 +873,8 @@ test(`fuzz: values through the LineWriter fast path give exactly the expected li
       for (const line of decoder.decode(bytes).split("\n")) received.push(line);
     },
     close: () => Promise.resolve(),
-  }), { description: "fuzz", logger: silent, maxPendingBytes: 2 ** 30 }); // some meters have 10,000-character ids
+    // Some meters have 10,000-character ids. Folding off: every update's own line is checked.
+  }), { description: "fuzz", logger: silent, maxPendingBytes: 2 ** 30, fold: false });
   const setup = random(BASE_SEED ^ 0x7a7a7a7a);
   const meters = Array.from({ length: 60 }, (_, i) => {
     const kind = METER_KINDS[i % METER_KINDS.length];

@@ -1,14 +1,15 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { test } from "node:test";
-import { Config, type ConfigOptions, LineWriter, Registry, type Transport } from "../mod.ts";
+import { Config, type ConfigOptions, LineWriter, Registry, type Transport, type TransportContext } from "../mod.ts";
 import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
+import { connectNodeUnix, loadUnixSocketPackage } from "../src/transports/_node_unix.ts";
 import { runtimeTransport } from "../src/transports/_routes.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
-import { withEnv } from "./helpers/env.ts";
+import { CLEAN_SPECTATOR_ENV, withEnv } from "./helpers/env.ts";
 import { runFixture } from "./helpers/run_fixture.ts";
-import { listenUnix, tempSocketDir, type UnixListener } from "./helpers/unix_listener.ts";
+import { assertUnixErrorCodes, listenUnix, tempSocketDir, type UnixListener } from "./helpers/unix_listener.ts";
 import { tick, until } from "./helpers/wait.ts";
 import { platform } from "../src/_platform.ts";
 
@@ -17,8 +18,10 @@ const runtime = platform().runtime;
 const denoNet = runtime === "deno" && denoDatagramApi() !== undefined;
 /** Where the C library can be reached: Bun, and Deno with --allow-ffi. */
 const ffi = runtime === "bun" || (runtime === "deno" && platform().isGranted({ name: "ffi" }));
+/** Node with the optional package node-unix-socket, a development dependency of this project. */
+const nodePackage = runtime === "node" && !("unavailable" in await loadUnixSocketPackage());
 /** The route a `unix://` location takes with the default Config on this runtime, if any. */
-const route = ffi ? "ffi" : denoNet ? "deno" : undefined;
+const route = ffi ? "ffi" : denoNet ? "deno" : nodePackage ? "node-unix-socket" : undefined;
 const noRoute = route === undefined ? `${runtime} has no Unix datagram route here` : false;
 const context = { onError: () => {}, logger: new CollectingLogger() };
 
@@ -40,7 +43,7 @@ async function withListener(fn: (listener: UnixListener, path: string) => Promis
 }
 
 test("the suite knows which Unix route this runtime takes", () => {
-  if (runtime === "node") assert.equal(route, undefined);
+  if (runtime === "node") assert.equal(route, "node-unix-socket");
   else if (runtime === "bun") assert.equal(route, "ffi");
   else assert.equal(route, "ffi"); // the suite runs Deno with -A: FFI is granted, and preferred to --unstable-net
 });
@@ -52,7 +55,7 @@ test("runtimeTransport() warns once and falls back to UDP where no Unix route ex
     const logger = new CollectingLogger();
     const connect = runtimeTransport({ unixFfi: runtime !== "deno" });
     const target = { kind: "unix", path: dir.path() } as const;
-    if (runtime === "bun" || denoNet) {
+    if (runtime === "bun" || denoNet || nodePackage) {
       // A Unix route exists whatever unixFfi says: no warning, and the transport reaches a socket.
       const listener = await listenUnix(dir.path());
       try {
@@ -66,7 +69,8 @@ test("runtimeTransport() warns once and falls back to UDP where no Unix route ex
       assert.deepEqual(logger.messages("warn"), []);
       return;
     }
-    // Node, or Deno without --unstable-net and with unixFfi off: UDP to the default agent address.
+    // Deno without --unstable-net and with unixFfi off: UDP to the default agent address (Node without its
+    // package: see the fallback fixture's test below).
     // Nothing is sent: delivery to 127.0.0.1:1234 cannot be asserted safely.
     opened.push(await connect(target, { onError: () => {}, logger }));
     opened.push(await connect(target, { onError: () => {}, logger }));
@@ -81,6 +85,41 @@ test("runtimeTransport() warns once and falls back to UDP where no Unix route ex
   }
 });
 
+test(
+  "A unix:// location that falls back to UDP warns once, naming how to get a Unix route, and its messages name where lines go",
+  {
+    skip: runtime === "bun" ? "Bun always reaches Unix sockets" : false,
+  },
+  async () => {
+    const dir = tempSocketDir();
+    try {
+      const result = await runFixture("unix_fallback_fixture", {
+        args: [dir.path()],
+        env: { ...CLEAN_SPECTATOR_ENV, NODE_PATH: undefined },
+        // Node: from a copy outside the project, where node-unix-socket cannot be found. Deno: neither --allow-ffi
+        // nor --unstable-net.
+        outsideProject: runtime === "node",
+        denoFlags: ["--allow-net", "--allow-env"],
+      });
+      assert.equal(result.code, 0, result.stderr);
+      const messages = JSON.parse(result.stdout) as string[];
+      const why = runtime === "node"
+        ? "Node reaches Unix datagram sockets only through the optional package node-unix-socket, which is not " +
+          "installed (npm install node-unix-socket)"
+        : "Deno reaches Unix datagram sockets only with --unstable-net, or with --allow-ffi";
+      const udp = "udp://127.0.0.1:1234";
+      assert.equal(messages[0], `spectator.writer: cannot use unix://${dir.path()}: ${why}; sending to ${udp} instead`);
+      assert.equal(messages.filter((message) => message.includes("cannot use")).length, 1, messages.join("\n"));
+      const dropped =
+        `spectator.writer: dropped a line for ${udp} (instead of unix://${dir.path()}): the writer is closed`;
+      assert.ok(messages.some((message) => message.startsWith(dropped)), messages.join("\n"));
+      for (const message of messages.slice(1)) assert.ok(!/(to|for) unix:/.test(message), message);
+    } finally {
+      dir.remove();
+    }
+  },
+);
+
 test("Registry joins the lines of one synchronous stretch into one datagram", { skip: noRoute }, async () => {
   await withListener(async (listener, path) => {
     const logger = new CollectingLogger();
@@ -90,20 +129,22 @@ test("Registry joins the lines of one synchronous stretch into one datagram", { 
       registry.gauge("queue.size").set(3);
       registry.timer("server.latency").record(0.25);
       registry.distributionSummary("payload.bytes").record(512);
+      // The counter's and the gauge's lines wait in the fold table until the turn ends.
       assert.deepEqual(await listener.waitForDatagrams(1), [
-        "c:server.requests,status=200:1\ng:queue.size:3\nt:server.latency:0.25\nd:payload.bytes:512",
+        "t:server.latency:0.25\nd:payload.bytes:512\nc:server.requests,status=200:1\ng:queue.size:3",
       ]);
       registry.maxGauge("pool.max").set(7);
       registry.counter("server.requests", { status: "500" }).increment(2);
       await registry.flush();
       assert.deepEqual(await listener.waitForDatagrams(2), [
-        "c:server.requests,status=200:1\ng:queue.size:3\nt:server.latency:0.25\nd:payload.bytes:512",
+        "t:server.latency:0.25\nd:payload.bytes:512\nc:server.requests,status=200:1\ng:queue.size:3",
         "m:pool.max:7\nc:server.requests,status=500:2",
       ]);
       assert.deepEqual((registry.writer() as LineWriter).stats(), {
         sentLines: 6,
         sentDatagrams: 2,
         droppedLines: 0,
+        foldedUpdates: 0,
         pendingBytes: 0,
         errors: 0,
       });
@@ -193,7 +234,7 @@ test("a listener re-created at the same path receives again without user action"
       { timeoutMs: 5000 },
     );
     assert.ok(written > 0);
-    assert.match(listener.lines()[0], /^c:after:1$/);
+    assert.match(listener.lines()[0], /^c:after:\d+$/, "increments made while the socket was re-created fold");
     const errors = logger.messages("error");
     assert.ok(errors.length >= 1);
     assert.ok(errors[0].includes(`unix://${path}`) && errors[0].includes("ECONNREFUSED"), errors[0]);
@@ -234,28 +275,19 @@ test(
     const { connectUnixFfi } = await import("../src/transports/_unix_ffi.ts");
     const encoder = new TextEncoder();
 
-    await t.test("a path longer than sun_path is a RangeError", async () => {
-      await assert.rejects(connectUnixFfi(`/tmp/${"x".repeat(120)}`, context), (error: Error) => {
+    await t.test("a path longer than sun_path is a RangeError", () => {
+      assert.throws(() => connectUnixFfi(`/tmp/${"x".repeat(120)}`, context), (error: Error) => {
         assert.ok(error instanceof RangeError);
         assert.match(error.message, /holds at most 10[37] bytes: received 125/);
         return true;
       });
     });
 
-    await t.test("a missing path is ENOENT, a socket file nobody listens on is ECONNREFUSED", async () => {
+    await t.test("a missing path is ENOENT, a socket file nobody listens on or a plain file ECONNREFUSED", async () => {
       const dir = tempSocketDir();
-      const transport = await connectUnixFfi(dir.path(), context);
       try {
-        assert.throws(() => transport.send(encoder.encode("c:x:1")), { code: "ENOENT" });
-        const listener = await listenUnix(dir.path());
-        await listener.close();
-        assert.throws(() => transport.send(encoder.encode("c:x:1")), { code: "ECONNREFUSED" });
-        writeFileSync(dir.path("file"), "not a socket");
-        const toFile = await connectUnixFfi(dir.path("file"), context);
-        assert.throws(() => toFile.send(encoder.encode("c:x:1")), { code: "ECONNREFUSED" });
-        await toFile.close();
+        await (await assertUnixErrorCodes(dir, (path) => connectUnixFfi(path, context))).close();
       } finally {
-        await transport.close();
         dir.remove();
       }
     });
@@ -335,6 +367,15 @@ const UNIX_ROUTES = [
     name: "Deno.listenDatagram",
     available: denoNet,
     open: async () => (await import("../src/transports/_deno_unix.ts")).connectDenoUnix,
+  },
+  {
+    name: "node-unix-socket",
+    available: nodePackage,
+    open: async () => {
+      const loaded = await loadUnixSocketPackage();
+      if ("unavailable" in loaded) throw new Error(loaded.unavailable);
+      return (path: string, context: TransportContext) => connectNodeUnix(path, context, loaded.DgramSocket);
+    },
   },
 ];
 

@@ -11,7 +11,7 @@ import { OnceSet } from "../_once_set.ts";
 import { RateLimiter } from "../_rate_limiter.ts";
 import { NoopWriter } from "../writers/noop_writer.ts";
 import { valueText } from "../writers/_ascii_value.ts";
-import { type EncodedPrefix, encodePrefix, valuePath } from "../writers/_value_path.ts";
+import { type EncodedPrefix, encodePrefix, foldTable, valuePath } from "../writers/_value_path.ts";
 import type { Writer } from "../writers/writer.ts";
 import type { Aggregation, Aggregator } from "../aggregator.ts";
 
@@ -41,7 +41,7 @@ export abstract class Meter {
   readonly #id: MeterId;
   readonly #writer: Writer;
   readonly #prefix: EncodedPrefix;
-  /** Delivers a checked value: chosen once, at construction (fast path, plain write, or aggregation). */
+  /** Delivers a checked value: chosen once, at construction (fast path, plain write, folding or aggregation). */
   readonly #emit: (value: number | string) => void;
 
   /**
@@ -51,7 +51,7 @@ export abstract class Meter {
    * @param writer where lines go; nowhere when omitted
    * @param symbol the protocol symbol, e.g. `c` or `g,120`
    * @param options pre-aggregation, when the registry has it
-   * @param aggregation how this meter type combines updates when aggregated; `undefined` sends every update
+   * @param aggregation how this meter type combines updates when aggregated or folded; `undefined` sends every update
    */
   protected constructor(
     id: MeterId,
@@ -72,9 +72,14 @@ export abstract class Meter {
       return;
     }
     const emit = directEmitter(this.#writer, this.#prefix);
-    this.#emit = options.aggregator !== undefined && aggregation !== undefined
-      ? options.aggregator.updater(this.#writer, this.#prefix.text, aggregation, emit)
-      : emit;
+    if (aggregation === undefined) {
+      this.#emit = emit;
+    } else if (options.aggregator !== undefined) {
+      this.#emit = options.aggregator.updater(this.#writer, this.#prefix.text, aggregation, emit);
+    } else {
+      // A writer that folds (a LineWriter) combines the updates of one id until its lines leave.
+      this.#emit = foldTable(this.#writer)?.updater(this.#prefix.text, aggregation, emit, this.#prefix) ?? emit;
+    }
   }
 
   /** Returns the meter's id. */

@@ -4,13 +4,18 @@
  * @module
  */
 
-import { udpEndpoints } from "./_resolve_host.ts";
+import dgram from "node:dgram";
+import { andThen, type MaybePromise } from "../_maybe_async.ts";
+import { type UdpEndpoints, udpEndpoints } from "./_resolve_host.ts";
 import type { Transport, TransportContext } from "./transport.ts";
 
 /**
  * Opens a connected, unref'd `node:dgram` socket to `host:port`. Connected
  * sends go out at once instead of queueing in memory, and the `error`
- * listener keeps ICMP errors (ECONNREFUSED) from crashing the process.
+ * listener keeps ICMP errors (ECONNREFUSED) from crashing the process. For
+ * an IP address the socket binds and connects at once on Node (its address
+ * lookups are answered synchronously), so the transport is returned, not
+ * promised, and the first update's line can leave in its own turn.
  *
  * A send that leaves at once returns nothing: on Node, libuv tries a
  * connected send synchronously and queues it only when the kernel buffer is
@@ -25,30 +30,67 @@ import type { Transport, TransportContext } from "./transport.ts";
  * @returns the transport, once the socket is connected
  * @throws {Error} when Deno lacks `--allow-net` for either end, or resolving, binding or connecting fails
  */
-export async function connectNodeUdp(
+export function connectNodeUdp(
   target: { host: string; port: number },
   context: TransportContext,
-): Promise<Transport> {
-  const [dgram, { family, local, remote, port }] = await Promise.all([import("node:dgram"), udpEndpoints(target)]);
-  const socket = dgram.createSocket(family === 6 ? "udp6" : "udp4");
+): MaybePromise<Transport> {
+  return andThen(udpEndpoints(target), (endpoints) =>
+    andThen(connectedSocket(endpoints), (socket) => {
+      socket.on("error", (error) => context.onError(error));
+      return nodeTransport(socket, context);
+    }));
+}
+
+/** A socket bound to `local` and connected to `remote:port`: at once where the runtime allows it. */
+function connectedSocket({ family, local, remote, port }: UdpEndpoints): MaybePromise<dgram.Socket> {
+  // The addresses are resolved already: a lookup that answers at once lets Node bind and connect in this turn.
+  const socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", lookup: answerAtOnce(family) });
   // Before binding: Deno's node:dgram ignores unref() on a socket already bound.
   socket.unref();
-  await new Promise<void>((resolve, reject) => {
-    const failed = (error: Error) => {
-      socket.close();
-      reject(error);
-    };
-    socket.once("error", failed);
-    // An explicit bind: an implicit one takes the wildcard address, which
-    // Deno may not permit (and then throws outside any handler).
-    socket.bind(0, local, () => {
-      socket.connect(port, remote, () => {
-        socket.off("error", failed);
-        resolve();
-      });
+  let failure: Error | undefined;
+  let connected = false;
+  const waiters: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  const failed = (error: Error) => {
+    failure ??= error;
+    socket.close();
+    for (const waiter of waiters) waiter.reject(error);
+  };
+  socket.once("error", failed);
+  // An explicit bind: an implicit one takes the wildcard address, which
+  // Deno may not permit (and then throws outside any handler).
+  socket.bind(0, local, () => {
+    socket.connect(port, remote, () => {
+      connected = true;
+      for (const waiter of waiters) waiter.resolve();
     });
   });
-  socket.on("error", (error) => context.onError(error));
+  if (failure !== undefined) throw failure;
+  const ready = () => {
+    socket.off("error", failed);
+    return socket;
+  };
+  if (connected || isConnected(socket)) return ready();
+  return new Promise<void>((resolve, reject) => waiters.push({ resolve, reject })).then(ready);
+}
+
+/** The address lookup of a socket whose addresses are literals already: it answers synchronously. */
+function answerAtOnce(family: 4 | 6) {
+  return (address: string, options: unknown, callback?: (error: null, address: string, family: number) => void) => {
+    const answer = typeof options === "function" ? options : callback!;
+    answer(null, address, family);
+  };
+}
+
+function isConnected(socket: dgram.Socket): boolean {
+  try {
+    socket.remoteAddress();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function nodeTransport(socket: dgram.Socket, context: TransportContext): Transport {
   const reportsQueue = typeof socket.getSendQueueCount === "function";
   let closed: Promise<void> | undefined;
   return {

@@ -5,6 +5,7 @@
  * @module
  */
 
+import { andThen, type MaybePromise } from "../_maybe_async.ts";
 import { platform } from "../_platform.ts";
 import { formatHost } from "../location.ts";
 
@@ -31,15 +32,20 @@ export interface UdpEndpoints {
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /**
- * Resolves `host` to one address: IP literals as they are, hostnames through
- * the system resolver (`node:dns`, which every supported runtime provides).
+ * Resolves `host` to one address: IP literals as they are, at once;
+ * hostnames through the system resolver (`node:dns`, which every supported
+ * runtime provides).
  *
  * @param host an IPv4 literal, an IPv6 literal without brackets, or a hostname
  * @returns the address and its family
  */
-export async function resolveHost(host: string): Promise<ResolvedHost> {
+export function resolveHost(host: string): MaybePromise<ResolvedHost> {
   if (IPV4.test(host)) return { address: host, family: 4 };
   if (host.includes(":")) return { address: host, family: 6 };
+  return lookUp(host);
+}
+
+async function lookUp(host: string): Promise<ResolvedHost> {
   const dns = await import("node:dns");
   const { address, family } = await dns.promises.lookup(host);
   return { address, family: family === 6 ? 6 : 4 };
@@ -61,22 +67,24 @@ export function localAddress(target: ResolvedHost): string {
 }
 
 /**
- * Resolves `target` and picks the local address. Called each time a
- * transport is created, so a hostname is resolved again after errors.
+ * Resolves `target` and picks the local address: at once for an IP literal.
+ * Called each time a transport is created, so a hostname is resolved again
+ * after errors.
  *
  * @param target the configured host and port
  * @returns both ends of the socket
  * @throws {Error} on Deno without network permission for either end (asked
  * without prompting), or when the hostname does not resolve
  */
-export async function udpEndpoints(target: { host: string; port: number }): Promise<UdpEndpoints> {
+export function udpEndpoints(target: { host: string; port: number }): MaybePromise<UdpEndpoints> {
   // Resolving a hostname needs permission for the name itself.
   requireNet(target.host, target.port);
-  const resolved = await resolveHost(target.host);
-  const local = localAddress(resolved);
-  requireNet(local, 0);
-  requireNet(resolved.address, target.port);
-  return { family: resolved.family, local, remote: resolved.address, port: target.port };
+  return andThen(resolveHost(target.host), (resolved) => {
+    const local = localAddress(resolved);
+    requireNet(local, 0);
+    requireNet(resolved.address, target.port);
+    return { family: resolved.family, local, remote: resolved.address, port: target.port };
+  });
 }
 
 function requireNet(host: string, port: number): void {

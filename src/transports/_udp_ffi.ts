@@ -7,6 +7,7 @@
  * @module
  */
 
+import { andThen, type MaybePromise } from "../_maybe_async.ts";
 import { loadLibc } from "./_libc_ffi.ts";
 import { openUdpDatagram } from "./_libc_inet.ts";
 import { udpEndpoints } from "./_resolve_host.ts";
@@ -42,15 +43,14 @@ export function udpFfiUnavailable(): string | undefined {
  *
  * @param target where datagrams go
  * @param _context unused: every error is reported by `send`
- * @returns the transport, once the socket is connected
+ * @returns the transport, once the socket is connected: at once for an IP address
  * @throws {Error} on Deno without `--allow-ffi` or network permission, when
  * the hostname does not resolve, or when `socket()` or `connect()` fails
  */
-export async function connectUdpFfi(
+export function connectUdpFfi(
   target: { host: string; port: number },
   _context: TransportContext,
-): Promise<Transport> {
+): MaybePromise<Transport> {
   const libc = loadLibc(PURPOSE);
-  const { family, remote, port } = await udpEndpoints(target);
-  return openUdpDatagram(libc, { family, remote, port });
+  return andThen(udpEndpoints(target), ({ family, remote, port }) => openUdpDatagram(libc, { family, remote, port }));
 }

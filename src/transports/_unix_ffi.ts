@@ -21,15 +21,9 @@ import type { Transport, TransportContext } from "./transport.ts";
  *
  * @param path the receiver's socket path, at most 107 bytes (103 on macOS)
  * @param _context unused: every error is reported by `send`
- * @returns the transport; rejects with a `RangeError` for a path too long
+ * @returns the transport, at once
+ * @throws {RangeError} for a path too long; {@linkcode Error} when the C library cannot be loaded or `socket()` fails
  */
-export function connectUnixFfi(
-  path: string,
-  _context: TransportContext,
-): Promise<Transport> {
-  try {
-    return Promise.resolve(openUnixDatagram(loadLibc("Unix sockets"), path));
-  } catch (error) {
-    return Promise.reject(error);
-  }
+export function connectUnixFfi(path: string, _context: TransportContext): Transport {
+  return openUnixDatagram(loadLibc("Unix sockets"), path);
 }

@@ -45,6 +45,13 @@ export interface Transport {
   send(datagram: Uint8Array): void | Promise<void>;
   /** Releases the socket; the writer calls it once no send is in flight. */
   close(): Promise<void>;
+  /**
+   * Set when the socket keeps the process alive and the runtime cannot
+   * unref it (a native addon's): the writer then closes the transport while
+   * nothing waits once nothing else keeps the process alive, and opens a new
+   * one for the next datagram.
+   */
+  readonly keepsProcessAlive?: boolean;
 }
 
 /**
@@ -165,6 +172,12 @@ export interface TransportContext {
   onError(error: unknown, datagram?: Uint8Array): void;
   /** For one-off notices such as a fallback; send errors go through `onError`. */
   logger: Logger;
+  /**
+   * Tells the writer that lines go somewhere else than its location names,
+   * e.g. `udp://127.0.0.1:1234` for a `unix` location the runtime cannot
+   * reach: its messages then name where lines really go.
+   */
+  redirected?(where: string): void;
 }
 
 /**

@@ -58,6 +58,8 @@ export class DatagramBuffer {
   #length = 0;
   #lines = 0;
   #pendingBytes = 0;
+  /** Whether lines past maxPendingBytes are refused; off while lines bounded otherwise are written. */
+  bounded = true;
 
   /**
    * @param capacity the largest datagram, in bytes
@@ -113,7 +115,7 @@ export class DatagramBuffer {
   /** Takes the line written from `length` (after its separator) to `end`, unless it passes the pending bound. */
   #commit(bytes: Uint8Array, length: number, end: number): Appended {
     const added = end - length;
-    if (this.#pendingBytes + added > this.#maxPendingBytes) return "over";
+    if (this.#pendingBytes + added > this.#maxPendingBytes && this.bounded) return "over";
     if (length > 0) bytes[length] = 0x0a;
     this.#length = end;
     this.#lines++;

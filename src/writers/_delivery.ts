@@ -1,23 +1,21 @@
 /**
- * The delivery side of the LineWriter, the same on every runtime: the
- * connection to the transport and its re-creation after errors, the order
+ * The delivery side of the LineWriter, the same on every runtime: the order
  * of the datagrams (at most one asynchronous send in flight), sending the
  * head datagram again while the socket is full, giving up on a receiver
- * that takes nothing for `stallMs`, flush waiters, and the accounting of
- * what was sent and lost.
+ * that takes nothing for `stallMs`, flush waiters, telling the writer when
+ * lines can leave again, and the accounting of what was sent and lost. The
+ * transport is opened and re-created by the connection (`_connection.ts`).
  *
  * @module
  */
 
-import { platform } from "../_platform.ts";
 import { type Transport, type TransportContext, TransportError } from "../transports/transport.ts";
+import { Connection } from "./_connection.ts";
 import type { Datagram } from "./_datagram_buffer.ts";
 import type { DeliveryReport } from "./_delivery_report.ts";
 
 /** Options for {@linkcode Delivery}. */
 export interface DeliveryOptions {
-  /** Names the destination in messages, e.g. `udp://127.0.0.1:1234`. */
-  description: string;
   /** The shortest time between two connection attempts, in milliseconds. */
   reconnectDelayMs: number;
   /** How long datagrams may wait for a receiver that takes none, in milliseconds. */
@@ -26,6 +24,8 @@ export interface DeliveryOptions {
   report: DeliveryReport;
   /** Called with a datagram's size once it was sent or lost, so the buffer's bound frees it. */
   release(bytes: number): void;
+  /** Called once lines can leave again, after {@linkcode Delivery.wake}. */
+  ready(): void;
 }
 
 /** A datagram on its way, with the flush() calls waiting for it. */
@@ -51,20 +51,18 @@ const FIRST_RETRY_MS = 1;
 const LAST_RETRY_MS = 16;
 
 /**
- * Hands sealed datagrams to a transport, in order: it opens the transport on
- * first use and re-creates it after errors (at most once per
- * `reconnectDelayMs`), keeps at most one asynchronous send in flight, sends
- * the head datagram again while the socket reports it full, and loses what
- * waits once the receiver has taken nothing for `stallMs`.
+ * Hands sealed datagrams to a transport, in order: it keeps at most one
+ * asynchronous send in flight, sends the head datagram again while the
+ * socket reports it full, and loses what waits once the receiver has taken
+ * nothing for `stallMs`. Its connection opens the transport on first use and
+ * re-creates it after errors (at most once per `reconnectDelayMs`).
  */
 export class Delivery {
-  readonly #connect: (context: TransportContext) => Transport | Promise<Transport>;
-  readonly #logger: TransportContext["logger"];
-  readonly #description: string;
-  readonly #reconnectDelayMs: number;
+  readonly #connection: Connection;
   readonly #stallMs: number;
   readonly #report: DeliveryReport;
   readonly #release: (bytes: number) => void;
+  readonly #ready: () => void;
   /** Datagrams not yet handed to the transport, oldest first. */
   #queue: Outgoing[] = [];
   /** The one datagram whose asynchronous send has not settled. */
@@ -78,11 +76,9 @@ export class Delivery {
   #retryDelayMs = FIRST_RETRY_MS;
   /** When the head datagram first found the socket full; 0 when nothing waits for room. */
   #waitingSince = 0;
-  #transport: Transport | undefined;
-  #connecting = false;
-  #reconnectAt = 0;
-  #cancelReconnect: (() => void) | undefined;
   #flushWaiters = 0;
+  /** Set by wake(): the writer holds lines until they can leave. */
+  #woken = false;
   /** Set by close(): no more connection attempts. */
   #closed = false;
   /** The line count of each datagram sent synchronously, for a transport that reports its failure later. */
@@ -91,26 +87,53 @@ export class Delivery {
   /**
    * @param connect opens the transport; called lazily, and again after errors
    * @param logger passed to the transport
-   * @param options the destination's name, the delays, the report, and the bound to release
+   * @param options the delays, the report, the bound to release, and the writer to tell when lines can leave
    */
   constructor(
     connect: (context: TransportContext) => Transport | Promise<Transport>,
     logger: TransportContext["logger"],
     options: DeliveryOptions,
   ) {
-    this.#connect = connect;
-    this.#logger = logger;
-    this.#description = options.description;
-    this.#reconnectDelayMs = options.reconnectDelayMs;
     this.#stallMs = options.stallMs;
     this.#report = options.report;
     this.#release = options.release;
+    this.#ready = options.ready;
+    this.#connection = new Connection(connect, logger, {
+      reconnectDelayMs: options.reconnectDelayMs,
+      report: options.report,
+      events: {
+        opened: () => this.#drain(false),
+        failed: () => this.#loseQueue(undefined),
+        sendFailed: (error, datagram, transport) => this.#sendFailed(error, datagram, transport),
+        busy: () => this.#queue.length > 0 || this.#inFlight !== undefined || this.#stuck !== undefined,
+      },
+    });
   }
 
   /** Whether a datagram given to {@linkcode sendNow} goes straight to the transport: it is open, and nothing waits or is in flight. */
   get ready(): boolean {
-    return this.#transport !== undefined && this.#queue.length === 0 && this.#inFlight === undefined &&
+    return this.#connection.transport !== undefined && this.#queue.length === 0 && this.#inFlight === undefined &&
       this.#stuck === undefined;
+  }
+
+  /**
+   * Whether lines cannot leave now but will: the transport is opening (or
+   * waits for the reconnect delay), or datagrams wait for a send in flight
+   * or for room in the socket. Not after close(), nor while a send given up
+   * on is stuck (then lines are lost at once).
+   */
+  get waiting(): boolean {
+    return !this.ready && this.#stuck === undefined && !this.#closed;
+  }
+
+  /**
+   * The writer holds lines until they can leave: opens the transport if
+   * needed, and calls `ready` once lines can leave.
+   */
+  wake(): void {
+    this.#woken = true;
+    this.#connection.open(false);
+    this.#notifyReady();
   }
 
   /**
@@ -119,7 +142,7 @@ export class Delivery {
    * memory (an asynchronous send); when the socket is full, a copy waits.
    */
   sendNow(datagram: Datagram): boolean {
-    const sent = this.#send(this.#transport!, datagram);
+    const sent = this.#send(this.#connection.transport!, datagram);
     if (sent === "retry") {
       this.#queue.push({ bytes: datagram.bytes.slice(), lines: datagram.lines });
       this.#waitForRoom();
@@ -155,25 +178,47 @@ export class Delivery {
     return flushed;
   }
 
-  /** Stops connecting and closes the transport, once a send given up on has settled; call it after a flush. */
-  async close(): Promise<void> {
-    this.#closed = true;
-    this.#cancelReconnect?.();
-    const transport = this.#transport;
-    this.#transport = undefined;
+  /**
+   * For the process's last moments, when nothing asynchronous will run
+   * again: hands every datagram that waits to the transport now, opening one
+   * if the factory can return it synchronously, without waiting for a full
+   * socket or for a send in flight (order no longer matters; an
+   * asynchronous send may still leave). What fails is lost.
+   */
+  sendBeforeExit(): void {
+    if (this.#queue.length === 0 || this.#stuck !== undefined || this.#closed) return;
+    const transport = this.#connection.openNow();
     if (transport === undefined) return;
-    const close = () => closeQuietly(transport, (error) => this.#report.report("close", error));
-    // Closing a socket under a pending send may not cancel it (Deno): close once it has settled.
-    if (this.#stuck !== undefined) void this.#stuck.then(close);
-    else await close();
+    const queue = this.#queue;
+    this.#queue = [];
+    for (const datagram of queue) {
+      try {
+        const sending = transport.send(datagram.bytes);
+        if (sending instanceof Promise) sending.catch(() => {});
+      } catch {
+        // Lost: the process is ending.
+      }
+    }
   }
 
-  /** Hands queued datagrams to the transport in order, connecting first when needed. */
+  /** Stops connecting and closes the transport, once a send given up on has settled; call it after a flush. */
+  close(): Promise<void> {
+    this.#closed = true;
+    // Closing a socket under a pending send may not cancel it (Deno): close once it has settled.
+    return this.#connection.close(this.#stuck);
+  }
+
+  /** Hands queued datagrams to the transport in order, connecting first when needed; tells a woken writer once lines can leave. */
   #drain(force: boolean): void {
+    this.#drainQueue(force);
+    this.#notifyReady();
+  }
+
+  #drainQueue(force: boolean): void {
     if (this.#retryTimer !== undefined || this.#inFlight !== undefined) return;
     if (this.#stuck !== undefined) return this.#loseQueue(this.#stalled());
-    const transport = this.#transport;
-    if (transport === undefined) return this.#ensureConnecting(force);
+    const transport = this.#connection.transport;
+    if (transport === undefined) return this.#connection.open(force);
     const queue = this.#queue;
     let taken = 0;
     let sent: Sent = "sent";
@@ -181,11 +226,17 @@ export class Delivery {
       sent = this.#send(transport, queue[taken]);
       if (sent === "retry") break;
       taken++;
-      if (sent === "in flight" || this.#transport !== transport) break;
+      if (sent === "in flight" || this.#connection.transport !== transport) break;
     }
     queue.splice(0, taken);
     if (sent === "retry") return this.#waitForRoom();
-    if (this.#transport === undefined) this.#transportLost();
+    if (this.#connection.transport === undefined) this.#transportLost();
+  }
+
+  #notifyReady(): void {
+    if (!this.#woken || !this.ready) return;
+    this.#woken = false;
+    this.#ready();
   }
 
   /**
@@ -196,7 +247,7 @@ export class Delivery {
   #transportLost(): void {
     if (this.#queue.length === 0) return;
     if (this.#flushWaiters > 0) this.#loseQueue(undefined);
-    else this.#ensureConnecting(false);
+    else this.#connection.open(false);
   }
 
   /** Hands one datagram to the transport; a datagram that is not sent again is settled here. */
@@ -240,7 +291,7 @@ export class Delivery {
     } else if (this.#failed(datagram, error, transport) === "retry") {
       this.#queue.unshift(datagram);
       return this.#waitForRoom();
-    } else if (this.#transport === undefined) {
+    } else if (this.#connection.transport === undefined) {
       return this.#transportLost();
     }
     this.#drain(false);
@@ -256,8 +307,16 @@ export class Delivery {
     if (RETRY_CODES.has(code)) return "retry";
     this.#settle(datagram, false);
     this.#report.failed("send to", error);
-    if (!SKIP_CODES.has(code)) this.#dropTransport(transport);
+    if (!SKIP_CODES.has(code)) this.#connection.drop(transport);
     return "lost";
+  }
+
+  /** A failure the transport reported after `send` returned; a datagram counted as sent is counted as lost instead. */
+  #sendFailed(error: unknown, datagram: Uint8Array | undefined, transport: Transport | undefined): void {
+    if (datagram !== undefined) this.#unsend(datagram);
+    this.#report.failed("send to", error);
+    const code = (error as { code?: unknown } | null)?.code;
+    if (transport !== undefined && !RETRY_CODES.has(code) && !SKIP_CODES.has(code)) this.#connection.drop(transport);
   }
 
   /** Tries the head datagram again after a short delay, or loses what waits once the receiver stalled. */
@@ -294,7 +353,7 @@ export class Delivery {
   #stalled(): TransportError {
     return new TransportError(
       "EAGAIN",
-      `Cannot send to ${this.#description}: the receiver took no datagram for ${this.#stallMs} ms (EAGAIN)`,
+      `Cannot send to ${this.#report.description}: the receiver took no datagram for ${this.#stallMs} ms (EAGAIN)`,
     );
   }
 
@@ -328,68 +387,11 @@ export class Delivery {
     }
   }
 
-  #ensureConnecting(force: boolean): void {
-    if (this.#connecting || this.#closed) return;
-    const wait = this.#reconnectAt - Date.now();
-    if (wait > 0 && !force) {
-      this.#cancelReconnect ??= platform().unrefTimeout(() => {
-        this.#cancelReconnect = undefined;
-        this.#drain(false);
-      }, wait);
-      return;
-    }
-    this.#connecting = true;
-    const attempt: { transport?: Transport } = {};
-    const context: TransportContext = {
-      onError: (error, datagram) => {
-        if (datagram !== undefined) this.#unsend(datagram);
-        this.#report.failed("send to", error);
-        const code = (error as { code?: unknown } | null)?.code;
-        if (attempt.transport !== undefined && !RETRY_CODES.has(code) && !SKIP_CODES.has(code)) {
-          this.#dropTransport(attempt.transport);
-        }
-      },
-      logger: this.#logger,
-    };
-    new Promise<Transport>((resolve) => resolve(this.#connect(context))).then(
-      (transport) => {
-        this.#connecting = false;
-        if (this.#closed) return void closeQuietly(transport, () => {});
-        attempt.transport = transport;
-        this.#transport = transport;
-        this.#drain(false);
-      },
-      (error) => {
-        this.#connecting = false;
-        this.#reconnectAt = Date.now() + this.#reconnectDelayMs;
-        this.#report.failed("connect to", error);
-        this.#loseQueue(undefined);
-      },
-    );
-  }
-
-  /** Closes `transport` if it is the current one; the next send re-creates it after the reconnect delay. */
-  #dropTransport(transport: Transport): void {
-    if (transport !== this.#transport) return;
-    this.#transport = undefined;
-    this.#reconnectAt = Date.now() + this.#reconnectDelayMs;
-    void closeQuietly(transport, () => {});
-  }
-
   /** Moves a datagram counted as sent to the lost lines, when the transport learns later that it failed. */
   #unsend(datagram: Uint8Array): void {
     const lines = this.#linesSent.get(datagram);
     if (lines === undefined) return;
     this.#linesSent.delete(datagram);
     this.#report.unsent(lines);
-  }
-}
-
-/** Closes `transport`, passing any failure (a throw or a rejection) to `onError`. */
-async function closeQuietly(transport: Transport, onError: (error: unknown) => void): Promise<void> {
-  try {
-    await transport.close();
-  } catch (error) {
-    onError(error);
   }
 }

@@ -38,7 +38,8 @@ export class DeliveryReport {
   /** What was delivered so far. */
   readonly counts = { sentLines: 0, sentDatagrams: 0, droppedLines: 0, errors: 0 };
   readonly #logger: Logger;
-  readonly #description: string;
+  readonly #location: string;
+  #description: string;
   readonly #intervalMs: number;
   readonly #failures: RateLimiter;
   /** Set after a drop warning until the interval has passed: later drops are only counted. */
@@ -51,9 +52,24 @@ export class DeliveryReport {
    */
   constructor(logger: Logger, description: string, intervalMs: number) {
     this.#logger = logger;
+    this.#location = description;
     this.#description = description;
     this.#intervalMs = intervalMs;
     this.#failures = new RateLimiter(intervalMs);
+  }
+
+  /** Names the destination in messages: the location, or where its lines really go. */
+  get description(): string {
+    return this.#description;
+  }
+
+  /**
+   * The transport sends somewhere else than the location names (a fallback,
+   * such as UDP for a Unix socket the runtime cannot reach): messages name
+   * `where`, and the location after it.
+   */
+  redirect(where: string): void {
+    this.#description = `${where} (instead of ${this.#location})`;
   }
 
   /** Counts `lines` handed to the transport in one datagram. */

@@ -17,7 +17,8 @@ import { formatHost } from "../location.ts";
  * Returns a new writer for `config.location`: `NoopWriter` for `none`,
  * `MemoryWriter` for `memory`, `FileWriter` for `stdout`, `stderr` and
  * `file://`, and a `LineWriter` over the runtime's transport for `udp` and
- * `unix`. Sockets open lazily, on the first write.
+ * `unix`. Sockets open lazily, on the first write; the runtime's adapter for
+ * them starts loading now.
  *
  * @example
  * ```ts
@@ -43,7 +44,8 @@ export function newWriter(config: Config): Writer {
       return new FileWriter({ path: target.path }, options);
     case "udp":
     case "unix": {
-      const connect = config.transport ?? runtimeTransport({ unixFfi: config.unixFfi, udpFfi: config.ffi });
+      const connect = config.transport ??
+        runtimeTransport({ unixFfi: config.unixFfi, udpFfi: config.ffi }, target.kind);
       return new LineWriter((context) => connect(target, context), {
         ...options,
         description: target.kind === "udp"
@@ -53,6 +55,7 @@ export function newWriter(config: Config): Writer {
         flushIntervalMs: config.flushIntervalMs,
         maxPendingBytes: config.maxPendingBytes,
         maxDatagramBytes: config.maxDatagramBytes,
+        fold: config.fold,
       });
     }
   }

@@ -1,12 +1,15 @@
 /**
- * The meters' fast path into a writer: a line handed over as a prefix
- * encoded once per meter plus a value, so that an update builds no string.
- * A writer that has one offers it here (the LineWriter does); a meter looks
- * it up once, when it is built, and otherwise calls `write(prefix + value)`.
+ * The meters' fast paths into a writer: a line handed over as a prefix
+ * encoded once per meter plus a value, so that an update builds no string,
+ * and the writer's fold table, which combines the updates of one id until
+ * lines leave. A writer that has them offers them here (the LineWriter
+ * does); a meter looks them up once, when it is built, and otherwise calls
+ * `write(prefix + value)` for every update.
  *
  * @module
  */
 
+import type { FoldTable } from "../_fold_table.ts";
 import type { Writer } from "./writer.ts";
 
 /** A meter's line prefix `<symbol>:<id>:`, as text and as ASCII bytes. */
@@ -20,7 +23,13 @@ export interface EncodedPrefix {
 /** Writes the line `prefix.text + value`, exactly as `write()` of that line would. */
 export type ValuePath = (prefix: EncodedPrefix, value: number | string) => void;
 
-const paths = new WeakMap<Writer, ValuePath>();
+/** What a writer offers its meters. */
+interface Paths {
+  readonly value: ValuePath;
+  readonly fold: FoldTable | undefined;
+}
+
+const paths = new WeakMap<Writer, Paths>();
 
 /**
  * Encodes a line prefix once.
@@ -39,7 +48,8 @@ export function encodePrefix(text: string): EncodedPrefix {
 }
 
 /**
- * Gives `writer` a fast path, used by meters built over it from now on.
+ * Gives `writer` a fast path, and the fold table its meters update instead
+ * when their values combine, used by meters built over it from now on.
  *
  * @example
  * ```ts
@@ -54,8 +64,8 @@ export function encodePrefix(text: string): EncodedPrefix {
  * strictEqual(lines[0], "c:a:1");
  * ```
  */
-export function offerValuePath(writer: Writer, path: ValuePath): void {
-  paths.set(writer, path);
+export function offerValuePath(writer: Writer, path: ValuePath, fold?: FoldTable): void {
+  paths.set(writer, { value: path, fold });
 }
 
 /**
@@ -71,5 +81,22 @@ export function offerValuePath(writer: Writer, path: ValuePath): void {
  * ```
  */
 export function valuePath(writer: Writer): ValuePath | undefined {
-  return paths.get(writer);
+  return paths.get(writer)?.value;
+}
+
+/**
+ * Returns the fold table `writer` offers, if any: the LineWriter's, unless
+ * it was made with `fold: false`.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { MemoryWriter } from "../../mod.ts";
+ * import { foldTable } from "./_value_path.ts";
+ *
+ * strictEqual(foldTable(new MemoryWriter()), undefined); // one line per update
+ * ```
+ */
+export function foldTable(writer: Writer): FoldTable | undefined {
+  return paths.get(writer)?.fold;
 }

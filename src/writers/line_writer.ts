@@ -1,9 +1,11 @@
 /**
  * The LineWriter: all delivery policy for socket locations, independent of
  * the runtime. It decides when the open datagram leaves (at the end of the
- * event-loop turn, or when a buffer fills or its interval passes); packing
- * and the pending bound are the datagram buffer's (`_datagram_buffer.ts`),
- * the connection, ordering and accounting the delivery's (`_delivery.ts`).
+ * event-loop turn, or when a buffer fills or its interval passes) and when
+ * folded updates become lines (then, or once lines can leave); packing and
+ * the pending bound are the datagram buffer's (`_datagram_buffer.ts`),
+ * combining the fold table's (`../_fold_table.ts`), ordering and accounting
+ * the delivery's (`_delivery.ts`).
  *
  * @module
  */
@@ -16,7 +18,9 @@ import {
   DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_RECONNECT_DELAY_MS,
   DEFAULT_STALL_MS,
+  MAX_DATAGRAM_BYTES,
 } from "../_defaults.ts";
+import { FoldTable } from "../_fold_table.ts";
 import type { Logger } from "../logger.ts";
 import { platform } from "../_platform.ts";
 import type { Transport, TransportContext } from "../transports/transport.ts";
@@ -24,7 +28,7 @@ import { valueText } from "./_ascii_value.ts";
 import { type Appended, DatagramBuffer } from "./_datagram_buffer.ts";
 import { Delivery } from "./_delivery.ts";
 import { DeliveryReport } from "./_delivery_report.ts";
-import { offerValuePath } from "./_value_path.ts";
+import { offerValuePath, type ValuePath } from "./_value_path.ts";
 import { lineLogger, type Writer, writerLogger, type WriterOptions } from "./writer.ts";
 
 /**
@@ -58,6 +62,17 @@ export interface LineWriterOptions extends WriterOptions {
    * are dropped (default 1000).
    */
   stallMs?: number;
+  /**
+   * Whether meters whose values combine fold their updates into one line per
+   * id until lines leave (default `true`): counters sum, gauges, monotonic
+   * counters and age gauges keep the last value, max gauges the largest. The
+   * line leaves at the end of the event-loop turn, or once lines can leave
+   * (the socket is open, a send in flight has completed, a full socket has
+   * room), with what SpectatorD would have computed from the separate lines.
+   * Timers and distribution summaries still send every sample. `false`
+   * sends every update as its own line.
+   */
+  fold?: boolean;
 }
 
 /**
@@ -71,7 +86,8 @@ export interface LineWriterOptions extends WriterOptions {
  * function lossRate(stats: LineWriterStats): number {
  *   return stats.droppedLines / Math.max(1, stats.sentLines + stats.droppedLines);
  * }
- * strictEqual(lossRate({ sentLines: 3, sentDatagrams: 1, droppedLines: 1, pendingBytes: 0, errors: 0 }), 0.25);
+ * const stats = { sentLines: 3, sentDatagrams: 1, droppedLines: 1, foldedUpdates: 0, pendingBytes: 0, errors: 0 };
+ * strictEqual(lossRate(stats), 0.25);
  * ```
  */
 export interface LineWriterStats {
@@ -81,6 +97,12 @@ export interface LineWriterStats {
   sentDatagrams: number;
   /** Lines lost: past the pending bound, too long for a datagram, failed sends, or written after close. */
   droppedLines: number;
+  /**
+   * Updates that did not become a line of their own: folded into another
+   * update's line of the same id. Every update is in one of `sentLines`,
+   * `droppedLines` and `foldedUpdates`, once nothing is pending.
+   */
+  foldedUpdates: number;
   /** Bytes accepted and not yet sent. */
   pendingBytes: number;
   /** Send and connection errors seen. */
@@ -95,10 +117,14 @@ const NO_PREFIX = new Uint8Array(0);
  * `\n` into datagrams that never exceed `maxDatagramBytes` and never split a
  * line. By default everything written in one synchronous stretch goes out at
  * the end of it; with `bufferSize`, lines wait for that many bytes or
- * `flushIntervalMs`. Datagrams leave in order, one asynchronous send at a
- * time; a full socket gets the same datagram again shortly, for up to
- * `stallMs`. `write` never throws: failures are counted and logged at most
- * once per interval, and the transport is re-created after errors.
+ * `flushIntervalMs`. Updates of meters whose values combine fold into one
+ * line per id until lines leave (see {@linkcode LineWriterOptions.fold});
+ * `write()` itself never folds. Datagrams leave in order, one asynchronous
+ * send at a time; a full socket gets the same datagram again shortly, for up
+ * to `stallMs`. `write` never throws: failures are counted and logged at
+ * most once per interval, and the transport is re-created after errors.
+ * What was written before `process.exit()` is sent as the process ends,
+ * where the transport can send synchronously.
  *
  * @example Send through a custom transport
  * ```ts
@@ -120,6 +146,7 @@ export class LineWriter implements Writer {
   /** The logger this writer reports to. */
   readonly logger: Logger;
   readonly #buffer: DatagramBuffer;
+  readonly #fold: FoldTable | undefined;
   readonly #delivery: Delivery;
   readonly #report: DeliveryReport;
   readonly #bufferSize: number;
@@ -129,7 +156,7 @@ export class LineWriter implements Writer {
   readonly #overBound: string;
   #turnEndQueued = false;
   #cancelFlushTimer: (() => void) | undefined;
-  #removeExitHook: (() => void) | undefined;
+  #removeExitHooks: (() => void) | undefined;
   /** Set by close(): from then on writes are dropped. */
   #closing: Promise<void> | undefined;
   /** Whether the meters' fast path must take write(): lines are logged, or the writer is closing. */
@@ -143,6 +170,12 @@ export class LineWriter implements Writer {
    */
   constructor(connect: (context: TransportContext) => Transport | Promise<Transport>, options: LineWriterOptions) {
     const maxDatagramBytes = options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES;
+    // Past UDP's limit over IPv4, and too close to the 64 KiB a SpectatorD Unix socket reads (more corrupts it).
+    if (!(maxDatagramBytes >= 1 && maxDatagramBytes <= MAX_DATAGRAM_BYTES)) {
+      throw new RangeError(
+        `Cannot create LineWriter: maxDatagramBytes must be from 1 to ${MAX_DATAGRAM_BYTES}: received ${maxDatagramBytes}`,
+      );
+    }
     const maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
     this.logger = writerLogger(options);
     this.#bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
@@ -158,20 +191,22 @@ export class LineWriter implements Writer {
       options.errorIntervalMs ?? DEFAULT_ERROR_INTERVAL_MS,
     );
     this.#delivery = new Delivery(connect, this.logger, {
-      description: options.description,
       reconnectDelayMs: options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS,
       stallMs: options.stallMs ?? DEFAULT_STALL_MS,
       report: this.#report,
       release: (bytes) => buffer.release(bytes),
+      ready: () => this.#release(),
     });
     // The meters' fast path: the prefix's bytes are copied and the value formatted straight into the open datagram.
-    // It is #append() written out, which saves Bun a call per update.
-    offerValuePath(this, (prefix, value) => {
+    // It is #append() written out, which saves Bun a call per update. The fold table writes its lines through it too.
+    const writeValue: ValuePath = (prefix, value) => {
       if (this.#slowPath) return this.write(prefix.text + valueText(value));
       const appended = buffer.append(prefix.bytes, value);
       if (appended === "ok") this.#afterWrite();
       else this.#notAppended(appended, prefix.bytes, value);
-    });
+    };
+    this.#fold = options.fold === false ? undefined : new FoldTable(() => this.#folding(), writeValue);
+    offerValuePath(this, writeValue, this.#fold);
   }
 
   /** Accepts one line; it is dropped and counted when the writer is closed, the line is too long, or too much is pending. */
@@ -183,7 +218,11 @@ export class LineWriter implements Writer {
 
   /** Returns counters of what was sent and dropped. */
   stats(): LineWriterStats {
-    return { ...this.#report.counts, pendingBytes: this.#buffer.pendingBytes };
+    return {
+      ...this.#report.counts,
+      foldedUpdates: this.#fold?.foldedUpdates ?? 0,
+      pendingBytes: this.#buffer.pendingBytes,
+    };
   }
 
   /**
@@ -194,7 +233,8 @@ export class LineWriter implements Writer {
    * so `flush()` and `close()` return promptly even when the agent is down.
    */
   flush(): Promise<void> {
-    this.#release();
+    this.#drainFolded();
+    this.#sendOpen();
     return this.#delivery.flush();
   }
 
@@ -213,7 +253,7 @@ export class LineWriter implements Writer {
   async #shutdown(): Promise<void> {
     await this.flush();
     this.#cancelFlushTimer?.();
-    this.#removeExitHook?.();
+    this.#removeExitHooks?.();
     await this.#delivery.close();
   }
 
@@ -234,17 +274,26 @@ export class LineWriter implements Writer {
     this.#afterWrite();
   }
 
+  /** The first update waits in the fold table: it becomes a line when the open datagram would leave. */
+  #folding(): void {
+    // After close(), a folded update is dropped like any other write.
+    if (this.#closing !== undefined) return this.#drainFolded();
+    this.#afterWrite();
+  }
+
   /** Schedules the release of what was written: at the end of the turn, or when the buffer fills or its interval ends. */
   #afterWrite(): void {
-    this.#removeExitHook ??= platform().onNaturalExit(() => {
-      if (this.#buffer.pendingBytes > 0) void this.flush();
-    });
+    this.#removeExitHooks ??= this.#hookExit();
     if (this.#bufferSize === 0) {
       if (!this.#turnEndQueued) {
         this.#turnEndQueued = true;
+        // Lines the release itself writes (folded ones) leave with it, without queueing another release.
         queueMicrotask(() => {
-          this.#turnEndQueued = false;
-          this.#release();
+          try {
+            this.#release();
+          } finally {
+            this.#turnEndQueued = false;
+          }
         });
       }
     } else if (this.#buffer.length >= this.#bufferSize) {
@@ -258,13 +307,57 @@ export class LineWriter implements Writer {
   }
 
   /**
+   * Delivers what is still written when the process ends: a natural end
+   * flushes (the event loop still runs), and `process.exit()` hands what it
+   * can to the transport synchronously.
+   */
+  #hookExit(): () => void {
+    const removeNatural = platform().onNaturalExit(() => {
+      if (this.#buffer.pendingBytes > 0 || this.#fold?.pending) void this.flush();
+    });
+    const removeExit = platform().onExit(() => {
+      this.#drainFolded();
+      this.#sendOpen();
+      this.#delivery.sendBeforeExit();
+    });
+    return () => {
+      removeNatural();
+      removeExit();
+    };
+  }
+
+  /**
    * The one point where a stretch of writes is complete and everything
    * accepted so far leaves: the end of the event-loop turn (bufferSize 0),
-   * a full buffer or the end of its interval, and flush(). (A datagram that
-   * fills up mid-stretch leaves on its own, through #sendOpen.)
+   * a full buffer or the end of its interval, and the moment lines can
+   * leave again. Folded updates become lines here. While lines cannot leave
+   * (the socket is opening, a send is in flight, the socket is full), they
+   * wait instead: updates keep folding and lines keep filling the open
+   * datagram, until the delivery is ready and calls this again. (A datagram
+   * that fills up mid-stretch leaves on its own, through #sendOpen, and
+   * flush() sends everything at once.)
    */
   #release(): void {
+    if (this.#buffer.length === 0 && this.#fold?.pending !== true) return this.#delivery.resume();
+    if (this.#delivery.waiting) return this.#delivery.wake();
+    this.#drainFolded();
     this.#sendOpen();
+  }
+
+  /**
+   * Writes one line per folded id into the open datagram. These lines pass
+   * maxPendingBytes (they are bounded by the number of ids instead), so that
+   * samples waiting for the socket never cost a counted total.
+   */
+  #drainFolded(): void {
+    const fold = this.#fold;
+    if (fold === undefined || !fold.pending) return;
+    this.#buffer.bounded = false;
+    try {
+      fold.drain();
+    } finally {
+      this.#buffer.bounded = true;
+    }
   }
 
   /**

@@ -79,6 +79,8 @@ const README_COMMANDS = {
   "node scripts/run_tests.mjs npm": { run: { start: true, expect: /^=== npm package: /m } },
   "npm pack ./dist-npm": { run: { after: "npm run build:npm", expect: /spectator-client-[\d.]+\.tgz/ } },
   "npm install ./spectator-client-*.tgz": { run: { cwd: project, expect: /added 1 package/ } },
+  // The optional package for Node's Unix route, into the user's project (from npm's cache, which npm ci filled).
+  "npm install node-unix-socket": { run: { cwd: project, expect: /added \d+ packages?/ } },
   "npx spectator-agent --port 0": {
     run: { cwd: project, start: true, expect: /agent: listening on udp:\/\/127\.0\.0\.1:\d+/ },
   },

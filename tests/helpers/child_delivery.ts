@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { denoDatagramApi } from "../../src/transports/_deno_udp.ts";
 import { CLEAN_SPECTATOR_ENV } from "./env.ts";
+import { foldedTurnOrder } from "./meter_kinds.ts";
 import { runFixture } from "./run_fixture.ts";
 import { listenUdp } from "./udp_listener.ts";
 import { platform } from "../../src/_platform.ts";
@@ -45,4 +46,17 @@ export async function linesFromChild(stem: string, args: string[], expectedLines
   } finally {
     await listener.close();
   }
+}
+
+/**
+ * The lines `tests/fixtures/exit_fixture.ts` writes for `ending`, in the order they are sent: its distribution
+ * summary's samples as written, then its counter and gauge, whose lines wait in the fold table until the turn ends.
+ *
+ * @param ending the fixture's ending argument, which tags the counter
+ * @param count how many lines it writes
+ */
+export function exitFixtureLines(ending: string, count: number): string[] {
+  const lines = [`c:exit.counter,ending=${ending}:1`, "g:exit.gauge:42"];
+  for (let i = 2; i < count; i++) lines.push(`d:exit.dist:${i}`);
+  return foldedTurnOrder(lines);
 }

@@ -78,3 +78,26 @@ export function meterByName(registry: Registry, kind: MeterKind, name: string, t
 export function meterById(registry: Registry, kind: MeterKind, id: MeterId): Meter {
   return (registry[`${kind.factory}WithId`] as (id: MeterId) => Meter).call(registry, id);
 }
+
+/** The symbols of meters whose every sample is sent: timers and distribution summaries are never folded. */
+const SAMPLE_SYMBOLS: ReadonlySet<string> = new Set(["t", "T", "d", "D"]);
+
+/**
+ * The order in which a LineWriter that folds sends the lines of one event-loop turn (with no id updated twice): the
+ * samples of timers and distribution summaries as they were written, then the lines of the other meters, which wait in
+ * the fold table until the turn ends, in the order their ids were first updated.
+ *
+ * @param lines the lines as written
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { foldedTurnOrder } from "./meter_kinds.ts";
+ *
+ * assert.deepEqual(foldedTurnOrder(["c:a:1", "t:b:0.5", "g:c:2"]), ["t:b:0.5", "c:a:1", "g:c:2"]);
+ * ```
+ */
+export function foldedTurnOrder(lines: readonly string[]): string[] {
+  const isSample = (line: string) => SAMPLE_SYMBOLS.has(line[0]);
+  return [...lines.filter(isSample), ...lines.filter((line) => !isSample(line))];
+}

@@ -3,9 +3,10 @@
  * runs the tests, and captures what it prints: Deno runs the `.ts` file with
  * `deno run`, Bun runs the `.ts` file, and Node runs the transpiled `.js` twin
  * in `dist/tests/fixtures/`. Deno children start with `Deno.Command`, the
- * others with `node:child_process`. A child run as another user runs from a
- * copy of the sources in a fresh world-readable directory, so it never depends
- * on who may read the clone or its parent directories.
+ * others with `node:child_process`. A child run as another user (or outside
+ * the project) runs from a copy of the sources in a fresh world-readable
+ * directory, so it never depends on who may read the clone or its parent
+ * directories (nor finds the project's packages).
  *
  * @module
  */
@@ -43,6 +44,11 @@ export interface RunFixtureOptions {
   runAs?: { uid: number; gid: number };
   /** Called with each chunk of standard error as it arrives (the result still holds all of it). */
   onStderr?: (text: string) => void;
+  /**
+   * Run from a copy of the sources outside the project, where none of its `node_modules` can be found: as an
+   * application that did not install an optional package.
+   */
+  outsideProject?: boolean;
 }
 
 /** What a fixture did. */
@@ -94,7 +100,7 @@ function childEnv(changes: Record<string, string | undefined>): Record<string, s
  */
 export async function runFixture(stem: string, options: RunFixtureOptions = {}): Promise<FixtureResult> {
   const { runAs } = options;
-  const copy = runAs === undefined ? undefined : readableCopy();
+  const copy = runAs === undefined && !options.outsideProject ? undefined : readableCopy();
   try {
     const original = fixturePath(stem, options.topLevel);
     const script = copy === undefined ? original : join(copy, relative(sourceRoot(), original));

@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { AdminKind, AdminMeter, Spectatord } from "../helpers/spectatord.ts";
-import { parseAdminValue } from "../helpers/spectatord.ts";
+import type { AdminKind, AdminMeter, Spectatord } from "../../scripts/spectatord/agent.ts";
+import { parseAdminValue } from "../../scripts/spectatord/agent.ts";
 import { tick } from "../helpers/wait.ts";
 
 /** A meter as the test expects it in `GET /metrics`: its kind, id and value. */

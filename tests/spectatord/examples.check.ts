@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { answer, DEMO_REQUESTS } from "../../examples/_play_app.ts";
 import { CLEAN_SPECTATOR_ENV } from "../helpers/env.ts";
-import { type Spectatord, startSpectatord } from "../helpers/spectatord.ts";
+import { type Spectatord, startSpectatord } from "../../scripts/spectatord/agent.ts";
 import { agentId, agentMeters, type ExpectedMeter, settledMeters, sortMeters } from "./agent_view.ts";
 import { runtimeMode } from "./routes.ts";
 

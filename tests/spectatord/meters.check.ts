@@ -7,7 +7,7 @@ import { Config, Registry } from "../../mod.ts";
 import { CollectingLogger } from "../helpers/collecting_logger.ts";
 import { withEnv } from "../helpers/env.ts";
 import { percentileBucketIndex, percentileTag } from "../helpers/percentile_buckets.ts";
-import { type Spectatord, startSpectatord } from "../helpers/spectatord.ts";
+import { type Spectatord, startSpectatord } from "../../scripts/spectatord/agent.ts";
 import { agentId, type ExpectedMeter, sameId, settledMeters, settledValue, sortMeters } from "./agent_view.ts";
 import { intendedMode, type Route, routesHere, runtimeMode } from "./routes.ts";
 

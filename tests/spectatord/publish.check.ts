@@ -7,7 +7,7 @@ import { Config, Registry } from "../../mod.ts";
 import { type PublishedMeasurement, type PublishStub, startPublishStub } from "../helpers/atlas_publish_stub.ts";
 import { CollectingLogger } from "../helpers/collecting_logger.ts";
 import { withEnv } from "../helpers/env.ts";
-import { type Spectatord, startSpectatord } from "../helpers/spectatord.ts";
+import { type Spectatord, startSpectatord } from "../../scripts/spectatord/agent.ts";
 import { tick } from "../helpers/wait.ts";
 import { agentId, settledValue } from "./agent_view.ts";
 import { routesHere, runtimeMode } from "./routes.ts";

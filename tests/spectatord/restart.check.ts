@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { Config, Registry } from "../../mod.ts";
 import { CollectingLogger } from "../helpers/collecting_logger.ts";
 import { withEnv } from "../helpers/env.ts";
-import { PortTakenError, type Spectatord, startSpectatord } from "../helpers/spectatord.ts";
+import { PortTakenError, type Spectatord, startSpectatord } from "../../scripts/spectatord/agent.ts";
 import { tick } from "../helpers/wait.ts";
 import { type Route, routesHere, runtimeMode } from "./routes.ts";
 

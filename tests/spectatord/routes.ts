@@ -1,7 +1,7 @@
 /**
  * The "real spectatord" tier's routes: which runtime mode this test process
- * is (chosen by `scripts/run_tests.mjs` through its flags), which locations
- * it sends to on that mode, and the bursts known to fall short.
+ * is (chosen by `scripts/run_tests.mjs` through its flags), and which
+ * locations it sends to on that mode.
  *
  * @module
  */
@@ -9,7 +9,7 @@
 import process from "node:process";
 import { platform } from "../../src/_platform.ts";
 import { denoDatagramApi } from "../../src/transports/_deno_udp.ts";
-import type { Spectatord } from "../helpers/spectatord.ts";
+import type { Spectatord } from "../../scripts/spectatord/agent.ts";
 
 /** How the client reaches its sockets in this process. */
 export type RuntimeMode = "deno libc" | "deno sockets" | "bun" | "node";
@@ -45,54 +45,14 @@ const EVERY_MODE: readonly RuntimeMode[] = ["deno libc", "deno sockets", "bun", 
 export const ROUTES: readonly Route[] = [
   { name: "udp 127.0.0.1", modes: EVERY_MODE, location: (agent) => `udp://127.0.0.1:${agent.port}` },
   { name: "udp [::1]", modes: EVERY_MODE, location: (agent) => `udp://[::1]:${agent.port}` },
-  // Node has no Unix datagram socket yet; the optional native package of issue 12 brings one: add "node" here then.
-  { name: "unix", modes: ["deno libc", "deno sockets", "bun"], location: (agent) => `unix://${agent.socketPath}` },
+  // Node through the optional package node-unix-socket, a development dependency of this project.
+  { name: "unix", modes: EVERY_MODE, location: (agent) => `unix://${agent.socketPath}` },
 ];
 
 /** The routes this process takes. */
 export function routesHere(): Route[] {
   const mode = runtimeMode();
   return ROUTES.filter((route) => (route.modes as readonly string[]).includes(mode));
-}
-
-/** When a burst is written: right after the registry is made, or once its socket is open. */
-export type BurstPhase = "startup" | "warm";
-
-/**
- * The bursts known to arrive short until the client folds counter updates while lines cannot leave (issue 12):
- * `<mode>, <route>, <phase>`, or `*` for every mode or route. For these the tier reports the shortfall on its own line
- * and passes; every other burst must arrive whole. Empty this table once folding has landed.
- */
-export const KNOWN_SHORT_BURSTS: readonly string[] = [
-  // The first lines wait while the socket opens; past maxPendingBytes (4 MiB) the rest are dropped.
-  "*, *, startup",
-  // Deno's own sockets send only between event-loop turns: a synchronous burst waits in memory, bounded the same way.
-  "deno sockets, *, warm",
-  // The agent's Unix socket queues 10 datagrams at most: the rest of a burst waits for it, bounded the same way.
-  "*, unix, warm",
-];
-
-/**
- * Whether the burst of `mode` on `route` in `phase` is in {@linkcode KNOWN_SHORT_BURSTS}.
- *
- * @param mode the runtime mode
- * @param route the route's name
- * @param phase startup or warm
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isKnownShortBurst } from "./routes.ts";
- *
- * assert.equal(isKnownShortBurst("bun", "udp 127.0.0.1", "startup"), true); // "*, *, startup"
- * assert.equal(isKnownShortBurst("bun", "udp 127.0.0.1", "warm"), false);
- * ```
- */
-export function isKnownShortBurst(mode: string, route: string, phase: BurstPhase): boolean {
-  return KNOWN_SHORT_BURSTS.some((entry) => {
-    const [m, r, p] = entry.split(", ");
-    return (m === "*" || m === mode) && (r === "*" || r === route) && p === phase;
-  });
 }
 
 /** The mode the runner started this process for, if it said. */

@@ -10,7 +10,7 @@ import dgram from "node:dgram";
 import { after, before, test } from "node:test";
 import { type IntervalReport, type RunningAgent, startAgent } from "../../cli.ts";
 import { type PublishedMeasurement, type PublishStub, startPublishStub } from "../helpers/atlas_publish_stub.ts";
-import { type Spectatord, startSpectatord } from "../helpers/spectatord.ts";
+import { type Spectatord, startSpectatord } from "../../scripts/spectatord/agent.ts";
 import { tick } from "../helpers/wait.ts";
 
 /** The first interval: every form, and the first value of each monotonic counter. */

@@ -61,7 +61,14 @@ for (const code of ["EAGAIN", "ENOBUFS"]) {
     assert.deepEqual(h.texts(), ["c:a:1", "c:bb:1"]);
     assert.equal(h.transports[0].attempts, 5);
     assert.equal(h.connects, 1);
-    assert.deepEqual(h.writer.stats(), { sentLines: 2, sentDatagrams: 2, droppedLines: 0, pendingBytes: 0, errors: 0 });
+    assert.deepEqual(h.writer.stats(), {
+      sentLines: 2,
+      sentDatagrams: 2,
+      droppedLines: 0,
+      foldedUpdates: 0,
+      pendingBytes: 0,
+      errors: 0,
+    });
     await h.writer.close();
   });
 }
@@ -77,7 +84,14 @@ test("LineWriter keeps the transport after EMSGSIZE, losing only that datagram",
   assert.equal(h.connects, 1);
   assert.equal(h.transports[0].closes, 0);
   assert.deepEqual(h.texts(), ["c:b:1"]);
-  assert.deepEqual(h.writer.stats(), { sentLines: 1, sentDatagrams: 1, droppedLines: 1, pendingBytes: 0, errors: 1 });
+  assert.deepEqual(h.writer.stats(), {
+    sentLines: 1,
+    sentDatagrams: 1,
+    droppedLines: 1,
+    foldedUpdates: 0,
+    pendingBytes: 0,
+    errors: 1,
+  });
   await h.writer.close();
 });
 
@@ -118,7 +132,14 @@ test("LineWriter gives up on a send that does not complete within stallMs, and r
   const started = Date.now();
   await h.writer.flush();
   assert.ok(Date.now() - started >= 95, `gave up after ${Date.now() - started} ms`);
-  assert.deepEqual(h.writer.stats(), { sentLines: 0, sentDatagrams: 0, droppedLines: 2, pendingBytes: 0, errors: 2 });
+  assert.deepEqual(h.writer.stats(), {
+    sentLines: 0,
+    sentDatagrams: 0,
+    droppedLines: 2,
+    foldedUpdates: 0,
+    pendingBytes: 0,
+    errors: 2,
+  });
   // While the send is still pending, later datagrams are lost at once rather than pile up behind it.
   h.writer.write("c:while:1");
   await h.writer.flush();
@@ -152,6 +173,13 @@ test("LineWriter.flush() loses what waits behind an asynchronous send that faile
   for (let i = 0; i < 5; i++) h.writer.write(`c:x:${i}`); // 5 datagrams
   await h.writer.flush();
   assert.equal(h.transports[0].attempts, 1, "one failed send drops the transport");
-  assert.deepEqual(h.writer.stats(), { sentLines: 0, sentDatagrams: 0, droppedLines: 5, pendingBytes: 0, errors: 1 });
+  assert.deepEqual(h.writer.stats(), {
+    sentLines: 0,
+    sentDatagrams: 0,
+    droppedLines: 5,
+    foldedUpdates: 0,
+    pendingBytes: 0,
+    errors: 1,
+  });
   await h.writer.close();
 });

@@ -36,7 +36,14 @@ for (const mode of ["sync", "async"] as const) {
     await tick();
     assert.deepEqual(h.texts(), ["c:a:1\nc:b:1\nc:c:1", "g:d:2"]);
     assert.equal(h.connects, 1, "the transport is reused");
-    assert.deepEqual(h.writer.stats(), { sentLines: 4, sentDatagrams: 2, droppedLines: 0, pendingBytes: 0, errors: 0 });
+    assert.deepEqual(h.writer.stats(), {
+      sentLines: 4,
+      sentDatagrams: 2,
+      droppedLines: 0,
+      foldedUpdates: 0,
+      pendingBytes: 0,
+      errors: 0,
+    });
     await h.writer.close();
   });
 
@@ -135,14 +142,15 @@ for (const mode of ["sync", "async"] as const) {
     const h = harness(mode, { maxPendingBytes: 100 }, { connect: () => ready.promise });
     const lines = Array.from({ length: 20 }, (_, i) => `c:m:${String(i).padStart(5, "0")}`); // 9 bytes each
     for (const line of lines.slice(0, 5)) h.writer.write(line);
-    await tick(); // the first datagram now waits for the connection
+    await tick(); // a turn has ended: the open datagram keeps filling while the connection opens
     for (const line of lines.slice(5)) h.writer.write(line);
     // 9 bytes for the first line of a datagram, 10 for every other: 10 lines fit in 100 bytes.
     assert.deepEqual(h.writer.stats(), {
       sentLines: 0,
       sentDatagrams: 0,
       droppedLines: 10,
-      pendingBytes: 98,
+      foldedUpdates: 0,
+      pendingBytes: 99,
       errors: 0,
     });
     const warnings = h.logger.messages("warn");
@@ -154,8 +162,9 @@ for (const mode of ["sync", "async"] as const) {
     assert.deepEqual(h.texts().join("\n").split("\n"), lines.slice(0, 10));
     assert.deepEqual(h.writer.stats(), {
       sentLines: 10,
-      sentDatagrams: 2,
+      sentDatagrams: 1,
       droppedLines: 10,
+      foldedUpdates: 0,
       pendingBytes: 0,
       errors: 0,
     });
@@ -308,10 +317,24 @@ test("LineWriter counts a datagram as dropped when the transport reports its fai
   await writer.flush();
   writer.write("c:c:1");
   await writer.flush();
-  assert.deepEqual(writer.stats(), { sentLines: 3, sentDatagrams: 2, droppedLines: 0, pendingBytes: 0, errors: 0 });
+  assert.deepEqual(writer.stats(), {
+    sentLines: 3,
+    sentDatagrams: 2,
+    droppedLines: 0,
+    foldedUpdates: 0,
+    pendingBytes: 0,
+    errors: 0,
+  });
   // Like Node's dgram: the second send failed, and says so in a callback after send() returned.
   context!.onError(codeError("ECONNREFUSED"), sent[1]);
-  assert.deepEqual(writer.stats(), { sentLines: 2, sentDatagrams: 1, droppedLines: 1, pendingBytes: 0, errors: 1 });
+  assert.deepEqual(writer.stats(), {
+    sentLines: 2,
+    sentDatagrams: 1,
+    droppedLines: 1,
+    foldedUpdates: 0,
+    pendingBytes: 0,
+    errors: 1,
+  });
   // The same datagram reported twice, or one the writer never sent, changes nothing more.
   context!.onError(codeError("ECONNREFUSED"), sent[1]);
   context!.onError(codeError("ECONNREFUSED"), new Uint8Array(8));
@@ -366,7 +389,14 @@ test("LineWriter drops queued lines when connecting fails, and flush() still res
   h.writer.write("c:a:1");
   h.writer.write("c:b:1");
   await h.writer.flush();
-  assert.deepEqual(h.writer.stats(), { sentLines: 0, sentDatagrams: 0, droppedLines: 2, pendingBytes: 0, errors: 1 });
+  assert.deepEqual(h.writer.stats(), {
+    sentLines: 0,
+    sentDatagrams: 0,
+    droppedLines: 2,
+    foldedUpdates: 0,
+    pendingBytes: 0,
+    errors: 1,
+  });
   assert.match(h.logger.messages("error")[0], /cannot connect to fake:\/\/test: no route/);
   h.writer.write("c:c:1");
   await until(() => h.texts().length === 1, "the second connection attempt");
@@ -519,13 +549,14 @@ test("The LineWriter's value path drops and counts lines past maxPendingBytes as
     }
   };
   write(values.slice(0, 5));
-  await tick(); // the first datagram now waits for the connection
+  await tick(); // a turn has ended: the open datagram keeps filling while the connection opens
   write(values.slice(5));
   assert.deepEqual(byValue.writer.stats(), {
     sentLines: 0,
     sentDatagrams: 0,
     droppedLines: 10,
-    pendingBytes: 98,
+    foldedUpdates: 0,
+    pendingBytes: 99,
     errors: 0,
   });
   assert.deepEqual(byValue.writer.stats(), byLine.writer.stats());
@@ -601,7 +632,14 @@ test("The LineWriter's value path after close() drops the line and counts it", a
   await tick();
   assert.deepEqual(h.texts(), ["c:a:1"]);
   assert.equal(h.connects, 1, "no transport is opened after close");
-  assert.deepEqual(h.writer.stats(), { sentLines: 1, sentDatagrams: 1, droppedLines: 2, pendingBytes: 0, errors: 0 });
+  assert.deepEqual(h.writer.stats(), {
+    sentLines: 1,
+    sentDatagrams: 1,
+    droppedLines: 2,
+    foldedUpdates: 0,
+    pendingBytes: 0,
+    errors: 0,
+  });
   assert.match(h.logger.messages("warn")[0], /the writer is closed/);
 });
 

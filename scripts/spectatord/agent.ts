@@ -1,36 +1,41 @@
 /**
- * The real SpectatorD agent for the "real spectatord" tier: starts the binary
- * that `scripts/spectatord/build.mjs` built (its path in the environment
- * variable `SPECTATORD_BIN`, set by `scripts/run_tests.mjs`) on free loopback
- * ports with a socket in a fresh temporary directory, and reads what it
- * aggregated from its admin endpoint (`GET /metrics`).
+ * The real SpectatorD agent, run for the "real spectatord" test tier
+ * (`tests/spectatord/`) and the end-to-end benchmark (`bench/e2e.mjs`, which
+ * imports its transpiled twin in `dist/`): finds the binary, starts it on free
+ * loopback ports with a socket in a fresh temporary directory, and reads what
+ * it aggregated from its admin endpoint (`GET /metrics`).
  *
  * SpectatorD cannot bind port 0 and report the port, so the ports are found
  * free (bound to 0 and released), handed to the agent, and a start whose bind
  * fails is retried with fresh ports. The agent counts as up once it has said
  * it listens on its Unix socket (which it binds after its UDP port) and its
- * admin endpoint answers. The test runner puts every tier run in a process
- * group of its own and kills the group when the run ends, so no agent
- * outlives its run even when a test process dies.
+ * admin endpoint answers. An agent is killed when the process that started it
+ * exits; the test runner also puts every tier run in a process group of its
+ * own and kills the group when the run ends.
  *
  * @module
  */
 
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import dgram from "node:dgram";
-import { mkdtempSync, rmSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdtempSync, rmSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { tick } from "./wait.ts";
+import { fileURLToPath } from "node:url";
 
 /** The environment variable that names the SpectatorD binary. */
 export const SPECTATORD_BIN = "SPECTATORD_BIN";
 
+/** The script that builds the binary (once per machine) and prints its path on its last line. */
+const BUILD_SCRIPT = "scripts/spectatord/build.mjs";
+
 /** Options for {@linkcode startSpectatord}. */
 export interface SpectatordOptions {
+  /** The binary; by default the one `SPECTATORD_BIN` names. */
+  binary?: string;
   /** Publish to this URI (e.g. a local stub's) every `frequencySeconds`; by default nothing is published. */
   publishUri?: string;
   /** The publish interval in seconds; default 5, as SpectatorD's. */
@@ -67,6 +72,8 @@ export interface Spectatord {
   readonly adminPort: number;
   /** The Unix datagram socket's path. */
   readonly socketPath: string;
+  /** The agent's process id (a new one after {@linkcode restart}). */
+  readonly pid: number;
   /** Everything the agent has printed so far (its log). */
   output(): string;
   /** What the agent has aggregated, from its admin endpoint. */
@@ -76,8 +83,12 @@ export interface Spectatord {
    * undefined when the agent has no such meter.
    */
   value(kind: AdminKind, name: string, tags?: Record<string, string>): Promise<number | undefined>;
+  /** `spectatord.parsedCount`: the lines the agent has parsed since it started. */
+  parsedCount(): Promise<number>;
   /** `spectatord.parseErrors`: the lines the agent rejected since it started. */
   parseErrors(): Promise<number>;
+  /** How the agent ended (`exit code 1`, `signal SIGABRT`), or undefined while it runs. */
+  ended(): string | undefined;
   /**
    * Stops the agent, waits `downMs` (default 0), and starts it again on the same ports and socket path. Rejects with
    * a {@linkcode PortTakenError} when another process took a port meanwhile.
@@ -95,7 +106,7 @@ export class PortTakenError extends Error {
 /** How many times a start is tried with fresh ports before giving up. */
 const START_ATTEMPTS = 5;
 /** How long an agent may take to come up. */
-const START_TIMEOUT_MS = 10_000;
+const START_TIMEOUT_MS = 15_000;
 const READY_LINE = "Starting local server (dgram) on socket";
 
 /** The SpectatorD binary named by `SPECTATORD_BIN`; throws when it is not set. */
@@ -108,11 +119,49 @@ export function spectatordBinary(): string {
 }
 
 /**
+ * Where the SpectatorD binary is, for a program run by hand (the benchmark): `SPECTATORD_BIN` when set, else the one
+ * this checkout's build script builds (building it on first use); or a sentence saying why there is none.
+ */
+export function findSpectatordBinary(): { binary: string; source: string } | { error: string } {
+  const fromEnv = process.env[SPECTATORD_BIN];
+  if (fromEnv) {
+    try {
+      accessSync(fromEnv, constants.X_OK);
+      return { binary: fromEnv, source: SPECTATORD_BIN };
+    } catch {
+      return { error: `${SPECTATORD_BIN}=${fromEnv} is not an executable file` };
+    }
+  }
+  const root = projectRoot();
+  if (root === undefined || !existsSync(join(root, BUILD_SCRIPT))) {
+    return { error: `no SpectatorD binary: set ${SPECTATORD_BIN}=<path to spectatord>, or run from a checkout` };
+  }
+  const build = spawnSync("node", [BUILD_SCRIPT], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const binary = build.stdout?.trim().split("\n").pop();
+  if (build.status !== 0 || !binary) return { error: `node ${BUILD_SCRIPT} failed (exit ${build.status})` };
+  return { binary, source: BUILD_SCRIPT };
+}
+
+/** The checkout this module is in: two levels up, or three from its transpiled twin in `dist/`. */
+function projectRoot(): string | undefined {
+  for (const up of ["../../", "../../../"]) {
+    const dir = fileURLToPath(new URL(up, import.meta.url));
+    if (existsSync(join(dir, BUILD_SCRIPT))) return dir;
+  }
+  return undefined;
+}
+
+/**
  * Starts SpectatorD on free loopback ports with a socket in a fresh temporary directory and resolves once it is up.
  *
- * @param options publishing, off by default
+ * @param options the binary, and publishing (off by default)
  */
 export async function startSpectatord(options: SpectatordOptions = {}): Promise<Spectatord> {
+  const binary = options.binary ?? spectatordBinary();
   const dir = mkdtempSync(join(tmpdir(), "spectatord-"));
   const socketPath = join(dir, "spectatord.unix");
   try {
@@ -120,8 +169,8 @@ export async function startSpectatord(options: SpectatordOptions = {}): Promise<
       const port = await freePort("udp");
       const adminPort = await freePort("tcp");
       try {
-        const process = await launch(port, adminPort, socketPath, options);
-        return agentHandle(process, port, adminPort, socketPath, dir, options);
+        const process = await launch(binary, { port, adminPort, socketPath }, options);
+        return agentHandle(process, binary, { port, adminPort, socketPath }, dir, options);
       } catch (error) {
         if (!(error instanceof PortTakenError) || attempt === START_ATTEMPTS) throw error;
       }
@@ -132,6 +181,13 @@ export async function startSpectatord(options: SpectatordOptions = {}): Promise<
   }
 }
 
+/** Where an agent listens. */
+interface Places {
+  port: number;
+  adminPort: number;
+  socketPath: string;
+}
+
 interface AgentProcess {
   child: ChildProcess;
   output: () => string;
@@ -140,33 +196,39 @@ interface AgentProcess {
 
 function agentHandle(
   first: AgentProcess,
-  port: number,
-  adminPort: number,
-  socketPath: string,
+  binary: string,
+  places: Places,
   dir: string,
   options: SpectatordOptions,
 ): Spectatord {
   let current = first;
   let log = "";
-  const metrics = () => getMetrics(adminPort);
+  const metrics = () => getMetrics(places.adminPort);
   const value = async (kind: AdminKind, name: string, tags: Record<string, string> = {}) => {
     const meter = (await metrics())[kind].find((m) => m.name === name && sameTags(m.tags, tags));
     return meter === undefined ? undefined : parseAdminValue(meter.value);
   };
   let stopped: Promise<void> | undefined;
   return {
-    port,
-    adminPort,
-    socketPath,
+    ...places,
+    get pid() {
+      return current.child.pid!;
+    },
     output: () => log + current.output(),
     metrics,
     value,
+    parsedCount: async () => (await value("counters", "spectatord.parsedCount")) ?? 0,
     parseErrors: async () => (await value("counters", "spectatord.parseErrors")) ?? 0,
+    ended: () => {
+      const { exitCode, signalCode } = current.child;
+      if (signalCode !== null) return `signal ${signalCode}`;
+      return exitCode === null ? undefined : `exit code ${exitCode}`;
+    },
     async restart(downMs = 0) {
       await terminate(current);
       log += current.output();
-      await tick(downMs);
-      current = await launch(port, adminPort, socketPath, options);
+      await sleep(downMs);
+      current = await launch(binary, places, options);
     },
     stop() {
       stopped ??= terminate(current).finally(() => rmSync(dir, { recursive: true, force: true }));
@@ -177,9 +239,8 @@ function agentHandle(
 
 /** Starts the binary and resolves once it is up; rejects with a PortTakenError when a port it was given is taken. */
 async function launch(
-  port: number,
-  adminPort: number,
-  socketPath: string,
+  binary: string,
+  { port, adminPort, socketPath }: Places,
   options: SpectatordOptions,
 ): Promise<AgentProcess> {
   const args = [
@@ -191,12 +252,12 @@ async function launch(
   if (options.publishUri !== undefined) {
     args.push(`--uri=${options.publishUri}`, `--frequency=${options.frequencySeconds ?? 5}s`);
   }
-  const child = spawn(spectatordBinary(), args, { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
-  child.stdout!.setEncoding("utf8");
-  child.stderr!.setEncoding("utf8");
-  child.stdout!.on("data", (chunk: string) => output += chunk);
-  child.stderr!.on("data", (chunk: string) => output += chunk);
+  for (const stream of [child.stdout!, child.stderr!]) {
+    stream.setEncoding("utf8");
+    stream.on("data", (chunk: string) => output += chunk);
+  }
   let exitCode: number | string | undefined;
   const exited = new Promise<void>((resolve) => {
     child.once("exit", (code, signal) => {
@@ -218,7 +279,7 @@ async function launch(
       await terminate(agent);
       throw new Error(`SpectatorD was not up within ${START_TIMEOUT_MS} ms:\n${output}`);
     }
-    await tick(20);
+    await sleep(20);
   }
   return agent;
 }
@@ -230,6 +291,10 @@ async function terminate({ child, exited }: AgentProcess): Promise<void> {
   const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
   await exited;
   clearTimeout(timer);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A port the kernel reports free for `kind` on loopback at this moment (bound to 0, then released). */
@@ -294,7 +359,7 @@ function get(adminPort: number, path: string): Promise<string> {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { parseAdminValue } from "./spectatord.ts";
+ * import { parseAdminValue } from "./agent.ts";
  *
  * assert.deepEqual(["0.5", "1e+20", "nan", "-inf"].map(parseAdminValue), [0.5, 1e20, NaN, -Infinity]);
  * ```
