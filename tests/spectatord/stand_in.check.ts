@@ -11,7 +11,7 @@ import { after, before, test } from "node:test";
 import { type IntervalReport, type RunningAgent, startAgent } from "../../cli.ts";
 import { type PublishedMeasurement, type PublishStub, startPublishStub } from "../helpers/atlas_publish_stub.ts";
 import { type Spectatord, startSpectatord } from "../../scripts/spectatord/agent.ts";
-import { tick } from "../helpers/wait.ts";
+import { tick, until } from "../helpers/wait.ts";
 
 /** The first interval: every form, and the first value of each monotonic counter. */
 const FIRST: string[][] = [
@@ -219,7 +219,7 @@ async function feed(
   const lines = marked.flat().length;
   const receivedBefore = standIn.receivedLines;
   const reportsBefore = reports.length;
-  while (reports.length === reportsBefore) await tick(5);
+  await until(() => reports.length > reportsBefore, "a stand-in report", { timeoutMs: 10_000, intervalMs: 5 });
   const mark = stub.payloads.length;
   const ports = [agent.port, Number(new URL(standIn.locations[0]).port)];
   for (const datagram of marked) {
@@ -232,9 +232,13 @@ async function feed(
   }
   assert.ok(await standIn.waitForLines(receivedBefore + lines, 5000), "the stand-in received every line");
   // Lines are parsed in order: once the marker shows, the real agent has parsed the stream.
-  while (await agent.value("gauges", "agree.marker") !== marker) await tick(10);
+  const deadline = Date.now() + 10_000;
+  while (await agent.value("gauges", "agree.marker") !== marker) {
+    assert.ok(Date.now() < deadline, "the real agent shows the stream's marker within 10 s");
+    await tick(10);
+  }
   await stub.waitForPayloads(stub.payloads.length + 2);
-  while (reports.length < reportsBefore + 2) await tick(10);
+  await until(() => reports.length >= reportsBefore + 2, "two more stand-in reports", { timeoutMs: 10_000 });
   const report = reports[reportsBefore + 1];
   assert.equal(
     report.lines,

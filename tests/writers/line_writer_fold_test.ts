@@ -23,7 +23,7 @@ import { foldTable } from "../../src/writers/_value_path.ts";
 import { deferred, harness } from "../helpers/fake_transport.ts";
 import { forceGc } from "../helpers/gc.ts";
 import { random, randomInt } from "../helpers/random.ts";
-import { tick } from "../helpers/wait.ts";
+import { tick, until } from "../helpers/wait.ts";
 
 /** Every meter type over `writer`, one id each. */
 function meters(writer: LineWriter) {
@@ -232,14 +232,15 @@ test("LineWriter drops and counts updates folded after close()", async () => {
 });
 
 test("LineWriter with bufferSize folds until the buffer's interval ends", async () => {
-  const h = harness("sync", { bufferSize: 4096, flushIntervalMs: 40 });
+  // An interval far longer than the five turns take, even on a loaded machine.
+  const h = harness("sync", { bufferSize: 4096, flushIntervalMs: 500 });
   const counter = new Counter(new MeterId("buffered.counter"), h.writer);
   for (let turn = 0; turn < 5; turn++) {
     counter.increment();
     await tick();
   }
   assert.deepEqual(h.texts(), [], "nothing before the interval ends");
-  await tick(60);
+  await until(() => h.texts().length > 0, "the interval's datagram");
   assert.deepEqual(h.texts(), ["c:buffered.counter:5"]);
   await h.writer.close();
 });
