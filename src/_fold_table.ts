@@ -76,6 +76,7 @@ export class FoldTable {
   readonly #forget = new FinalizationRegistry<string>((key) => {
     if (this.#slots.get(key)?.deref() === undefined) this.#slots.delete(key);
   });
+  readonly #onLost: (error: unknown) => void;
   #pending: Slot[] = [];
   #folded = 0;
 
@@ -85,10 +86,13 @@ export class FoldTable {
    * @param sink writes the lines of the slots that have a prefix, in place of
    *   their `emit`: one function for every id (a writer's value path), so a
    *   drain touches no meter's own state
+   * @param onLost told of a line whose write threw (a bug below the table),
+   *   so its owner can count it; the table goes on with the other slots
    */
-  constructor(onPending: () => void, sink?: ValuePath) {
+  constructor(onPending: () => void, sink?: ValuePath, onLost: (error: unknown) => void = () => {}) {
     this.#onPending = onPending;
     this.#sink = sink;
+    this.#onLost = onLost;
   }
 
   /** Whether updates wait to be written. */
@@ -164,9 +168,14 @@ export class FoldTable {
   }
 
   #write(slot: Slot, value: number | string): void {
-    const sink = this.#sink;
-    if (sink !== undefined && slot.prefix !== undefined) sink(slot.prefix, value);
-    else slot.emit(value);
+    // An update never throws, and one line that fails must not leave the slots after it waiting for ever.
+    try {
+      const sink = this.#sink;
+      if (sink !== undefined && slot.prefix !== undefined) sink(slot.prefix, value);
+      else slot.emit(value);
+    } catch (error) {
+      this.#onLost(error);
+    }
   }
 
   #slot(key: string, emit: Emit, prefix: EncodedPrefix | undefined): Slot {
@@ -180,7 +189,12 @@ export class FoldTable {
   }
 
   #wait(slot: Slot): void {
-    if (this.#pending.push(slot) === 1) this.#onPending();
+    if (this.#pending.push(slot) !== 1) return;
+    try {
+      this.#onPending();
+    } catch {
+      // Scheduling failed below the table (a bug there): the update stays pending for the next drain, and never throws.
+    }
   }
 
   /** A sum that would overflow to Infinity: what was collected is written, and the sum starts again. */

@@ -95,3 +95,27 @@ test("FoldTable shares one slot between updaters of one key, and holds one slot 
   folds.drain();
   assert.deepEqual(lines, ["c:shared:3", "c:other:4"]);
 });
+
+test("FoldTable goes on draining when one line's write throws, tells its owner, and the update never throws", () => {
+  const lines: string[] = [];
+  const lost: unknown[] = [];
+  const table = new FoldTable(() => {}, undefined, (error) => void lost.push(error));
+  const emitter = (prefix: string) => (value: number | string) => {
+    if (prefix === "c:b:") throw new Error("the writer broke");
+    lines.push(`${prefix}${value}`);
+  };
+  const updaters = ["c:a:", "c:b:", "c:c:"].map((prefix) => table.updater(prefix, "sum", emitter(prefix)));
+  for (const update of updaters) update(1);
+  table.drain();
+  assert.deepEqual(lines, ["c:a:1", "c:c:1"]);
+  assert.equal(lost.length, 1);
+  // Every slot can wait again: none is left behind by the throw.
+  for (const update of updaters) update(2);
+  table.drain();
+  assert.deepEqual(lines, ["c:a:1", "c:c:1", "c:a:2", "c:c:2"]);
+  // A sum past Number.MAX_VALUE writes from inside the update: the throw stops there.
+  const overflow = table.updater("c:b:", "sum", emitter("c:b:"));
+  overflow(Number.MAX_VALUE);
+  overflow(Number.MAX_VALUE);
+  assert.equal(lost.length, 3);
+});

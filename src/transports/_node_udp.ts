@@ -59,7 +59,11 @@ function connectedSocket({ family, local, remote, port }: UdpEndpoints): MaybePr
   // An explicit bind: an implicit one takes the wildcard address, which
   // Deno may not permit (and then throws outside any handler).
   socket.bind(0, local, () => {
-    socket.connect(port, remote, () => {
+    // With a callback, Node hands a failed connect (EACCES, ENETUNREACH) to it rather than emit "error".
+    (socket.connect as (port: number, address: string, callback: (error?: Error) => void) => void)(port, remote, (
+      error,
+    ) => {
+      if (error) return failed(error);
       connected = true;
       for (const waiter of waiters) waiter.resolve();
     });

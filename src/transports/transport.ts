@@ -14,8 +14,9 @@ import type { Logger } from "../logger.ts";
  * A datagram socket, already aimed at its destination. It only sends and
  * closes: batching, bounds, ordering, retries, stall timeouts and error
  * policy live in the LineWriter, which never calls `send` again before a
- * promise it returned has settled, and calls `close` once nothing is in
- * flight.
+ * promise it returned has settled (except in the process's last moments,
+ * when `process.exit()` hands it every datagram that waits), and calls
+ * `close` once nothing is in flight.
  *
  * @example A transport that keeps datagrams in memory
  * ```ts

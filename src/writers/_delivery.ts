@@ -103,7 +103,11 @@ export class Delivery {
       report: options.report,
       events: {
         opened: () => this.#drain(false),
-        failed: () => this.#loseQueue(undefined),
+        failed: () => {
+          this.#loseQueue(undefined);
+          // Lines held for the transport (the open datagram, folded updates) wait for the next attempt.
+          if (this.#woken) this.#connection.open(false);
+        },
         sendFailed: (error, datagram, transport) => this.#sendFailed(error, datagram, transport),
         busy: () => this.#queue.length > 0 || this.#inFlight !== undefined || this.#stuck !== undefined,
       },

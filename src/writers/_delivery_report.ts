@@ -8,6 +8,7 @@
  */
 
 import type { Logger } from "../logger.ts";
+import { safeString } from "../meter_id.ts";
 import { platform } from "../_platform.ts";
 import { RateLimiter } from "../_rate_limiter.ts";
 
@@ -125,5 +126,6 @@ function describeError(error: unknown): string {
     const code = (error as { code?: unknown }).code;
     return typeof code === "string" && !error.message.includes(code) ? `${code} ${error.message}` : error.message;
   }
-  return String(error);
+  // Anything may be thrown, even what String() cannot convert.
+  return safeString(error);
 }

@@ -183,3 +183,38 @@ test("LineWriter.flush() loses what waits behind an asynchronous send that faile
   });
   await h.writer.close();
 });
+
+test("LineWriter tries again after a failed connection, so a line written once still leaves without another write", async () => {
+  const h = harness("sync", { reconnectDelayMs: 20 }, {
+    connect: (attempt) => attempt === 1 ? Promise.reject(new Error("lookup failed")) : undefined,
+  });
+  h.writer.write("c:once:1");
+  await until(() => h.texts().length > 0, "the line, sent on the second connection");
+  assert.deepEqual(h.texts(), ["c:once:1"]);
+  assert.equal(h.connects, 2);
+  assert.deepEqual(h.logger.messages("error"), ["spectator.writer: cannot connect to fake://test: lookup failed"]);
+  await h.writer.close();
+});
+
+for (const mode of ["sync", "async"] as const) {
+  test(`LineWriter counts a send that throws what String() cannot convert, and neither it nor an update throws (${mode})`, async () => {
+    const unprintable = Object.create(null);
+    let sends = 0;
+    const h = harness(mode, { bufferSize: 1 }, {
+      setup: (transport) => (transport.outcome = () => (++sends === 1 ? { throw: unprintable } : undefined)),
+    });
+    const prefix = encodePrefix("c:big:");
+    // bufferSize 1 sends at once; a sum past Number.MAX_VALUE writes its line from inside the update.
+    writeValue(h.writer, prefix, Number.MAX_VALUE);
+    writeValue(h.writer, prefix, Number.MAX_VALUE);
+    await h.writer.flush();
+    h.writer.write("c:after:1");
+    await h.writer.flush();
+    assert.equal(h.texts().at(-1), "c:after:1");
+    const stats = h.writer.stats();
+    assert.equal(stats.errors, 1);
+    assert.equal(stats.sentLines + stats.droppedLines + stats.foldedUpdates, 3);
+    assert.deepEqual(h.logger.messages("error"), ["spectator.writer: cannot send to fake://test: [object Object]"]);
+    await h.writer.close();
+  });
+}
