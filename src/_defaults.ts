@@ -43,3 +43,6 @@ export const DEFAULT_STALL_MS = 1000;
 
 /** The most meters a registry caches by symbol, name and tags. */
 export const DEFAULT_METER_CACHE_SIZE = 10_000;
+
+/** The longest delay a timer takes (2^31-1 ms, about 24.8 days): the bound of every interval and delay option. */
+export const MAX_DELAY_MS = 2 ** 31 - 1;

@@ -7,6 +7,7 @@
 import { defaultLogger, levelFiltered, LOG_LEVELS, type Logger, type LogLevel } from "./logger.ts";
 import { type Location, parseLocation } from "./location.ts";
 import { describeValue, MeterId } from "./meter_id.ts";
+import { optionChecks } from "./_option_checks.ts";
 import { checkOptionNames } from "./_option_names.ts";
 import { OnceSet } from "./_once_set.ts";
 import {
@@ -17,9 +18,12 @@ import {
   DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_METER_CACHE_SIZE,
   MAX_DATAGRAM_BYTES,
+  MAX_DELAY_MS,
 } from "./_defaults.ts";
 import { platform } from "./_platform.ts";
 import type { TransportFactory } from "./transports/transport.ts";
+
+const check = optionChecks("Config");
 
 /**
  * Options for {@linkcode Config}; every one is optional.
@@ -235,41 +239,48 @@ export class Config {
     const override = platform().readEnv("SPECTATOR_OUTPUT_LOCATION", noteDenied);
     this.location = override ?? configured;
     this.target = override === undefined ? configuredTarget : parseLocation(override, "SPECTATOR_OUTPUT_LOCATION");
+    const extra: unknown = options.extraCommonTags;
+    if (extra !== undefined && (extra === null || typeof extra !== "object" || Array.isArray(extra))) {
+      throw new TypeError(
+        `Cannot create Config: extraCommonTags must be an object of tag keys to values such as { "nf.app": "web" }: ` +
+          `received ${describeValue(extra)}`,
+      );
+    }
     this.extraCommonTags = Object.freeze(commonTags(options.extraCommonTags, this.logger, noteDenied));
     reportDenied(denied, this.target, this.logger);
-    this.bufferSize = checkInteger("bufferSize", orDefault(options.bufferSize, DEFAULT_BUFFER_SIZE), 0, 2 ** 30);
-    this.flushIntervalMs = checkInteger(
+    this.bufferSize = check.integer("bufferSize", orDefault(options.bufferSize, DEFAULT_BUFFER_SIZE), 0, 2 ** 30);
+    this.flushIntervalMs = check.integer(
       "flushIntervalMs",
       orDefault(options.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS),
       1,
-      2 ** 31 - 1,
+      MAX_DELAY_MS,
     );
-    this.maxDatagramBytes = checkInteger(
+    this.maxDatagramBytes = check.integer(
       "maxDatagramBytes",
       orDefault(options.maxDatagramBytes, DEFAULT_MAX_DATAGRAM_BYTES),
       512,
       MAX_DATAGRAM_BYTES,
     );
-    this.maxPendingBytes = checkInteger(
+    this.maxPendingBytes = check.integer(
       "maxPendingBytes",
       orDefault(options.maxPendingBytes, DEFAULT_MAX_PENDING_BYTES),
       this.maxDatagramBytes,
       2 ** 31,
     );
-    this.ffi = checkBoolean("ffi", orDefault(options.ffi, true));
-    this.unixFfi = this.ffi && checkBoolean("unixFfi", orDefault(options.unixFfi, true));
+    this.ffi = check.boolean("ffi", orDefault(options.ffi, true));
+    this.unixFfi = check.boolean("unixFfi", orDefault(options.unixFfi, true)) && this.ffi;
     if (options.transport !== undefined && typeof options.transport !== "function") {
       throw new TypeError(`Cannot create Config: transport must be a function: received ${typeof options.transport}`);
     }
     this.transport = options.transport;
     this.aggregateIntervalMs = checkAggregate(options.aggregate);
-    this.meterCacheSize = checkInteger(
+    this.meterCacheSize = check.integer(
       "meterCacheSize",
       orDefault(options.meterCacheSize, DEFAULT_METER_CACHE_SIZE),
       0,
       10_000_000,
     );
-    this.fold = checkBoolean("fold", orDefault(options.fold, true));
+    this.fold = check.boolean("fold", orDefault(options.fold, true));
   }
 }
 
@@ -320,21 +331,6 @@ function orDefault<T>(value: T | undefined, fallback: T): T {
   return value === undefined ? fallback : value;
 }
 
-function checkInteger(name: string, value: unknown, min: number, max: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value)) {
-    throw new TypeError(`Cannot create Config: ${name} must be an integer: received ${describeValue(value)}`);
-  }
-  if (value < min || value > max) {
-    throw new RangeError(`Cannot create Config: ${name} must be from ${min} to ${max}: received ${value}`);
-  }
-  return value;
-}
-
-function checkBoolean(name: string, value: unknown): boolean {
-  if (typeof value === "boolean") return value;
-  throw new TypeError(`Cannot create Config: ${name} must be a boolean: received ${describeValue(value)}`);
-}
-
 function checkAggregate(aggregate: unknown): number | undefined {
   if (aggregate === undefined) return undefined;
   if (aggregate === null || typeof aggregate !== "object") {
@@ -344,7 +340,7 @@ function checkAggregate(aggregate: unknown): number | undefined {
       }`,
     );
   }
-  return checkInteger("aggregate.intervalMs", (aggregate as { intervalMs?: unknown }).intervalMs, 100, 60_000);
+  return check.integer("aggregate.intervalMs", (aggregate as { intervalMs?: unknown }).intervalMs, 100, 60_000);
 }
 
 function checkLogLevel(level: unknown): LogLevel {

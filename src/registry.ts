@@ -151,12 +151,12 @@ export class Registry implements AsyncDisposable {
   }
 
   /** Returns a {@linkcode Gauge} named `name`, with an optional TTL in seconds. */
-  gauge(name: string, tags?: Record<string, string>, ttlSeconds?: number): Gauge {
+  gauge(name: string, tags?: Record<string, string>, ttlSeconds?: number | bigint): Gauge {
     return this.#cached("g", name, tags, ttlSeconds);
   }
 
   /** Returns a {@linkcode Gauge} for `id` as given, with an optional TTL in seconds. */
-  gaugeWithId(id: MeterId, ttlSeconds?: number): Gauge {
+  gaugeWithId(id: MeterId, ttlSeconds?: number | bigint): Gauge {
     return this.#make("g", id, ttlSeconds);
   }
 
@@ -228,7 +228,7 @@ export class Registry implements AsyncDisposable {
     symbol: S,
     name: string,
     tags: Record<string, string> | undefined,
-    ttlSeconds?: number,
+    ttlSeconds?: number | bigint,
   ): MeterOf<S> {
     const cacheSymbol = symbol === "g" ? gaugeSymbol(ttlSeconds) : symbol;
     const cached = this.#cache.get(cacheSymbol, name, tags) as MeterOf<S> | undefined;
@@ -238,7 +238,7 @@ export class Registry implements AsyncDisposable {
   }
 
   /** A new meter of `symbol` for `id` as given. */
-  #make<S extends MeterSymbol>(symbol: S, id: MeterId, ttlSeconds?: number): MeterOf<S> {
+  #make<S extends MeterSymbol>(symbol: S, id: MeterId, ttlSeconds?: number | bigint): MeterOf<S> {
     if (symbol === "g") return new Gauge(id, this.#writer, ttlSeconds, this.#meterOptions) as MeterOf<S>;
     const MeterClass = METER_CLASSES[symbol] as unknown as new (
       id: MeterId,

@@ -168,6 +168,18 @@ test("Every invalid numeric or boolean option throws one error naming the option
     ],
     [{ ffi: "false" }, "TypeError", 'ffi must be a boolean: received "false"'],
     [{ unixFfi: 0 }, "TypeError", "unixFfi must be a boolean: received 0"],
+    // Checked even when ffi: false makes it moot.
+    [{ ffi: false, unixFfi: "yes" }, "TypeError", 'unixFfi must be a boolean: received "yes"'],
+    [
+      { extraCommonTags: "nf.app=web" },
+      "TypeError",
+      'extraCommonTags must be an object of tag keys to values such as { "nf.app": "web" }: received "nf.app=web"',
+    ],
+    [
+      { extraCommonTags: null },
+      "TypeError",
+      'extraCommonTags must be an object of tag keys to values such as { "nf.app": "web" }: received null',
+    ],
   ];
   for (const [options, name, message] of cases) {
     assertThrowsOnce(() => construct({ location: "memory", ...options }), name, `Cannot create Config: ${message}`);

@@ -36,7 +36,7 @@ export class Gauge extends Meter {
    *   with a warning
    * @param options pre-aggregation, when the registry has it
    */
-  constructor(id: MeterId, writer?: Writer, ttlSeconds?: number, options?: MeterOptions) {
+  constructor(id: MeterId, writer?: Writer, ttlSeconds?: number | bigint, options?: MeterOptions) {
     super(id, writer, checkedGaugeSymbol(id, writer, ttlSeconds), options, "last");
   }
 

@@ -19,8 +19,11 @@ import {
   DEFAULT_RECONNECT_DELAY_MS,
   DEFAULT_STALL_MS,
   MAX_DATAGRAM_BYTES,
+  MAX_DELAY_MS,
 } from "../_defaults.ts";
 import { FoldTable } from "../_fold_table.ts";
+import { capText, describeValue, safeString } from "../meter_id.ts";
+import { optionChecks } from "../_option_checks.ts";
 import type { Logger } from "../logger.ts";
 import { platform } from "../_platform.ts";
 import type { Transport, TransportContext } from "../transports/transport.ts";
@@ -30,6 +33,8 @@ import { Delivery } from "./_delivery.ts";
 import { DeliveryReport } from "./_delivery_report.ts";
 import { offerValuePath, type ValuePath } from "./_value_path.ts";
 import { lineLogger, type Writer, writerLogger, type WriterOptions } from "./writer.ts";
+
+const check = optionChecks("LineWriter");
 
 /**
  * Options for {@linkcode LineWriter}; `Config` supplies them for a registry.
@@ -169,17 +174,27 @@ export class LineWriter implements Writer {
    * @param options batching, bounds and logging
    */
   constructor(connect: (context: TransportContext) => Transport | Promise<Transport>, options: LineWriterOptions) {
-    const maxDatagramBytes = options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES;
     // Past UDP's limit over IPv4, and too close to the 64 KiB a SpectatorD Unix socket reads (more corrupts it).
-    if (!(maxDatagramBytes >= 1 && maxDatagramBytes <= MAX_DATAGRAM_BYTES)) {
-      throw new RangeError(
-        `Cannot create LineWriter: maxDatagramBytes must be from 1 to ${MAX_DATAGRAM_BYTES}: received ${maxDatagramBytes}`,
-      );
-    }
-    const maxPendingBytes = options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES;
+    const maxDatagramBytes = check.integer(
+      "maxDatagramBytes",
+      options.maxDatagramBytes ?? DEFAULT_MAX_DATAGRAM_BYTES,
+      1,
+      MAX_DATAGRAM_BYTES,
+    );
+    const maxPendingBytes = check.integer(
+      "maxPendingBytes",
+      options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
+      0,
+      2 ** 31,
+    );
     this.logger = writerLogger(options);
-    this.#bufferSize = options.bufferSize ?? DEFAULT_BUFFER_SIZE;
-    this.#flushIntervalMs = options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS;
+    this.#bufferSize = check.integer("bufferSize", options.bufferSize ?? DEFAULT_BUFFER_SIZE, 0, 2 ** 30);
+    this.#flushIntervalMs = check.integer(
+      "flushIntervalMs",
+      options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS,
+      1,
+      MAX_DELAY_MS,
+    );
     this.#tooLong = `a line is longer than maxDatagramBytes=${maxDatagramBytes}`;
     this.#overBound = `more than maxPendingBytes=${maxPendingBytes} are waiting`;
     this.#logLine = lineLogger(options);
@@ -188,11 +203,16 @@ export class LineWriter implements Writer {
     this.#report = new DeliveryReport(
       this.logger,
       options.description,
-      options.errorIntervalMs ?? DEFAULT_ERROR_INTERVAL_MS,
+      check.integer("errorIntervalMs", options.errorIntervalMs ?? DEFAULT_ERROR_INTERVAL_MS, 0, MAX_DELAY_MS),
     );
     this.#delivery = new Delivery(connect, this.logger, {
-      reconnectDelayMs: options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS,
-      stallMs: options.stallMs ?? DEFAULT_STALL_MS,
+      reconnectDelayMs: check.integer(
+        "reconnectDelayMs",
+        options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS,
+        0,
+        MAX_DELAY_MS,
+      ),
+      stallMs: check.integer("stallMs", options.stallMs ?? DEFAULT_STALL_MS, 1, MAX_DELAY_MS),
       report: this.#report,
       release: (bytes) => buffer.release(bytes),
       ready: () => this.#release(),
@@ -205,12 +225,23 @@ export class LineWriter implements Writer {
       if (appended === "ok") this.#afterWrite();
       else this.#notAppended(appended, prefix.bytes, value);
     };
-    this.#fold = options.fold === false ? undefined : new FoldTable(() => this.#folding(), writeValue);
+    const fold = check.boolean("fold", options.fold ?? true);
+    this.#fold = fold
+      ? new FoldTable(
+        () => this.#folding(),
+        writeValue,
+        (error) => this.#report.dropped(1, `a folded line could not be written: ${capText(safeString(error))}`),
+      )
+      : undefined;
     offerValuePath(this, writeValue, this.#fold);
   }
 
   /** Accepts one line; it is dropped and counted when the writer is closed, the line is too long, or too much is pending. */
   write(line: string): void {
+    // Untyped JavaScript may pass anything: what is not a line is dropped and counted, never thrown.
+    if (typeof line !== "string") {
+      return this.#report.dropped(1, `a line must be a string: received ${describeValue(line)}`);
+    }
     this.#logLine?.(line);
     if (this.#closing !== undefined) return this.#report.dropped(1, "the writer is closed");
     this.#append(NO_PREFIX, line);
@@ -291,6 +322,9 @@ export class LineWriter implements Writer {
         queueMicrotask(() => {
           try {
             this.#release();
+          } catch (error) {
+            // A bug below the writer must not become an uncaught error in the host's process.
+            this.logger.error(`spectator.writer: sending failed: ${capText(safeString(error))}`);
           } finally {
             this.#turnEndQueued = false;
           }

@@ -667,3 +667,36 @@ test("The LineWriter's value path logs the same debug line as write() with logLi
   assert.deepEqual(byValue.logger.messages("debug"), byLine.logger.messages("debug"));
   assert.deepEqual(byValue.texts(), byLine.texts());
 });
+
+test("LineWriter refuses an option out of range at construction, naming it, the range and the value", () => {
+  const connect = () => ({ send() {}, close: () => Promise.resolve() });
+  const cases: [options: Record<string, unknown>, name: string, message: string][] = [
+    [{ bufferSize: -1 }, "RangeError", "bufferSize must be from 0 to 1073741824: received -1"],
+    [{ maxPendingBytes: -5 }, "RangeError", "maxPendingBytes must be from 0 to 2147483648: received -5"],
+    [{ flushIntervalMs: Number.NaN }, "TypeError", "flushIntervalMs must be an integer: received NaN"],
+    [{ reconnectDelayMs: 1.5 }, "TypeError", "reconnectDelayMs must be an integer: received 1.5"],
+    [{ stallMs: 0 }, "RangeError", "stallMs must be from 1 to 2147483647: received 0"],
+    [{ errorIntervalMs: "10" }, "TypeError", 'errorIntervalMs must be an integer: received "10"'],
+    [{ fold: "no" }, "TypeError", 'fold must be a boolean: received "no"'],
+  ];
+  for (const [options, name, message] of cases) {
+    assert.throws(() => new LineWriter(connect, { description: "fake://test", ...options }), {
+      name,
+      message: `Cannot create LineWriter: ${message}`,
+    });
+  }
+});
+
+test("LineWriter.write() of something that is not a string drops and counts it, and never throws", async () => {
+  const h = harness("sync");
+  for (const line of [undefined, null, 42, { line: "c:x:1" }]) (h.writer.write as (line: unknown) => void)(line);
+  h.writer.write("c:ok:1");
+  await h.writer.flush();
+  assert.deepEqual(h.texts(), ["c:ok:1"]);
+  assert.equal(h.writer.stats().droppedLines, 4);
+  assert.match(
+    h.logger.messages("warn")[0],
+    /^spectator\.writer: dropped a line for fake:\/\/test: a line must be a string: received undefined/,
+  );
+  await h.writer.close();
+});
