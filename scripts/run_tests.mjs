@@ -7,8 +7,8 @@
 //   and the doc examples.
 // Then the "real spectatord" tier: the real agent, built by scripts/spectatord/build.mjs (once per machine), judges
 // what the client sends on every runtime and route (tests/spectatord/*.check.ts). Each of its runs is a process group
-// of its own, killed when the run ends, so no agent a test started outlives it. Where the agent cannot be built, the
-// tier is skipped locally and fails in CI (CI or SPECTATOR_REQUIRE_SPECTATORD set).
+// of its own, killed when the run ends, so no agent a test started outlives it. Where the machine lacks what the build
+// needs, the tier is skipped locally and fails in CI (CI or SPECTATOR_REQUIRE_SPECTATORD set); a failed build fails.
 // Prints each runner's output, a summary per run, the tier's own "real spectatord: N passed, N failed" line, and last
 // a plain "N passed, N failed" line; exits non-zero when anything failed.
 // Run with Node from the project root: node scripts/run_tests.mjs [deno|bun|node|npm|clone|browser|doc|spectatord ...]
@@ -222,7 +222,8 @@ async function runTier(summary) {
     ({ binary } = await buildSpectatord({ log: (message) => console.log(message) }));
   } catch (error) {
     if (!(error instanceof SpectatordBuildError)) throw error;
-    if (!spectatordRequired()) return { skipped: error.message };
+    // A machine without what the build needs skips it locally; a build that broke fails everywhere.
+    if (error.unavailable && !spectatordRequired()) return { skipped: error.message };
     summary.push(`real spectatord: ${error.message}`);
     return { passed: 0, failed: 1, reports: [] };
   }

@@ -58,9 +58,23 @@ const script = fileURLToPath(import.meta.url);
 /** How long to wait for another process building the same key before giving up. */
 const LOCK_WAIT_MS = 20 * 60 * 1000;
 
-/** A build that cannot happen here; its message says why and what to do. */
+/**
+ * A build that did not happen; its message says why and what to do.
+ * `unavailable` says the machine lacks what the build needs (dpkg, apt-get,
+ * root, a package): a local test run may skip the tier for that, never for a
+ * build that failed on a machine that has everything.
+ */
 export class SpectatordBuildError extends Error {
   name = "SpectatordBuildError";
+
+  /**
+   * @param message why, and what to do
+   * @param unavailable whether the machine lacks what the build needs
+   */
+  constructor(message, unavailable = false) {
+    super(message);
+    this.unavailable = unavailable;
+  }
 }
 
 /** The cache directory of every build: `${XDG_CACHE_HOME:-$HOME/.cache}/spectator-client`. */
@@ -114,6 +128,7 @@ function missingPackages(names) {
     throw new SpectatordBuildError(
       `Cannot build SpectatorD: dpkg-query is not available (${query.error.message}); the build needs a Debian or ` +
         `Ubuntu machine with these packages: ${names.join(" ")}`,
+      true,
     );
   }
   const installed = new Set(
@@ -149,12 +164,14 @@ export function aptInstall(packages, { log = console.error } = {}) {
   if (spawnSync("apt-get", ["--version"], { stdio: "ignore" }).error) {
     throw new SpectatordBuildError(
       `Cannot build SpectatorD: these Debian packages are missing and apt-get is not available: ${packages.join(" ")}`,
+      true,
     );
   }
   if (typeof process.getuid === "function" && process.getuid() !== 0) {
     throw new SpectatordBuildError(
       `Cannot build SpectatorD: these Debian packages are missing: ${packages.join(" ")}; installing them needs ` +
         `root: run \`sudo apt-get update && sudo ${command}\`, then this script again`,
+      true,
     );
   }
   const started = Date.now();
