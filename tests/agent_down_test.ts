@@ -14,6 +14,7 @@ import { withEnv } from "./helpers/env.ts";
 import { listenUnix, tempSocketDir } from "./helpers/unix_listener.ts";
 import { tick } from "./helpers/wait.ts";
 import { platform } from "../src/_platform.ts";
+import { unixRouteHere } from "./helpers/unix_route.ts";
 
 // A dead agent never hurts the application: every way the agent can be missing is driven at once, for about a
 // second of updates spread over many event-loop turns, while a timer checks that the event loop keeps its schedule.
@@ -23,7 +24,7 @@ const denoFfi = runtime === "deno" && platform().isGranted({ name: "ffi" });
 /** Deno's own UDP sockets (no FFI) never see ICMP "port unreachable": their losses are invisible to the client. */
 const denoAsync = runtime === "deno" && !denoFfi;
 /** Where `unix://` locations reach a Unix socket: Bun, and Deno with FFI or --unstable-net; elsewhere they fall back to UDP. */
-const unixRoute = runtime === "bun" || denoFfi || (runtime === "deno" && denoDatagramApi() !== undefined);
+const unixRoute = await unixRouteHere() !== undefined;
 /** Root bypasses file permissions: a socket the process may not write to needs another user. */
 const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
 

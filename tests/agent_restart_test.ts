@@ -10,6 +10,7 @@ import { listenUdp } from "./helpers/udp_listener.ts";
 import { listenUnix, tempSocketDir } from "./helpers/unix_listener.ts";
 import { tick } from "./helpers/wait.ts";
 import { platform } from "../src/_platform.ts";
+import { unixRouteHere } from "./helpers/unix_route.ts";
 
 // An agent that restarts (its socket closed, then bound again at the same address) gets the application's lines
 // again within 2 s, without the application doing anything: the LineWriter re-creates its socket by itself, at most
@@ -17,7 +18,7 @@ import { platform } from "../src/_platform.ts";
 
 const runtime = platform().runtime;
 const denoFfi = runtime === "deno" && platform().isGranted({ name: "ffi" });
-const unixRoute = runtime === "bun" || denoFfi || (runtime === "deno" && denoDatagramApi() !== undefined);
+const unixRoute = await unixRouteHere() !== undefined;
 const route = runtime !== "deno" ? runtime : denoFfi ? "deno libc" : denoDatagramApi() ? "deno --unstable-net" : "deno";
 
 /** How long delivery may take to resume once the agent is back. */

@@ -4,7 +4,6 @@ import { test } from "node:test";
 import v8 from "node:v8";
 import vm from "node:vm";
 import { Config, type LineWriter, Registry } from "../mod.ts";
-import { denoDatagramApi } from "../src/transports/_deno_udp.ts";
 import { CollectingLogger } from "./helpers/collecting_logger.ts";
 import type { ReceivedDatagrams } from "./helpers/datagram_collector.ts";
 import { holdDeadUdpPort } from "./helpers/dead_udp_port.ts";
@@ -13,6 +12,7 @@ import { listenUdp } from "./helpers/udp_listener.ts";
 import { listenUnix, tempSocketDir, type UnixListener } from "./helpers/unix_listener.ts";
 import { tick } from "./helpers/wait.ts";
 import { platform } from "../src/_platform.ts";
+import { unixRouteHere } from "./helpers/unix_route.ts";
 
 // The application writes at full speed while the agent is dead (UDP, nobody listening) or slow (a Unix agent that
 // stopped reading): the pending bytes stay under maxPendingBytes, the excess is dropped, counted and reported once,
@@ -20,7 +20,7 @@ import { platform } from "../src/_platform.ts";
 
 const runtime = platform().runtime;
 const denoFfi = runtime === "deno" && platform().isGranted({ name: "ffi" });
-const unixRoute = runtime === "bun" || denoFfi || (runtime === "deno" && denoDatagramApi() !== undefined);
+const unixRoute = await unixRouteHere() !== undefined;
 
 const FLOOD_MS = 1000;
 const STRETCH = 5000;

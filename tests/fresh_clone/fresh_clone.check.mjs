@@ -111,6 +111,7 @@ const README_COMMANDS = {
       "(tests/spectatord/examples.check.ts)",
   },
   "node scripts/build_ui_assets.mjs": { run: { expect: /wrote src\/cli\/ui\/_assets\.ts/ } },
+  "node scripts/build_ui_assets.mjs --check": { run: { expect: /src\/cli\/ui\/_assets\.ts is up to date/ } },
   // Builds SpectatorD once per machine (minutes), unless the cache has it.
   "node scripts/spectatord/build.mjs": { run: { expect: /spectatord-\w+\/spectatord$/m, minutes: 20 } },
   "npm run spectatord": { run: { start: true, as: spectatordOn("npm run spectatord --"), expect: SPECTATORD_UP } },

@@ -12,7 +12,7 @@
  */
 
 import { spawn } from "node:child_process";
-import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import process from "node:process";
@@ -100,7 +100,7 @@ function childEnv(changes: Record<string, string | undefined>): Record<string, s
  */
 export async function runFixture(stem: string, options: RunFixtureOptions = {}): Promise<FixtureResult> {
   const { runAs } = options;
-  const copy = runAs === undefined && !options.outsideProject ? undefined : readableCopy();
+  const copy = runAs === undefined && !options.outsideProject ? undefined : readableCopy(!options.outsideProject);
   try {
     const original = fixturePath(stem, options.topLevel);
     const script = copy === undefined ? original : join(copy, relative(sourceRoot(), original));
@@ -140,9 +140,11 @@ function sourceRoot(): string {
 
 /**
  * Copies what a fixture may import (the top-level modules, `src/`, `tests/helpers/`, `tests/fixtures/` and a
- * `package.json`) into a fresh directory that every user may read, under a temporary directory every user may enter.
+ * `package.json`) into a fresh directory that every user may read, under a temporary directory every user may enter;
+ * with `optionalPackages`, for Node, the optional package node-unix-socket and its native build too, as a user who
+ * installed it has them.
  */
-function readableCopy(): string {
+function readableCopy(optionalPackages: boolean): string {
   const root = sourceRoot();
   const copy = mkdtempSync(join(worldEnterableTempDir(), "spectator-fixture-"));
   const extension = transpiled ? ".js" : ".ts";
@@ -156,6 +158,12 @@ function readableCopy(): string {
       if (!statSync(from).isFile() || !wanted(path)) continue;
       mkdirSync(dirname(join(copy, dir, path)), { recursive: true });
       copyFileSync(from, join(copy, dir, path));
+    }
+  }
+  if (optionalPackages && transpiled) {
+    const modules = join(root, "..", "node_modules");
+    for (const name of readdirSync(modules).filter((name) => name.startsWith("node-unix-socket"))) {
+      cpSync(join(modules, name), join(copy, "node_modules", name), { recursive: true });
     }
   }
   makeReadable(copy);
