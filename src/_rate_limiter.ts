@@ -24,15 +24,19 @@
 export class RateLimiter {
   readonly #intervalMs: number;
   readonly #now: () => number;
+  readonly #capacity: number;
   readonly #state = new Map<string, { until: number; suppressed: number }>();
 
   /**
    * @param intervalMs the shortest time between two messages of one key
    * @param now the clock in milliseconds (injectable for tests)
+   * @param capacity the most keys remembered at once: past it, the key seen
+   *   first is forgotten, so an explosion of ids cannot grow memory without bound
    */
-  constructor(intervalMs: number, now: () => number = Date.now) {
+  constructor(intervalMs: number, now: () => number = Date.now, capacity = 10_000) {
     this.#intervalMs = intervalMs;
     this.#now = now;
+    this.#capacity = capacity;
   }
 
   /**
@@ -45,6 +49,7 @@ export class RateLimiter {
     const now = this.#now();
     const state = this.#state.get(key);
     if (state === undefined) {
+      if (this.#state.size >= this.#capacity) this.#state.delete(this.#state.keys().next().value as string);
       this.#state.set(key, { until: now + this.#intervalMs, suppressed: 0 });
       return 0;
     }
