@@ -46,3 +46,9 @@ export const DEFAULT_METER_CACHE_SIZE = 10_000;
 
 /** The longest delay a timer takes (2^31-1 ms, about 24.8 days): the bound of every interval and delay option. */
 export const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/** The largest `bufferSize` allowed: 1 GiB. */
+export const MAX_BUFFER_SIZE = 2 ** 30;
+
+/** The largest `maxPendingBytes` allowed: 2 GiB. */
+export const MAX_PENDING_BYTES = 2 ** 31;

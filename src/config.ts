@@ -17,8 +17,10 @@ import {
   DEFAULT_MAX_DATAGRAM_BYTES,
   DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_METER_CACHE_SIZE,
+  MAX_BUFFER_SIZE,
   MAX_DATAGRAM_BYTES,
   MAX_DELAY_MS,
+  MAX_PENDING_BYTES,
 } from "./_defaults.ts";
 import { platform } from "./_platform.ts";
 import type { TransportFactory } from "./transports/transport.ts";
@@ -248,7 +250,12 @@ export class Config {
     }
     this.extraCommonTags = Object.freeze(commonTags(options.extraCommonTags, this.logger, noteDenied));
     reportDenied(denied, this.target, this.logger);
-    this.bufferSize = check.integer("bufferSize", orDefault(options.bufferSize, DEFAULT_BUFFER_SIZE), 0, 2 ** 30);
+    this.bufferSize = check.integer(
+      "bufferSize",
+      orDefault(options.bufferSize, DEFAULT_BUFFER_SIZE),
+      0,
+      MAX_BUFFER_SIZE,
+    );
     this.flushIntervalMs = check.integer(
       "flushIntervalMs",
       orDefault(options.flushIntervalMs, DEFAULT_FLUSH_INTERVAL_MS),
@@ -265,7 +272,7 @@ export class Config {
       "maxPendingBytes",
       orDefault(options.maxPendingBytes, DEFAULT_MAX_PENDING_BYTES),
       this.maxDatagramBytes,
-      2 ** 31,
+      MAX_PENDING_BYTES,
     );
     this.ffi = check.boolean("ffi", orDefault(options.ffi, true));
     this.unixFfi = check.boolean("unixFfi", orDefault(options.unixFfi, true)) && this.ffi;

@@ -59,14 +59,14 @@ function connectedSocket({ family, local, remote, port }: UdpEndpoints): MaybePr
   // An explicit bind: an implicit one takes the wildcard address, which
   // Deno may not permit (and then throws outside any handler).
   socket.bind(0, local, () => {
-    // With a callback, Node hands a failed connect (EACCES, ENETUNREACH) to it rather than emit "error".
-    (socket.connect as (port: number, address: string, callback: (error?: Error) => void) => void)(port, remote, (
-      error,
-    ) => {
+    // With a callback, Node hands a failed connect (EACCES, ENETUNREACH) to it rather than emit "error"
+    // (its types leave the argument out).
+    const onConnect = (error?: Error) => {
       if (error) return failed(error);
       connected = true;
       for (const waiter of waiters) waiter.resolve();
-    });
+    };
+    socket.connect(port, remote, onConnect as () => void);
   });
   if (failure !== undefined) throw failure;
   const ready = () => {

@@ -18,8 +18,10 @@ import {
   DEFAULT_MAX_PENDING_BYTES,
   DEFAULT_RECONNECT_DELAY_MS,
   DEFAULT_STALL_MS,
+  MAX_BUFFER_SIZE,
   MAX_DATAGRAM_BYTES,
   MAX_DELAY_MS,
+  MAX_PENDING_BYTES,
 } from "../_defaults.ts";
 import { FoldTable } from "../_fold_table.ts";
 import { capText, describeValue, safeString } from "../meter_id.ts";
@@ -185,10 +187,10 @@ export class LineWriter implements Writer {
       "maxPendingBytes",
       options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
       0,
-      2 ** 31,
+      MAX_PENDING_BYTES,
     );
     this.logger = writerLogger(options);
-    this.#bufferSize = check.integer("bufferSize", options.bufferSize ?? DEFAULT_BUFFER_SIZE, 0, 2 ** 30);
+    this.#bufferSize = check.integer("bufferSize", options.bufferSize ?? DEFAULT_BUFFER_SIZE, 0, MAX_BUFFER_SIZE);
     this.#flushIntervalMs = check.integer(
       "flushIntervalMs",
       options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS,
